@@ -1,0 +1,45 @@
+#pragma once
+// gateway: the composition root. Config, the HTTP listener and routes, WebSocket sessions, the subscription hub,
+// authentication, and main. It may use every other module; nothing depends on it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace techpulse::gateway {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string database_url = "postgresql://postgres@127.0.0.1:54329/techpulse";
+  std::string jwt_secret;
+  unsigned threads = 0;  // event loops; 0: one per core
+  int heartbeat_ms = 25000;
+  size_t max_frame_bytes = 64 * 1024;
+  size_t max_queue_frames = 1024;
+  size_t max_queue_bytes = 4 * 1024 * 1024;
+  size_t max_subscriptions = 100;
+  int handshake_timeout_ms = 10000;
+  size_t db_pool_size = 4;
+  int db_timeout_ms = 5000;
+  int db_connect_timeout_ms = 2000;
+  size_t db_writers = 2;
+  size_t db_max_batch = 256;
+  std::string log_level = "info";
+};
+
+struct ConfigOption {
+  std::string flag;  // --name
+  std::string env;   // TECHPULSE_NAME
+  std::string help;
+  std::string default_value;
+};
+
+// The options `--help` lists and README documents.
+std::vector<ConfigOption> config_options();
+
+// Environment first, then flags (flags win). Throws std::invalid_argument with a message for a bad value.
+// `rest` receives the arguments that are not configuration (subcommand flags).
+Config load_config(int argc, char** argv, std::vector<std::string>& rest);
+
+std::string usage();
+
+}  // namespace techpulse::gateway

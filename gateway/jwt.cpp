@@ -1,0 +1,139 @@
+#include "gateway/jwt.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <simdjson.h>
+
+#include "protocol/json_writer.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::gateway {
+
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  size_t i = 0;
+  auto b = [&](size_t k) { return static_cast<unsigned char>(in[k]); };
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = (b(i) << 16) | (b(i + 1) << 8) | b(i + 2);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = b(i) << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+  } else if (i + 2 == in.size()) {
+    uint32_t v = (b(i) << 16) | (b(i + 1) << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+bool base64url_decode(std::string_view in, std::string& out) {
+  out.clear();
+  if (in.size() % 4 == 1) return false;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-') v = 62;
+    else if (c == '_') v = 63;
+    else return false;  // '=' padding and standard base64 are not base64url
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string_view secret, int64_t now) {
+  if (token.size() > 8192) return std::string("token too long");
+  auto d1 = token.find('.');
+  if (d1 == std::string_view::npos) return std::string("token is not a JWT");
+  auto d2 = token.find('.', d1 + 1);
+  if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) {
+    return std::string("token is not a JWT");
+  }
+  std::string header, payload, sig;
+  if (!base64url_decode(token.substr(0, d1), header) || !base64url_decode(token.substr(d1 + 1, d2 - d1 - 1), payload) ||
+      !base64url_decode(token.substr(d2 + 1), sig)) {
+    return std::string("token is not valid base64url");
+  }
+
+  simdjson::dom::parser parser;
+  simdjson::dom::element h;
+  if (parser.parse(header).get(h) || !h.is_object()) return std::string("token header is not a JSON object");
+  std::string_view alg;
+  if (h["alg"].get_string().get(alg)) return std::string("token header has no alg");
+  if (alg != "HS256") return std::string("token algorithm must be HS256");
+
+  auto expected = hmac_sha256(secret, token.substr(0, d2));
+  if (sig.size() != expected.size() || CRYPTO_memcmp(sig.data(), expected.data(), expected.size()) != 0) {
+    return std::string("token signature does not match");
+  }
+
+  simdjson::dom::element p;
+  if (parser.parse(payload).get(p) || !p.is_object()) return std::string("token payload is not a JSON object");
+  Claims c;
+  std::string_view sub;
+  if (p["sub"].get_string().get(sub)) return std::string("token has no sub");
+  if (!protocol::is_uuid(sub)) return std::string("token sub must be a UUID");
+  c.sub.assign(sub);
+  for (auto& ch : c.sub) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  auto exp_el = p["exp"];
+  int64_t exp_i = 0;
+  double exp_d = 0;
+  if (!exp_el.get_int64().get(exp_i)) {
+    c.exp = exp_i;
+  } else if (!exp_el.get_double().get(exp_d)) {
+    c.exp = static_cast<int64_t>(exp_d);
+  } else {
+    return std::string("token has no exp");
+  }
+  if (c.exp <= now) return std::string("token has expired");
+  std::string_view role;
+  if (!p["role"].get_string().get(role)) c.role.assign(role);
+  return c;
+}
+
+std::string mint_jwt(const Claims& claims, std::string_view secret, int64_t issued_at) {
+  std::string payload;
+  protocol::JsonWriter w(payload);
+  w.begin_object()
+      .field("sub", claims.sub)
+      .field("role", claims.role)
+      .field("aud", "authenticated")
+      .field("iat", issued_at)
+      .field("exp", claims.exp)
+      .end_object();
+  std::string signing = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url_encode(payload);
+  return signing + "." + base64url_encode(hmac_sha256(secret, signing));
+}
+
+}  // namespace techpulse::gateway

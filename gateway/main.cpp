@@ -1,0 +1,106 @@
+// techpulse-gateway: serve | migrate | token | version. See --help.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <iostream>
+
+#include "gateway/config.hpp"
+#include "gateway/jwt.hpp"
+#include "gateway/log.hpp"
+#include "gateway/server.hpp"
+#include "protocol/uuid.hpp"
+#include "storage/migrate.hpp"
+
+using namespace techpulse;
+using namespace techpulse::gateway;
+
+namespace {
+
+int cmd_migrate(const Config& cfg) {
+  asio::io_context ioc(1);
+  storage::PgConn conn(ioc.get_executor(), cfg.database_url);
+  auto fut = asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<int> {
+        if (auto err = co_await conn.connect(std::chrono::milliseconds(cfg.db_connect_timeout_ms))) {
+          std::cerr << "migrate: " << err->message << "\n";
+          co_return 1;
+        }
+        auto r = co_await storage::apply_migrations(conn, std::chrono::minutes(5));
+        if (!r.ok()) {
+          std::cerr << "migrate: " << r.error.message << " (SQLSTATE " << r.error.sqlstate << ")\n";
+          co_return 1;
+        }
+        if (r.value->empty()) {
+          std::cout << "migrate: the schema is current (" << storage::embedded_migrations().size()
+                    << " migrations)\n";
+        }
+        for (const auto& v : *r.value) std::cout << "migrate: applied " << v << "\n";
+        co_return 0;
+      },
+      asio::use_future);
+  ioc.run();
+  return fut.get();
+}
+
+int cmd_token(const Config& cfg, const std::vector<std::string>& args) {
+  std::string sub, role = "customer";
+  long long ttl = 3600;
+  for (size_t i = 1; i < args.size(); ++i) {
+    auto need = [&](const char* name) -> std::string {
+      if (i + 1 >= args.size()) throw std::invalid_argument(std::string(name) + " needs a value");
+      return args[++i];
+    };
+    if (args[i] == "--sub") sub = need("--sub");
+    else if (args[i] == "--role") role = need("--role");
+    else if (args[i] == "--ttl") ttl = std::stoll(need("--ttl"));
+    else throw std::invalid_argument("token: unknown argument " + args[i]);
+  }
+  if (!protocol::is_uuid(sub)) throw std::invalid_argument("token: --sub must be a UUID");
+  if (cfg.jwt_secret.empty()) throw std::invalid_argument("token: set TECHPULSE_JWT_SECRET or --jwt-secret");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::cout << mint_jwt(Claims{sub, role, now + ttl}, cfg.jwt_secret, now) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> rest;
+  Config cfg;
+  try {
+    cfg = load_config(argc - 1, argv + 1, rest);
+  } catch (const std::exception& e) {
+    std::cerr << "techpulse-gateway: " << e.what() << "\n\n" << usage();
+    return 2;
+  }
+  std::string cmd = rest.empty() ? "serve" : rest[0];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << usage();
+    return 0;
+  }
+  set_log_level(cfg.log_level == "debug" ? Level::debug
+                : cfg.log_level == "warn" ? Level::warn
+                : cfg.log_level == "error" ? Level::error
+                                            : Level::info);
+  try {
+    if (cmd == "version") {
+      std::cout << "techpulse-gateway 0.1.0 (protocol techpulse.v1)\n";
+      return 0;
+    }
+    if (cmd == "migrate") return cmd_migrate(cfg);
+    if (cmd == "token") return cmd_token(cfg, rest);
+    if (cmd == "serve") {
+      if (rest.size() > 1) throw std::invalid_argument("serve: unknown argument " + rest[1]);
+      if (cfg.jwt_secret.empty()) throw std::invalid_argument("serve: set TECHPULSE_JWT_SECRET or --jwt-secret");
+      Server server(cfg);
+      return server.run();
+    }
+    std::cerr << "techpulse-gateway: unknown command " << cmd << "\n\n" << usage();
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "techpulse-gateway: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,66 @@
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "gateway/config.hpp"
+#include "gateway/hub.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/listener.hpp"
+
+namespace techpulse::gateway {
+
+namespace asio = boost::asio;
+
+// One event loop: an io_context on its own thread with its own sessions and its own slice of the hub.
+struct Loop {
+  explicit Loop(unsigned index) : index(index), ioc(1) {}
+  unsigned index;
+  asio::io_context ioc;
+  Hub hub;
+  std::thread thread;
+};
+
+class Server;
+
+// What a session needs from the process: config, the store (on its loop), the listener's epoch, its own loop.
+struct Services {
+  const Config& config;
+  storage::ChatStore& store;
+  storage::Listener& listener;
+  Server& server;
+};
+
+class Server : public storage::RealtimeSink {
+ public:
+  explicit Server(Config cfg);
+  ~Server() override;
+
+  // Serves until SIGINT or SIGTERM; returns the process exit code.
+  int run();
+
+  // RealtimeSink (called on the storage loop).
+  void on_message(const storage::ChatEvent& ev) override;
+  void on_typing(const storage::TypingEvent& ev) override;
+  asio::awaitable<std::vector<storage::ThreadCursor>> live_threads() override;
+
+ private:
+  asio::awaitable<void> accept_loop();
+  void shutdown();
+
+  Config cfg_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  asio::io_context db_ioc_{1};
+  std::unique_ptr<storage::ChatStore> store_;
+  std::unique_ptr<storage::Listener> listener_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::thread db_thread_;
+  size_t next_loop_ = 0;
+};
+
+asio::ip::tcp::endpoint parse_endpoint(const std::string& listen);
+
+}  // namespace techpulse::gateway

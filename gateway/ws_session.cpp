@@ -1,0 +1,460 @@
+#include "gateway/ws_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "gateway/log.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::gateway {
+
+namespace websocket = beast::websocket;
+namespace http = beast::http;
+using protocol::ErrorCode;
+
+namespace {
+
+constexpr size_t kMaxSendsInFlight = 1000;
+constexpr int kReplayPage = 500;
+
+// Runs a storage coroutine on the storage loop and resumes on the caller's loop.
+template <class T>
+asio::awaitable<T> on_store(storage::ChatStore& store, asio::awaitable<T> op) {
+  co_return co_await asio::co_spawn(store.executor(), std::move(op), asio::use_awaitable);
+}
+
+std::string message_role(const std::string& profile_role) {
+  return profile_role == "customer" ? "user" : "technician";  // staff (technicians, admins) write as technician
+}
+
+}  // namespace
+
+WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who)
+    : svc_(svc), loop_(loop), ws_(std::move(stream)), who_(std::move(who)), session_id_(protocol::new_uuid()) {}
+
+WsSession::~WsSession() { cleanup(); }
+
+void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
+  asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
+}
+
+asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool echo_subprotocol) {
+  auto self = shared_from_this();
+  const auto& cfg = svc_.config;
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
+  // A ping every heartbeat_ms; a client silent for two intervals is closed.
+  t.idle_timeout = std::chrono::milliseconds(2 * cfg.heartbeat_ms);
+  t.keep_alive_pings = true;
+  ws_.set_option(t);
+  ws_.set_option(websocket::stream_base::decorator([echo_subprotocol](websocket::response_type& res) {
+    res.set(http::field::server, "techpulse-gateway");
+    if (echo_subprotocol) res.set(http::field::sec_websocket_protocol, "techpulse.v1");
+  }));
+  ws_.read_message_max(cfg.max_frame_bytes);
+  ws_.auto_fragment(false);
+  ws_.text(true);
+
+  boost::system::error_code ec;
+  co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    log(Level::debug, "ws_accept_failed", "error={}", quoted(ec.message()));
+    co_return;
+  }
+  loop_.hub.add_session(this);
+  log(Level::info, "session_open", "session={} user={} role={} loop={}", session_id_, who_.user_id, who_.role,
+      loop_.index);
+  reply(protocol::encode_welcome(session_id_, who_.user_id, who_.role, cfg.heartbeat_ms));
+
+  for (;;) {
+    buffer_.clear();
+    co_await ws_.async_read(buffer_, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    if (!ws_.got_text()) {
+      close_with(websocket::close_code::unknown_data, "binary frames are not supported");
+      break;
+    }
+    auto data = buffer_.cdata();
+    std::string_view text(static_cast<const char*>(data.data()), data.size());
+    co_await handle(text);
+    if (closing_) break;
+  }
+  // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
+  log(Level::info, "session_close", "session={} reason={}", session_id_,
+      quoted(ec ? ec.message() : std::string("server closed")));
+  cleanup();
+}
+
+void WsSession::cleanup() {
+  if (cleaned_) return;
+  cleaned_ = true;
+  for (auto& [topic, sub] : subs_) loop_.hub.remove(sub);
+  subs_.clear();
+  loop_.hub.remove_session(this);
+}
+
+void WsSession::push(const Frame& frame) {
+  if (closing_) return;
+  const auto& cfg = svc_.config;
+  if (queue_.size() >= cfg.max_queue_frames || queued_bytes_ + frame->size() > cfg.max_queue_bytes) {
+    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", session_id_, queue_.size(),
+        queued_bytes_);
+    close_with(websocket::close_code::policy_error, "slow consumer");
+    return;
+  }
+  queue_.push_back(frame);
+  queued_bytes_ += frame->size();
+  if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+  writing_ = true;
+  ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+    self->queued_bytes_ -= self->queue_.front()->size();
+    self->queue_.pop_front();
+    if (ec || self->closing_) {
+      self->writing_ = false;
+      return;
+    }
+    if (self->queue_.empty()) {
+      self->writing_ = false;
+    } else {
+      self->do_write();
+    }
+  });
+}
+
+void WsSession::close_with(websocket::close_code code, std::string_view reason) {
+  if (closing_) return;
+  closing_ = true;
+  // Free queued frames now, keeping the one a write may still be reading from.
+  while (queue_.size() > (writing_ ? 1u : 0u)) {
+    queued_bytes_ -= queue_.back()->size();
+    queue_.pop_back();
+  }
+  cleanup();
+  auto self = shared_from_this();
+  ws_.async_close(websocket::close_reason(code, std::string(reason)), [self](boost::system::error_code) {});
+  // A client that does not read never lets the close frame out: drop the TCP connection after a grace period.
+  close_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::seconds(2));
+  close_timer_->async_wait([self](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ignore;
+    beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+    beast::get_lowest_layer(self->ws_).socket().close(ignore);
+  });
+}
+
+void WsSession::reply(std::string text) { push(std::make_shared<const std::string>(std::move(text))); }
+
+void WsSession::error(std::string_view ref, ErrorCode code, std::string_view message) {
+  reply(protocol::encode_error(ref, code, message));
+}
+
+void WsSession::db_error(std::string_view ref, const storage::PgError& e) {
+  if (e.unavailable()) {
+    error(ref, ErrorCode::unavailable, "the database is unreachable; retry later");
+  } else {
+    log(Level::error, "db_error", "session={} sqlstate={} message={}", session_id_, e.sqlstate, quoted(e.message));
+    error(ref, ErrorCode::internal, "internal error");
+  }
+}
+
+asio::awaitable<void> WsSession::handle(std::string_view text) {
+  protocol::Limits limits;
+  auto parsed = protocol::parse_client_frame(text, limits);
+  if (auto* e = std::get_if<protocol::ProtocolError>(&parsed)) {
+    error(e->ref, e->code, e->message);
+    co_return;
+  }
+  const auto& f = std::get<protocol::ClientFrame>(parsed);
+  switch (f.type) {
+    case protocol::FrameType::ping: reply(protocol::encode_pong(f.ref)); break;
+    case protocol::FrameType::subscribe: co_await on_subscribe(f); break;
+    case protocol::FrameType::unsubscribe: co_await on_unsubscribe(f); break;
+    case protocol::FrameType::send: on_send(f); break;
+    case protocol::FrameType::history: co_await on_history(f); break;
+    case protocol::FrameType::typing: co_await on_typing(f); break;
+    case protocol::FrameType::thread_create: co_await on_thread_create(f); break;
+    case protocol::FrameType::thread_update: co_await on_thread_update(f); break;
+    case protocol::FrameType::threads_list: co_await on_threads_list(f); break;
+    case protocol::FrameType::assistant_cancel: co_await on_assistant_cancel(f); break;
+    case protocol::FrameType::auth:
+      error(f.ref, ErrorCode::bad_request, "token renewal is not supported by this version of the gateway");
+      break;
+  }
+}
+
+asio::awaitable<bool> WsSession::authorize_thread(const std::string& ref, const std::string& thread_id) {
+  auto a = co_await on_store(svc_.store, svc_.store.thread_access(who_.user_id, thread_id));
+  if (!a.ok()) {
+    db_error(ref, a.error);
+    co_return false;
+  }
+  if (!a.value->exists) {
+    error(ref, ErrorCode::not_found, "thread not found");
+    co_return false;
+  }
+  if (!a.value->allowed) {
+    log(Level::warn, "forbidden", "session={} user={} thread={}", session_id_, who_.user_id, thread_id);
+    error(ref, ErrorCode::forbidden, "you may not use this thread");
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
+  auto topic = protocol::parse_topic(f.topic);
+  if (!topic) {
+    error(f.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    co_return;
+  }
+  if (topic->kind != protocol::TopicKind::thread) {
+    error(f.ref, ErrorCode::bad_request, "only thread:<uuid> topics are served by this version of the gateway");
+    co_return;
+  }
+  std::string name = topic->str();
+  if (subs_.count(name)) {
+    error(f.ref, ErrorCode::conflict, "already subscribed to this topic");
+    co_return;
+  }
+  if (subs_.size() >= svc_.config.max_subscriptions) {
+    error(f.ref, ErrorCode::too_large,
+          fmt::format("a session may hold at most {} subscriptions", svc_.config.max_subscriptions));
+    co_return;
+  }
+
+  // Register first (buffering), then read the cursor: a message committed after that snapshot is either in the
+  // buffer or fetched by the next round, so `subscribed` really means live.
+  auto sub = std::make_shared<Subscription>();
+  sub->owner = this;
+  sub->thread_id = topic->id;
+  subs_[name] = sub;
+  loop_.hub.add(sub);
+  auto abandon = [&] {
+    loop_.hub.remove(sub);
+    subs_.erase(name);
+  };
+
+  auto& store = svc_.store;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+  auto epoch = svc_.listener.epoch();
+  auto access = co_await on_store(store, store.thread_access(who_.user_id, topic->id));
+  if (closing_) co_return;
+  if (!access.ok()) {
+    abandon();
+    db_error(f.ref, access.error);
+    co_return;
+  }
+  if (!access.value->exists || !access.value->allowed) {
+    abandon();
+    if (!access.value->exists) {
+      error(f.ref, ErrorCode::not_found, "thread not found");
+    } else {
+      log(Level::warn, "forbidden", "session={} user={} topic={}", session_id_, who_.user_id, name);
+      error(f.ref, ErrorCode::forbidden, "you may not subscribe to this thread");
+    }
+    co_return;
+  }
+  int64_t cursor = access.value->last_seq;
+  bool replay = f.since.has_value();
+  if (replay) {
+    if (*f.since > cursor) {
+      abandon();
+      error(f.ref, ErrorCode::bad_request, "since is ahead of the thread's newest message");
+      co_return;
+    }
+    cursor = *f.since;
+  }
+  // Replay rounds: page through the table until the page is short and the listener was listening throughout.
+  bool need_round = replay;
+  for (;;) {
+    while (need_round) {
+      auto page = co_await on_store(store, store.messages_after(topic->id, cursor, kReplayPage));
+      if (closing_) co_return;
+      if (!page.ok()) {
+        abandon();
+        db_error(f.ref, page.error);
+        co_return;
+      }
+      for (auto& m : page.value->first) {
+        if (replay) {
+          reply(protocol::encode_message(name, m.seq, m.json, true));
+        }
+        cursor = m.seq;
+      }
+      if (closing_) co_return;
+      need_round = page.value->first.size() == static_cast<size_t>(kReplayPage);
+      if (!need_round) cursor = std::max(cursor, page.value->second);
+    }
+    auto now_epoch = svc_.listener.epoch();
+    if (storage::Listener::listening(epoch) && now_epoch == epoch && !sub->pending_overflow) break;
+    // The listener was not listening for part of the time: what it missed is in the table. Wait for it to be
+    // back, then read once more from the cursor.
+    if (std::chrono::steady_clock::now() > deadline) {
+      abandon();
+      error(f.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
+      co_return;
+    }
+    if (!storage::Listener::listening(now_epoch)) {
+      asio::steady_timer t(loop_.ioc, std::chrono::milliseconds(50));
+      boost::system::error_code ec;
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (closing_) co_return;
+      continue;
+    }
+    epoch = now_epoch;
+    sub->pending_overflow = false;
+    sub->pending.clear();
+    need_round = true;
+  }
+  reply(protocol::encode_subscribed(f.ref, name, cursor));
+  sub->last_seq = cursor;
+  sub->live = true;
+  auto pending = std::move(sub->pending);
+  sub->pending.clear();
+  for (auto& [seq, frame] : pending) {
+    if (seq > sub->last_seq) {
+      sub->last_seq = seq;
+      push(frame);
+    }
+  }
+}
+
+asio::awaitable<void> WsSession::on_unsubscribe(const protocol::ClientFrame& f) {
+  auto it = subs_.find(f.topic);
+  if (it == subs_.end()) {
+    error(f.ref, ErrorCode::not_found, "not subscribed to this topic");
+    co_return;
+  }
+  if (!it->second->live) {
+    error(f.ref, ErrorCode::conflict, "the subscription is still being set up");
+    co_return;
+  }
+  loop_.hub.remove(it->second);
+  subs_.erase(it);
+  reply(protocol::encode_unsubscribed(f.ref, f.topic));
+}
+
+void WsSession::on_send(const protocol::ClientFrame& f) {
+  if (sends_in_flight_ >= kMaxSendsInFlight) {
+    error(f.ref, ErrorCode::rate_limited, "too many sends waiting for their ack");
+    return;
+  }
+  ++sends_in_flight_;
+  storage::NewMessage m{protocol::new_uuid(), f.thread_id, who_.user_id, message_role(who_.role), f.content,
+                        f.message_type, f.metadata, f.client_msg_id};
+  std::weak_ptr<WsSession> weak = shared_from_this();
+  auto& ioc = loop_.ioc;
+  auto& store = svc_.store;
+  asio::post(store.executor(), [&store, &ioc, weak, m = std::move(m), ref = f.ref, thread = f.thread_id]() mutable {
+    store.submit(std::move(m), [&ioc, weak, ref, thread](storage::SendOutcome o) {
+      asio::post(ioc, [weak, ref, thread, o = std::move(o)] {
+        auto self = weak.lock();
+        if (!self) return;
+        --self->sends_in_flight_;
+        using S = storage::SendOutcome;
+        switch (o.status) {
+          case S::ok:
+          case S::duplicate:
+            self->reply(protocol::encode_ack(ref, {o.message_id, thread, o.seq, o.created_at, o.status == S::duplicate}));
+            break;
+          case S::not_found: self->error(ref, ErrorCode::not_found, "thread not found"); break;
+          case S::forbidden:
+            log(Level::warn, "forbidden", "session={} user={} thread={} action=send", self->session_id_,
+                self->who_.user_id, thread);
+            self->error(ref, ErrorCode::forbidden, "you may not write to this thread");
+            break;
+          case S::unavailable: self->error(ref, ErrorCode::unavailable, o.detail); break;
+          case S::invalid: self->error(ref, ErrorCode::bad_request, o.detail); break;
+          case S::internal:
+            log(Level::error, "send_failed", "session={} detail={}", self->session_id_, quoted(o.detail));
+            self->error(ref, ErrorCode::internal, "internal error");
+            break;
+        }
+      });
+    });
+  });
+}
+
+asio::awaitable<void> WsSession::on_history(const protocol::ClientFrame& f) {
+  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  auto r = co_await on_store(svc_.store, svc_.store.history(f.thread_id, f.before, f.limit));
+  if (!r.ok()) {
+    db_error(f.ref, r.error);
+    co_return;
+  }
+  protocol::HistoryPage page;
+  page.has_more = r.value->second;
+  for (auto& m : r.value->first) page.messages_json.push_back(std::move(m.json));
+  if (!r.value->first.empty()) page.next_before = r.value->first.front().seq;
+  reply(protocol::encode_history(f.ref, f.thread_id, page));
+}
+
+asio::awaitable<void> WsSession::on_typing(const protocol::ClientFrame& f) {
+  // A live subscription was authorized when it was made; otherwise ask the database.
+  bool subscribed = false;
+  if (auto it = subs_.find("thread:" + f.thread_id); it != subs_.end() && it->second->live) subscribed = true;
+  if (!subscribed && !co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  auto r = co_await on_store(svc_.store, svc_.store.notify_typing(f.thread_id, who_.user_id, session_id_));
+  if (!r.ok()) db_error(f.ref, r.error);
+}
+
+asio::awaitable<void> WsSession::on_thread_create(const protocol::ClientFrame& f) {
+  auto& store = svc_.store;
+  if (!f.ticket_id.empty()) {
+    auto t = co_await on_store(store, store.ticket_exists(f.ticket_id));
+    if (!t.ok()) {
+      db_error(f.ref, t.error);
+      co_return;
+    }
+    if (!*t.value) {
+      error(f.ref, ErrorCode::not_found, "ticket not found");
+      co_return;
+    }
+  }
+  auto r = co_await on_store(store, store.create_thread(who_.user_id, f.title, f.ticket_id, f.assistant.value_or(true)));
+  if (!r.ok()) {
+    db_error(f.ref, r.error);
+    co_return;
+  }
+  reply(protocol::encode_thread(f.ref, *r.value));
+}
+
+asio::awaitable<void> WsSession::on_thread_update(const protocol::ClientFrame& f) {
+  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  auto r = co_await on_store(svc_.store, svc_.store.update_thread(f.thread_id, f.title, f.assistant));
+  if (!r.ok()) {
+    db_error(f.ref, r.error);
+    co_return;
+  }
+  if (!*r.value) {
+    error(f.ref, ErrorCode::not_found, "thread not found");
+    co_return;
+  }
+  reply(protocol::encode_thread(f.ref, **r.value));
+}
+
+asio::awaitable<void> WsSession::on_threads_list(const protocol::ClientFrame& f) {
+  auto r = co_await on_store(svc_.store, svc_.store.list_threads(who_.user_id, f.before_token, f.limit));
+  if (!r.ok()) {
+    if (r.error.sqlstate.rfind("22", 0) == 0) {
+      error(f.ref, ErrorCode::bad_request, "before must be the next_before of a threads reply");
+    } else {
+      db_error(f.ref, r.error);
+    }
+    co_return;
+  }
+  reply(protocol::encode_threads(f.ref, r.value->threads_json, r.value->has_more, r.value->next_before));
+}
+
+asio::awaitable<void> WsSession::on_assistant_cancel(const protocol::ClientFrame& f) {
+  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  error(f.ref, ErrorCode::not_found, "no assistant turn is running in this thread");
+}
+
+}  // namespace techpulse::gateway

@@ -1,0 +1,77 @@
+#pragma once
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <deque>
+#include <map>
+
+#include "gateway/server.hpp"
+#include "protocol/events.hpp"
+
+namespace techpulse::gateway {
+
+namespace beast = boost::beast;
+
+struct Identity {
+  std::string user_id;
+  std::string role;  // from profiles
+  int64_t exp = 0;   // the token's expiry
+};
+
+// One WebSocket client. Lives on one loop; every member is used only on that loop's thread. Owns itself through
+// shared_from_this while its read loop runs. Outbound frames wait in a queue bounded in frames and bytes: a client
+// that does not read is closed ("slow consumer") instead of growing memory.
+class WsSession : public std::enable_shared_from_this<WsSession>, public Subscriber {
+ public:
+  WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who);
+  ~WsSession() override;
+
+  void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+
+  void push(const Frame& frame) override;
+  const std::string& session_id() const override { return session_id_; }
+  void close_going_away() override { close_with(beast::websocket::close_code::going_away, "server shutting down"); }
+  // Sends a close frame (best effort) and drops the connection within a short grace period.
+  void close_with(beast::websocket::close_code code, std::string_view reason);
+
+ private:
+  asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+  asio::awaitable<void> handle(std::string_view text);
+  asio::awaitable<void> on_subscribe(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_unsubscribe(const protocol::ClientFrame& f);
+  void on_send(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_history(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_typing(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_thread_create(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_thread_update(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_threads_list(const protocol::ClientFrame& f);
+  asio::awaitable<void> on_assistant_cancel(const protocol::ClientFrame& f);
+  // Checks that the thread exists and this user may use it; sends the error and returns false otherwise.
+  asio::awaitable<bool> authorize_thread(const std::string& ref, const std::string& thread_id);
+
+  void reply(std::string text);
+  void error(std::string_view ref, protocol::ErrorCode code, std::string_view message);
+  void db_error(std::string_view ref, const storage::PgError& e);
+  void do_write();
+  void cleanup();
+
+  Services& svc_;
+  Loop& loop_;
+  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  Identity who_;
+  std::string session_id_;
+  std::deque<Frame> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool cleaned_ = false;
+  size_t sends_in_flight_ = 0;
+  std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
+  std::unique_ptr<asio::steady_timer> close_timer_;
+};
+
+}  // namespace techpulse::gateway

@@ -1,0 +1,160 @@
+#include "protocol/events.hpp"
+
+#include <fmt/format.h>
+
+#include "protocol/json_writer.hpp"
+
+namespace techpulse::protocol {
+
+namespace {
+
+void ref_field(JsonWriter& w, std::string_view ref) {
+  if (!ref.empty()) {
+    w.field("ref", ref);
+  }
+}
+
+std::string cursor_str(int64_t c) { return fmt::format("{}", c); }
+
+}  // namespace
+
+std::string encode_welcome(std::string_view session_id, std::string_view user_id, std::string_view role,
+                           int heartbeat_ms) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object()
+      .field("type", "welcome")
+      .field("protocol", "techpulse.v1")
+      .field("session_id", session_id)
+      .field("user_id", user_id)
+      .field("role", role)
+      .field("heartbeat_ms", heartbeat_ms)
+      .end_object();
+  return out;
+}
+
+std::string encode_error(std::string_view ref, ErrorCode code, std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "error");
+  ref_field(w, ref);
+  w.field("code", to_string(code)).field("message", message).end_object();
+  return out;
+}
+
+std::string encode_pong(std::string_view ref) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "pong");
+  ref_field(w, ref);
+  w.end_object();
+  return out;
+}
+
+std::string encode_subscribed(std::string_view ref, std::string_view topic, int64_t cursor) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "subscribed");
+  ref_field(w, ref);
+  w.field("topic", topic).field("cursor", cursor_str(cursor)).end_object();
+  return out;
+}
+
+std::string encode_unsubscribed(std::string_view ref, std::string_view topic, std::string_view reason) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "unsubscribed");
+  ref_field(w, ref);
+  w.field("topic", topic);
+  if (!reason.empty()) {
+    w.field("reason", reason);
+  }
+  w.end_object();
+  return out;
+}
+
+std::string encode_ack(std::string_view ref, const Ack& ack) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "ack");
+  ref_field(w, ref);
+  w.field("message_id", ack.message_id)
+      .field("thread_id", ack.thread_id)
+      .field("cursor", cursor_str(ack.cursor))
+      .field("created_at", ack.created_at)
+      .field("duplicate", ack.duplicate)
+      .end_object();
+  return out;
+}
+
+std::string encode_message(std::string_view topic, int64_t cursor, std::string_view message_json, bool replay) {
+  std::string out;
+  out.reserve(64 + topic.size() + message_json.size());
+  JsonWriter w(out);
+  w.begin_object().field("type", "message").field("topic", topic).field("cursor", cursor_str(cursor));
+  if (replay) {
+    w.field("replay", true);
+  }
+  w.field_raw("message", message_json).end_object();
+  return out;
+}
+
+std::string encode_history(std::string_view ref, std::string_view thread_id, const HistoryPage& page) {
+  std::string out;
+  size_t total = 128;
+  for (const auto& m : page.messages_json) {
+    total += m.size() + 1;
+  }
+  out.reserve(total);
+  JsonWriter w(out);
+  w.begin_object().field("type", "history");
+  ref_field(w, ref);
+  w.field("thread_id", thread_id).begin_array("messages");
+  for (const auto& m : page.messages_json) {
+    w.raw(m);
+  }
+  w.end_array().field("has_more", page.has_more);
+  if (page.has_more) {
+    w.field("next_before", cursor_str(page.next_before));
+  } else {
+    w.field_null("next_before");
+  }
+  w.end_object();
+  return out;
+}
+
+std::string encode_typing(std::string_view thread_id, std::string_view user_id) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "typing").field("thread_id", thread_id).field("user_id", user_id).end_object();
+  return out;
+}
+
+std::string encode_thread(std::string_view ref, std::string_view thread_json) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "thread");
+  ref_field(w, ref);
+  w.field_raw("thread", thread_json).end_object();
+  return out;
+}
+
+std::string encode_threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
+                           std::string_view next_before) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "threads");
+  ref_field(w, ref);
+  w.begin_array("threads");
+  for (const auto& t : threads_json) {
+    w.raw(t);
+  }
+  w.end_array().field("has_more", has_more);
+  if (has_more) {
+    w.field("next_before", next_before);
+  }
+  w.end_object();
+  return out;
+}
+
+}  // namespace techpulse::protocol

@@ -1,0 +1,44 @@
+#pragma once
+// Server → client events of techpulse.v1. Each returns the encoded frame text. Message and thread objects arrive
+// as JSON already built by the database (tp_message_json / tp_thread_json) and are spliced in unchanged.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/frames.hpp"
+
+namespace techpulse::protocol {
+
+std::string encode_welcome(std::string_view session_id, std::string_view user_id, std::string_view role,
+                           int heartbeat_ms);
+std::string encode_error(std::string_view ref, ErrorCode code, std::string_view message);
+std::string encode_pong(std::string_view ref);
+std::string encode_subscribed(std::string_view ref, std::string_view topic, int64_t cursor);
+std::string encode_unsubscribed(std::string_view ref, std::string_view topic, std::string_view reason = {});
+
+struct Ack {
+  std::string message_id;
+  std::string thread_id;
+  int64_t cursor = 0;
+  std::string created_at;
+  bool duplicate = false;
+};
+std::string encode_ack(std::string_view ref, const Ack& ack);
+
+// {"type":"message","topic":...,"cursor":"<seq>"[,"replay":true],"message":<message_json>}
+std::string encode_message(std::string_view topic, int64_t cursor, std::string_view message_json, bool replay = false);
+
+struct HistoryPage {
+  std::vector<std::string> messages_json;  // oldest first
+  bool has_more = false;
+  int64_t next_before = 0;  // the cursor of the oldest message in the page
+};
+std::string encode_history(std::string_view ref, std::string_view thread_id, const HistoryPage& page);
+
+std::string encode_typing(std::string_view thread_id, std::string_view user_id);
+std::string encode_thread(std::string_view ref, std::string_view thread_json);
+std::string encode_threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
+                           std::string_view next_before);
+
+}  // namespace techpulse::protocol

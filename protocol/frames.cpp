@@ -1,0 +1,357 @@
+#include "protocol/frames.hpp"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+
+#include "protocol/uuid.hpp"
+
+namespace techpulse::protocol {
+
+
+std::string_view to_string(FrameType t) {
+  switch (t) {
+    case FrameType::subscribe: return "subscribe";
+    case FrameType::unsubscribe: return "unsubscribe";
+    case FrameType::send: return "send";
+    case FrameType::history: return "history";
+    case FrameType::typing: return "typing";
+    case FrameType::thread_create: return "thread.create";
+    case FrameType::thread_update: return "thread.update";
+    case FrameType::threads_list: return "threads.list";
+    case FrameType::assistant_cancel: return "assistant.cancel";
+    case FrameType::ping: return "ping";
+    case FrameType::auth: return "auth";
+  }
+  return "?";
+}
+
+std::string_view to_string(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::bad_request: return "bad_request";
+    case ErrorCode::unknown_type: return "unknown_type";
+    case ErrorCode::unauthorized: return "unauthorized";
+    case ErrorCode::forbidden: return "forbidden";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::conflict: return "conflict";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::too_large: return "too_large";
+    case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+std::string Topic::str() const {
+  std::string_view prefix = kind == TopicKind::thread ? "thread:" : kind == TopicKind::ticket ? "ticket:" : "user:";
+  std::string out(prefix);
+  out += id;
+  return out;
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return out;
+}
+
+// What a field held: the value kinds the protocol uses, plus "other" for anything else.
+struct Field {
+  enum Kind { absent, string, integer, boolean, object, null, other } kind = absent;
+  std::string str;  // string, or the raw text of an object
+  int64_t num = 0;
+  bool flag = false;
+};
+
+// The fields any frame type reads. Unknown fields are skipped (the contract says they are ignored).
+enum Key { k_type, k_ref, k_topic, k_since, k_thread_id, k_content, k_message_type, k_metadata, k_client_msg_id,
+           k_before, k_limit, k_title, k_ticket_id, k_assistant, k_access_token, k_count };
+
+constexpr std::array<std::string_view, k_count> key_names = {
+    "type", "ref", "topic", "since", "thread_id", "content", "message_type", "metadata", "client_msg_id",
+    "before", "limit", "title", "ticket_id", "assistant", "access_token"};
+
+int key_index(std::string_view k) {
+  for (size_t i = 0; i < key_names.size(); ++i) {
+    if (key_names[i] == k) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+ProtocolError err(ErrorCode c, std::string msg, const std::string& ref) { return ProtocolError{c, std::move(msg), ref}; }
+
+constexpr size_t kMaxDepth = 32;
+
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+}  // namespace
+
+std::optional<Topic> parse_topic(std::string_view s) {
+  auto take = [&](std::string_view prefix, TopicKind kind) -> std::optional<Topic> {
+    if (s.substr(0, prefix.size()) != prefix) {
+      return std::nullopt;
+    }
+    auto id = s.substr(prefix.size());
+    if (!is_uuid(id)) {
+      return std::nullopt;
+    }
+    return Topic{kind, lower(id)};
+  };
+  if (auto t = take("thread:", TopicKind::thread)) return t;
+  if (auto t = take("ticket:", TopicKind::ticket)) return t;
+  if (auto t = take("user:", TopicKind::user)) return t;
+  return std::nullopt;
+}
+
+std::optional<int64_t> parse_cursor(std::string_view s) {
+  int64_t v = 0;
+  if (s.empty() || s.size() > 19) {
+    return std::nullopt;
+  }
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
+  // The DOM parser validates the whole frame (syntax, UTF-8, trailing content, depth) before any field is used.
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    if (p.allocate(64 * 1024, kMaxDepth)) { /* the first parse allocates instead */ }
+    return p;
+  }();
+  std::array<Field, k_count> f;
+  std::string ref;
+  {
+    simdjson::dom::element doc;
+    if (text.size() > parser.capacity() && parser.allocate(text.size(), kMaxDepth)) {
+      return err(ErrorCode::internal, "out of memory", ref);
+    }
+    auto error = parser.parse(text.data(), text.size(), true).get(doc);
+    if (error == simdjson::DEPTH_ERROR) {
+      return err(ErrorCode::bad_request, "frame is nested too deeply", ref);
+    }
+    if (error) {
+      return err(ErrorCode::bad_request, "frame is not valid JSON", ref);
+    }
+    simdjson::dom::object obj;
+    if (doc.get_object().get(obj)) {
+      return err(ErrorCode::bad_request, "frame must be a JSON object", ref);
+    }
+    for (auto [key, v] : obj) {
+      int idx = key_index(key);
+      if (idx < 0) {
+        continue;  // unknown fields are ignored
+      }
+      Field& out = f[idx];
+      switch (v.type()) {
+        case simdjson::dom::element_type::STRING:
+          out.kind = Field::string;
+          out.str.assign(v.get_string().value_unsafe());
+          break;
+        case simdjson::dom::element_type::INT64:
+          out.kind = Field::integer;
+          out.num = v.get_int64().value_unsafe();
+          break;
+        case simdjson::dom::element_type::BOOL:
+          out.kind = Field::boolean;
+          out.flag = v.get_bool().value_unsafe();
+          break;
+        case simdjson::dom::element_type::OBJECT:
+          out.kind = Field::object;
+          out.str = simdjson::minify(v);
+          break;
+        case simdjson::dom::element_type::NULL_VALUE:
+          out.kind = Field::null;
+          break;
+        default:
+          out.kind = Field::other;  // arrays, fractions, integers past int64
+      }
+      if (idx == k_ref && out.kind == Field::string && out.str.size() <= 64) {
+        ref = out.str;
+      }
+    }
+  }
+
+  if (f[k_ref].kind != Field::absent && f[k_ref].kind != Field::null) {
+    if (f[k_ref].kind != Field::string) {
+      return err(ErrorCode::bad_request, "ref must be a string", ref);
+    }
+    if (f[k_ref].str.size() > 64) {
+      return err(ErrorCode::bad_request, "ref must be at most 64 characters", ref);
+    }
+  }
+  if (f[k_type].kind == Field::absent) {
+    return err(ErrorCode::bad_request, "type is required", ref);
+  }
+  if (f[k_type].kind != Field::string) {
+    return err(ErrorCode::bad_request, "type must be a string", ref);
+  }
+
+  ClientFrame frame;
+  frame.ref = ref;
+  const std::string& type = f[k_type].str;
+
+  // Field readers: each returns an error message, or empty on success.
+  auto absent = [&](Key k) { return f[k].kind == Field::absent || f[k].kind == Field::null; };
+  auto need_string = [&](Key k, std::string& out, bool required) -> std::string {
+    if (absent(k)) {
+      return required ? std::string(key_names[k]) + " is required" : std::string();
+    }
+    if (f[k].kind != Field::string) {
+      return std::string(key_names[k]) + " must be a string";
+    }
+    out = f[k].str;
+    return {};
+  };
+  auto need_uuid = [&](Key k, std::string& out, bool required) -> std::string {
+    if (auto e = need_string(k, out, required); !e.empty()) {
+      return e;
+    }
+    if (!out.empty() || !absent(k)) {
+      if (!is_uuid(out)) {
+        return std::string(key_names[k]) + " must be a UUID";
+      }
+      out = lower(out);
+    }
+    return {};
+  };
+  auto need_cursor = [&](Key k, std::optional<int64_t>& out) -> std::string {
+    if (absent(k)) {
+      return {};
+    }
+    if (f[k].kind == Field::integer && f[k].num >= 0) {
+      out = f[k].num;
+      return {};
+    }
+    if (f[k].kind == Field::string) {
+      if (auto c = parse_cursor(f[k].str)) {
+        out = *c;
+        return {};
+      }
+    }
+    return std::string(key_names[k]) + " must be a cursor (a string received from the server)";
+  };
+  auto need_limit = [&](int max) -> std::string {
+    if (absent(k_limit)) {
+      return {};
+    }
+    if (f[k_limit].kind != Field::integer || f[k_limit].num < 1 || f[k_limit].num > max) {
+      return "limit must be an integer from 1 to " + std::to_string(max);
+    }
+    frame.limit = static_cast<int>(f[k_limit].num);
+    return {};
+  };
+  auto need_bool = [&](Key k, std::optional<bool>& out) -> std::string {
+    if (absent(k)) {
+      return {};
+    }
+    if (f[k].kind != Field::boolean) {
+      return std::string(key_names[k]) + " must be a boolean";
+    }
+    out = f[k].flag;
+    return {};
+  };
+  auto need_title = [&]() -> std::string {
+    if (absent(k_title)) {
+      return {};
+    }
+    if (f[k_title].kind != Field::string) {
+      return "title must be a string";
+    }
+    if (f[k_title].str.size() > limits.max_title_bytes) {
+      return "title is longer than " + std::to_string(limits.max_title_bytes) + " bytes";
+    }
+    if (has_nul(f[k_title].str)) {
+      return "title must not contain NUL characters";
+    }
+    frame.title = f[k_title].str;
+    return {};
+  };
+
+  std::string e;
+  auto fail = [&](const std::string& msg) -> ParseResult { return err(ErrorCode::bad_request, msg, ref); };
+  auto too_large = [&](const std::string& msg) -> ParseResult { return err(ErrorCode::too_large, msg, ref); };
+
+  if (type == "subscribe" || type == "unsubscribe") {
+    frame.type = type == "subscribe" ? FrameType::subscribe : FrameType::unsubscribe;
+    if (!(e = need_string(k_topic, frame.topic, true)).empty()) return fail(e);
+    if (frame.type == FrameType::subscribe) {
+      if (!(e = need_cursor(k_since, frame.since)).empty()) return fail(e);
+    }
+  } else if (type == "send") {
+    frame.type = FrameType::send;
+    if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
+    if (!(e = need_string(k_content, frame.content, true)).empty()) return fail(e);
+    if (frame.content.empty()) return fail("content must not be empty");
+    if (has_nul(frame.content)) return fail("content must not contain NUL characters");
+    if (frame.content.size() > limits.max_content_bytes) {
+      return too_large("content is longer than " + std::to_string(limits.max_content_bytes) + " bytes");
+    }
+    if (!absent(k_message_type)) {
+      if (!(e = need_string(k_message_type, frame.message_type, false)).empty()) return fail(e);
+      const auto& mt = frame.message_type;
+      if (mt != "text" && mt != "voice" && mt != "image" && mt != "file") {
+        return fail("message_type must be one of text, voice, image, file");
+      }
+    }
+    if (!absent(k_metadata)) {
+      if (f[k_metadata].kind != Field::object) return fail("metadata must be an object");
+      if (f[k_metadata].str.size() > limits.max_metadata_bytes) {
+        return too_large("metadata is larger than " + std::to_string(limits.max_metadata_bytes) + " bytes");
+      }
+      if (f[k_metadata].str.find("\\u0000") != std::string::npos) return fail("metadata must not contain NUL characters");
+      frame.metadata = f[k_metadata].str;
+    }
+    if (!absent(k_client_msg_id)) {
+      if (!(e = need_string(k_client_msg_id, frame.client_msg_id, false)).empty()) return fail(e);
+      if (frame.client_msg_id.empty() || frame.client_msg_id.size() > limits.max_client_msg_id_bytes) {
+        return fail("client_msg_id must be 1 to " + std::to_string(limits.max_client_msg_id_bytes) + " bytes");
+      }
+    }
+  } else if (type == "history") {
+    frame.type = FrameType::history;
+    if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
+    if (!(e = need_cursor(k_before, frame.before)).empty()) return fail(e);
+    if (!(e = need_limit(200)).empty()) return fail(e);
+  } else if (type == "typing" || type == "assistant.cancel") {
+    frame.type = type == "typing" ? FrameType::typing : FrameType::assistant_cancel;
+    if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
+  } else if (type == "thread.create") {
+    frame.type = FrameType::thread_create;
+    if (!(e = need_title()).empty()) return fail(e);
+    if (!(e = need_uuid(k_ticket_id, frame.ticket_id, false)).empty()) return fail(e);
+    if (!(e = need_bool(k_assistant, frame.assistant)).empty()) return fail(e);
+  } else if (type == "thread.update") {
+    frame.type = FrameType::thread_update;
+    if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
+    if (!(e = need_title()).empty()) return fail(e);
+    if (!(e = need_bool(k_assistant, frame.assistant)).empty()) return fail(e);
+  } else if (type == "threads.list") {
+    frame.type = FrameType::threads_list;
+    if (!(e = need_limit(200)).empty()) return fail(e);
+    if (!(e = need_string(k_before, frame.before_token, false)).empty()) return fail(e);
+  } else if (type == "ping") {
+    frame.type = FrameType::ping;
+  } else if (type == "auth") {
+    frame.type = FrameType::auth;
+    if (!(e = need_string(k_access_token, frame.access_token, true)).empty()) return fail(e);
+    if (frame.access_token.size() > limits.max_access_token_bytes) return too_large("access_token is too long");
+  } else {
+    return err(ErrorCode::unknown_type, "unknown frame type (see docs/protocol.md for the list)", ref);
+  }
+  return frame;
+}
+
+}  // namespace techpulse::protocol

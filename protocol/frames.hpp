@@ -1,0 +1,98 @@
+#pragma once
+// protocol: the techpulse.v1 wire format (../shared/design/protocol-v1.md). Parses and validates client frames
+// and encodes server events. Pure functions and value types: no I/O, no database, no sockets.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace techpulse::protocol {
+
+enum class FrameType {
+  subscribe,
+  unsubscribe,
+  send,
+  history,
+  typing,
+  thread_create,
+  thread_update,
+  threads_list,
+  assistant_cancel,
+  ping,
+  auth,
+};
+
+std::string_view to_string(FrameType t);
+
+// Error codes of protocol-v1.
+enum class ErrorCode {
+  bad_request,
+  unknown_type,
+  unauthorized,
+  forbidden,
+  not_found,
+  conflict,
+  rate_limited,
+  too_large,
+  unavailable,
+  internal,
+};
+
+std::string_view to_string(ErrorCode c);
+
+struct ProtocolError {
+  ErrorCode code;
+  std::string message;
+  std::string ref;  // the frame's ref when it could be read, so the error still answers the right request
+};
+
+enum class TopicKind { thread, ticket, user };
+
+struct Topic {
+  TopicKind kind;
+  std::string id;  // a UUID, lower-case
+  std::string str() const;
+};
+
+// Parses "thread:<uuid>", "ticket:<uuid>" or "user:<uuid>"; nullopt for anything else.
+std::optional<Topic> parse_topic(std::string_view s);
+
+struct Limits {
+  size_t max_content_bytes = 60 * 1024;
+  size_t max_title_bytes = 200;
+  size_t max_metadata_bytes = 8 * 1024;
+  size_t max_client_msg_id_bytes = 128;
+  size_t max_access_token_bytes = 8 * 1024;
+};
+
+// One client frame, validated. Only the fields of its type are set.
+struct ClientFrame {
+  FrameType type{};
+  std::string ref;
+  std::string topic;           // subscribe, unsubscribe
+  std::optional<int64_t> since;  // subscribe
+  std::string thread_id;       // send, history, typing, thread.update, assistant.cancel
+  std::string content;         // send
+  std::string message_type = "text";
+  std::string metadata = "{}";  // send: raw JSON object text
+  std::string client_msg_id;   // send (empty: none)
+  std::optional<int64_t> before;  // history, threads.list (a cursor)
+  std::string before_token;    // threads.list: opaque paging token
+  int limit = 50;              // history, threads.list
+  std::optional<std::string> title;  // thread.create, thread.update
+  std::string ticket_id;       // thread.create (empty: none)
+  std::optional<bool> assistant;  // thread.create, thread.update
+  std::string access_token;    // auth
+};
+
+using ParseResult = std::variant<ClientFrame, ProtocolError>;
+
+// Parses one text frame. Never throws: malformed JSON, a missing or mistyped field and an unknown type all come
+// back as a ProtocolError the session turns into an `error` event.
+ParseResult parse_client_frame(std::string_view text, const Limits& limits = {});
+
+// Cursors are decimal per-thread sequence numbers on the wire ("42"); clients treat them as opaque strings.
+std::optional<int64_t> parse_cursor(std::string_view s);
+
+}  // namespace techpulse::protocol

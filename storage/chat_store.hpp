@@ -1,0 +1,108 @@
+#pragma once
+#include <functional>
+#include <memory>
+
+#include "storage/pg_pool.hpp"
+
+namespace techpulse::storage {
+
+struct Profile {
+  std::string id;
+  std::string role;  // customer | technician | admin
+};
+
+struct ThreadAccess {
+  bool exists = false;
+  bool allowed = false;
+  int64_t last_seq = 0;  // the thread's cursor at the time of the check
+};
+
+struct StoredMessage {
+  int64_t seq = 0;
+  std::string json;  // the protocol message object, built by tp_message_json
+};
+
+struct NewMessage {
+  std::string id;  // chosen by the gateway, so a batch's rows can be matched to their sends
+  std::string thread_id;
+  std::string sender_id;
+  std::string role;
+  std::string content;
+  std::string message_type;
+  std::string metadata;  // a JSON object
+  std::string client_msg_id;  // empty: none
+};
+
+struct SendOutcome {
+  enum Status { ok, duplicate, not_found, forbidden, unavailable, invalid, internal } status = internal;
+  std::string message_id;
+  int64_t seq = 0;
+  std::string created_at;
+  std::string detail;
+};
+
+struct ThreadPage {
+  std::vector<std::string> threads_json;
+  bool has_more = false;
+  std::string next_before;
+};
+
+struct WriterOptions {
+  size_t connections = 2;   // sends are partitioned by thread over these, so one thread's sends stay in order
+  size_t max_batch = 256;   // rows per INSERT statement
+};
+
+// Every SQL statement the gateway runs, on the storage loop. Methods must be called on that loop (co_spawn onto
+// executor()).
+class ChatStore {
+ public:
+  ChatStore(asio::any_io_executor ex, PoolOptions pool, WriterOptions writer);
+  ~ChatStore();
+
+  asio::any_io_executor executor() const { return pool_.executor(); }
+  PgPool& pool() { return pool_; }
+
+  // Starts the writer loops.
+  void start();
+  void stop();
+
+  asio::awaitable<PgOutcome<std::optional<Profile>>> profile(std::string user_id);
+  asio::awaitable<PgOutcome<ThreadAccess>> thread_access(std::string user_id, std::string thread_id);
+  // Messages with seq > after, oldest first, at most limit; and the thread's last_seq in the same snapshot.
+  asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> messages_after(std::string thread_id,
+                                                                                            int64_t after,
+                                                                                            int limit);
+  // A page of history, newest `limit` messages before `before` (nullopt: the newest), returned oldest first.
+  // .second is true when older messages exist.
+  asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> history(std::string thread_id,
+                                                                                  std::optional<int64_t> before,
+                                                                                  int limit);
+  asio::awaitable<PgOutcome<std::string>> message_json(std::string message_id);
+
+  // Batched insert: the callback runs on the storage loop once the row is committed (or refused).
+  void submit(NewMessage msg, std::function<void(SendOutcome)> done);
+
+  asio::awaitable<PgOutcome<std::string>> create_thread(std::string user_id, std::optional<std::string> title,
+                                                        std::string ticket_id, bool assistant);
+  // nullopt value with ok(): the thread does not exist.
+  asio::awaitable<PgOutcome<std::optional<std::string>>> update_thread(std::string thread_id,
+                                                                       std::optional<std::string> title,
+                                                                       std::optional<bool> assistant);
+  asio::awaitable<PgOutcome<bool>> ticket_exists(std::string ticket_id);
+  asio::awaitable<PgOutcome<ThreadPage>> list_threads(std::string user_id, std::string before, int limit);
+  asio::awaitable<PgOutcome<bool>> notify_typing(std::string thread_id, std::string user_id, std::string session_id);
+  // True when the database answers and every embedded migration is applied.
+  asio::awaitable<PgOutcome<bool>> ready();
+
+ private:
+  struct Writer;
+  asio::awaitable<void> run_writer(std::shared_ptr<Writer> w);
+  asio::awaitable<void> insert_batch(PgConn& conn, std::vector<std::pair<NewMessage, std::function<void(SendOutcome)>>>& batch);
+
+  PgPool pool_;
+  WriterOptions wopts_;
+  std::vector<std::shared_ptr<Writer>> writers_;
+  bool stopped_ = false;
+};
+
+}  // namespace techpulse::storage

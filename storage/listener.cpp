@@ -1,0 +1,150 @@
+#include "storage/listener.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+
+namespace techpulse::storage {
+
+namespace {
+
+// Splits "a|b|c|d|rest" into n-1 fields and the rest (which may itself contain '|').
+bool split_fields(std::string_view s, size_t n, std::vector<std::string_view>& out) {
+  out.clear();
+  for (size_t i = 0; i + 1 < n; ++i) {
+    auto pos = s.find('|');
+    if (pos == std::string_view::npos) return false;
+    out.push_back(s.substr(0, pos));
+    s.remove_prefix(pos + 1);
+  }
+  out.push_back(s);
+  return true;
+}
+
+void log_line(std::string_view event, std::string_view detail) {
+  fmt::print(stderr, "level=info component=listener event={} {}\n", event, detail);
+}
+
+}  // namespace
+
+Listener::Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo)
+    : store_(store), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
+
+void Listener::start() { asio::co_spawn(store_.executor(), run(), asio::detached); }
+
+void Listener::stop() {
+  stopped_ = true;
+  conn_.close();
+}
+
+asio::awaitable<void> Listener::run() {
+  Millis backoff{100};
+  const Millis max_backoff{5000};
+  const Millis keepalive{10000};
+  bool ever_connected = false;
+  auto last_activity = std::chrono::steady_clock::now();
+  while (!stopped_) {
+    if (!conn_.connected()) {
+      if (listening(epoch_.load())) {
+        epoch_.fetch_add(1, std::memory_order_acq_rel);
+        log_line("disconnected", "reason=\"connection lost\"");
+      }
+      auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
+      if (!err) {
+        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing", store_.pool().options().query_timeout);
+        if (!r.ok()) err = r.error;
+      }
+      if (err) {
+        conn_.close();
+        if (stopped_) break;
+        asio::steady_timer t(store_.executor(), backoff);
+        boost::system::error_code ec;
+        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        backoff = std::min(backoff * 2, max_backoff);
+        continue;
+      }
+      backoff = Millis{100};
+      epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
+      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing");
+      ever_connected = true;
+      // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
+      // per-subscription cursor drops what the catch-up already delivered.
+      if (!co_await catch_up()) {
+        conn_.close();
+        continue;
+      }
+    }
+    while (auto n = conn_.next_notification()) {
+      last_activity = std::chrono::steady_clock::now();
+      if (!co_await handle(*n)) {
+        conn_.close();  // could not complete a delivery: reconnect and catch up from the table
+        break;
+      }
+    }
+    if (!conn_.connected()) continue;
+    auto err = co_await conn_.wait_input(keepalive);
+    if (err) continue;
+    if (std::chrono::steady_clock::now() - last_activity >= keepalive) {
+      last_activity = std::chrono::steady_clock::now();
+      // Quiet for a while: make sure the connection is still alive (a silent network loss shows no EOF).
+      auto r = co_await conn_.exec("SELECT 1", store_.pool().options().query_timeout);
+      if (!r.ok()) conn_.close();
+    }
+  }
+  conn_.close();
+}
+
+asio::awaitable<bool> Listener::catch_up() {
+  auto threads = co_await sink_.live_threads();
+  size_t delivered = 0;
+  for (const auto& tc : threads) {
+    int64_t after = tc.after;
+    for (;;) {
+      auto r = co_await store_.messages_after(tc.thread_id, after, 500);
+      if (!r.ok()) co_return false;
+      for (auto& m : r.value->first) {
+        sink_.on_message(ChatEvent{tc.thread_id, m.seq, {}, std::move(m.json)});
+        after = m.seq;
+        ++delivered;
+      }
+      if (r.value->first.size() < 500) break;
+    }
+  }
+  log_line("caught_up", fmt::format("threads={} messages={}", threads.size(), delivered));
+  co_return true;
+}
+
+asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
+  std::vector<std::string_view> f;
+  if (n.channel == "tp_chat") {
+    std::string_view p = n.payload;
+    if (p.size() < 2 || p[1] != '|' || !split_fields(p.substr(2), 4, f)) {
+      log_line("bad_payload", "channel=tp_chat");
+      co_return true;
+    }
+    ChatEvent ev;
+    ev.thread_id.assign(f[0]);
+    std::from_chars(f[1].data(), f[1].data() + f[1].size(), ev.seq);
+    ev.ticket_id.assign(f[2]);
+    if (p[0] == 'm') {
+      ev.message_json.assign(f[3]);
+    } else {
+      // Over the NOTIFY size limit: the payload names the row, fetch it.
+      auto r = co_await store_.message_json(std::string(f[3]));
+      if (!r.ok()) co_return false;
+      ev.message_json = std::move(*r.value);
+    }
+    sink_.on_message(ev);
+  } else if (n.channel == "tp_typing") {
+    if (!split_fields(n.payload, 3, f)) co_return true;
+    sink_.on_typing(TypingEvent{std::string(f[0]), std::string(f[1]), std::string(f[2])});
+  }
+  co_return true;
+}
+
+}  // namespace techpulse::storage

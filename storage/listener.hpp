@@ -1,0 +1,63 @@
+#pragma once
+#include <atomic>
+
+#include "storage/chat_store.hpp"
+
+namespace techpulse::storage {
+
+struct ChatEvent {
+  std::string thread_id;
+  int64_t seq = 0;
+  std::string ticket_id;  // empty when the thread has no ticket
+  std::string message_json;
+};
+
+struct TypingEvent {
+  std::string thread_id;
+  std::string user_id;
+  std::string session_id;
+};
+
+struct ThreadCursor {
+  std::string thread_id;
+  int64_t after = 0;  // deliver messages with seq > after
+};
+
+// What the listener feeds. Implemented by the gateway; called on the storage loop, per thread in cursor order.
+class RealtimeSink {
+ public:
+  virtual ~RealtimeSink() = default;
+  virtual void on_message(const ChatEvent& ev) = 0;
+  virtual void on_typing(const TypingEvent& ev) = 0;
+  // The threads that have live subscriptions, each with the lowest cursor delivered to them: what a catch-up after
+  // a reconnect must fetch.
+  virtual asio::awaitable<std::vector<ThreadCursor>> live_threads() = 0;
+};
+
+// The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,
+// reconnects, LISTENs again and catches up from the table before it reads new notifications, so a message
+// committed while it was away still reaches the subscribers, in order.
+class Listener {
+ public:
+  Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo);
+  void start();
+  void stop();
+
+  // Odd while LISTEN is established; it changes on every disconnect and every reconnect. A subscription whose
+  // snapshot was taken under an odd epoch that is still current cannot have missed a notification.
+  uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+  static bool listening(uint64_t epoch) { return epoch % 2 == 1; }
+
+ private:
+  asio::awaitable<void> run();
+  asio::awaitable<bool> handle(const PgConn::Notification& n);
+  asio::awaitable<bool> catch_up();
+
+  ChatStore& store_;
+  RealtimeSink& sink_;
+  PgConn conn_;
+  std::atomic<uint64_t> epoch_{0};
+  bool stopped_ = false;
+};
+
+}  // namespace techpulse::storage
