@@ -326,7 +326,12 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
 }
 
 asio::awaitable<void> WsSession::on_unsubscribe(const protocol::ClientFrame& f) {
-  auto it = subs_.find(f.topic);
+  auto topic = protocol::parse_topic(f.topic);
+  if (!topic) {
+    error(f.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    co_return;
+  }
+  auto it = subs_.find(topic->str());
   if (it == subs_.end()) {
     error(f.ref, ErrorCode::not_found, "not subscribed to this topic");
     co_return;
@@ -337,7 +342,7 @@ asio::awaitable<void> WsSession::on_unsubscribe(const protocol::ClientFrame& f) 
   }
   loop_.hub.remove(it->second);
   subs_.erase(it);
-  reply(protocol::encode_unsubscribed(f.ref, f.topic));
+  reply(protocol::encode_unsubscribed(f.ref, topic->str()));
 }
 
 void WsSession::on_send(const protocol::ClientFrame& f) {

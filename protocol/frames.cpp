@@ -64,7 +64,7 @@ std::string lower(std::string_view s) {
 
 // What a field held: the value kinds the protocol uses, plus "other" for anything else.
 struct Field {
-  enum Kind { absent, string, integer, boolean, object, null, other } kind = absent;
+  enum Kind { absent, string, integer, boolean, object, object_with_nul, null, other } kind = absent;
   std::string str;  // string, or the raw text of an object
   int64_t num = 0;
   bool flag = false;
@@ -92,6 +92,30 @@ ProtocolError err(ErrorCode c, std::string msg, const std::string& ref) { return
 constexpr size_t kMaxDepth = 32;
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
+// PostgreSQL text and jsonb cannot hold NUL: refuse it anywhere in a metadata object, keys included.
+bool has_nul(simdjson::dom::element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING: return has_nul(e.get_string().value_unsafe());
+    case simdjson::dom::element_type::ARRAY: {
+      simdjson::dom::array arr;
+      if (e.get_array().get(arr)) return false;
+      for (auto child : arr) {
+        if (has_nul(child)) return true;
+      }
+      return false;
+    }
+    case simdjson::dom::element_type::OBJECT: {
+      simdjson::dom::object obj;
+      if (e.get_object().get(obj)) return false;
+      for (auto [key, child] : obj) {
+        if (has_nul(key) || has_nul(child)) return true;
+      }
+      return false;
+    }
+    default: return false;
+  }
+}
 
 }  // namespace
 
@@ -169,7 +193,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
           out.flag = v.get_bool().value_unsafe();
           break;
         case simdjson::dom::element_type::OBJECT:
-          out.kind = Field::object;
+          out.kind = has_nul(v) ? Field::object_with_nul : Field::object;
           out.str = simdjson::minify(v);
           break;
         case simdjson::dom::element_type::NULL_VALUE:
@@ -307,11 +331,11 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
       }
     }
     if (!absent(k_metadata)) {
+      if (f[k_metadata].kind == Field::object_with_nul) return fail("metadata must not contain NUL characters");
       if (f[k_metadata].kind != Field::object) return fail("metadata must be an object");
       if (f[k_metadata].str.size() > limits.max_metadata_bytes) {
         return too_large("metadata is larger than " + std::to_string(limits.max_metadata_bytes) + " bytes");
       }
-      if (f[k_metadata].str.find("\\u0000") != std::string::npos) return fail("metadata must not contain NUL characters");
       frame.metadata = f[k_metadata].str;
     }
     if (!absent(k_client_msg_id)) {
