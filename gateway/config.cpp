@@ -72,6 +72,9 @@ const std::vector<Binding>& bindings() {
        number(&Config::db_writers, 1, 64)},
       {{"--db-max-batch", "TECHPULSE_DB_MAX_BATCH", "most messages in one INSERT", "256"},
        number(&Config::db_max_batch, 1, 10000)},
+      {{"--allowed-origins", "TECHPULSE_ALLOWED_ORIGINS",
+        "comma-separated Origins browsers may connect from (empty: any); requests without Origin are allowed", ""},
+       text(&Config::allowed_origins)},
       {{"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, text(&Config::log_level)},
   };
   return all;

@@ -24,6 +24,7 @@ struct Config {
   size_t db_writers = 2;
   size_t db_max_batch = 256;
   std::string log_level = "info";
+  std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
 };
 
 struct ConfigOption {

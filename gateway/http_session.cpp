@@ -98,6 +98,21 @@ bool offers_subprotocol(const http::request<http::string_body>& req) {
   return false;
 }
 
+// An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
+bool origin_allowed(std::string_view list, std::string_view origin) {
+  if (list.empty()) return true;
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == origin) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 template <class T>
 asio::awaitable<T> on_store(storage::ChatStore& store, asio::awaitable<T> op) {
   co_return co_await asio::co_spawn(store.executor(), std::move(op), asio::use_awaitable);
@@ -141,7 +156,11 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
       };
       http::response<http::string_body> refusal;
       bool refused = true;
-      if (token.empty()) {
+      std::string_view origin = req[http::field::origin];
+      if (!origin.empty() && !origin_allowed(svc.config.allowed_origins, origin)) {
+        log(Level::warn, "origin_refused", "origin={}", quoted(origin));
+        refusal = fail(http::status::forbidden, "forbidden", "this Origin may not connect");
+      } else if (token.empty()) {
         refusal = fail(http::status::unauthorized, "unauthorized", "an access token is required");
       } else {
         auto now = std::chrono::duration_cast<std::chrono::seconds>(

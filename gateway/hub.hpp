@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "protocol/frames.hpp"
 #include "storage/listener.hpp"
 
 namespace techpulse::gateway {
@@ -19,19 +20,33 @@ class Subscriber {
   virtual ~Subscriber() = default;
   virtual void push(const Frame& frame) = 0;
   virtual const std::string& session_id() const = 0;
+  virtual const std::string& user_id() const = 0;
   // Close with 1001 "going away" (server shutdown).
   virtual void close_going_away() = 0;
+  // Something that may change this user's access happened: re-check the subscriptions.
+  virtual void recheck_access() = 0;
 };
 
 struct Subscription {
   Subscriber* owner = nullptr;
-  std::string thread_id;
-  // The cursor of the last message this subscriber was given (or, before it is live, the replay position).
+  protocol::TopicKind kind = protocol::TopicKind::thread;
+  std::string key;  // the thread, ticket or user id
+  // thread topics: the cursor of the last message given to this subscriber (or, before it is live, the replay
+  // position). ticket topics: the same per thread of the ticket.
   int64_t last_seq = 0;
+  std::unordered_map<std::string, int64_t> thread_seq;
   bool live = false;
   // Messages that arrive while the subscription is being set up: delivered after `subscribed`.
-  std::vector<std::pair<int64_t, Frame>> pending;
+  struct Pending {
+    std::string thread_id;
+    int64_t seq;
+    Frame frame;
+  };
+  std::vector<Pending> pending;
   bool pending_overflow = false;
+
+  // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
+  void offer(const std::string& thread_id, int64_t seq, const Frame& frame);
 };
 
 class Hub {
@@ -40,19 +55,27 @@ class Hub {
 
   void add(const std::shared_ptr<Subscription>& sub);
   void remove(const std::shared_ptr<Subscription>& sub);
-  // A message of a thread: each subscriber gets it once, in cursor order (seq <= last_seq is dropped).
-  void deliver_message(const std::string& thread_id, int64_t seq, const Frame& frame);
+  // A message of a thread (and of its ticket, when it has one): thread_frame goes to thread:<id> subscribers,
+  // ticket_frame to ticket:<id> subscribers.
+  void deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
+                       const Frame& thread_frame, const Frame& ticket_frame);
+  // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
+  void deliver_event(protocol::TopicKind kind, const std::string& key, const Frame& frame);
   void deliver_typing(const std::string& thread_id, const std::string& except_session, const Frame& frame);
-  // Threads with live subscriptions and the lowest cursor delivered among them.
+  // Threads with live subscriptions (direct or through a ticket) and the lowest cursor delivered among them.
   std::vector<storage::ThreadCursor> live_threads() const;
   size_t subscription_count() const;
 
   void add_session(Subscriber* s) { sessions_.insert(s); }
   void remove_session(Subscriber* s) { sessions_.erase(s); }
   const std::unordered_set<Subscriber*>& sessions() const { return sessions_; }
+  // Sessions with a live subscription to this thread.
+  std::vector<Subscriber*> thread_subscribers(const std::string& thread_id) const;
 
  private:
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Subscription>>> by_thread_;
+  using SubList = std::vector<std::shared_ptr<Subscription>>;
+  std::unordered_map<std::string, SubList>& index(protocol::TopicKind kind);
+  std::unordered_map<std::string, SubList> by_thread_, by_ticket_, by_user_;
   std::unordered_set<Subscriber*> sessions_;
 };
 

@@ -38,11 +38,60 @@ Server::Server(Config cfg) : cfg_(std::move(cfg)) {
 Server::~Server() = default;
 
 void Server::on_message(const storage::ChatEvent& ev) {
-  // Encoded once; the same bytes go to every subscriber on every loop.
+  // Encoded once per topic; the same bytes go to every subscriber on every loop.
   auto frame = std::make_shared<const std::string>(protocol::encode_message("thread:" + ev.thread_id, ev.seq, ev.message_json));
+  Frame ticket_frame;
+  if (!ev.ticket_id.empty()) {
+    ticket_frame = std::make_shared<const std::string>(protocol::encode_message("ticket:" + ev.ticket_id, ev.seq, ev.message_json));
+  }
   for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), thread = ev.thread_id, seq = ev.seq, frame] {
-      l->hub.deliver_message(thread, seq, frame);
+    asio::post(loop->ioc, [l = loop.get(), thread = ev.thread_id, ticket = ev.ticket_id, seq = ev.seq, frame, ticket_frame] {
+      l->hub.deliver_message(thread, ticket, seq, frame, ticket_frame);
+    });
+  }
+}
+
+void Server::on_event(char kind, const std::string& key, const std::string& json) {
+  using protocol::TopicKind;
+  std::string_view type;
+  TopicKind topic_kind;
+  std::string_view field;
+  switch (kind) {
+    case 'T': type = "ticket.updated"; topic_kind = TopicKind::ticket; field = "ticket"; break;
+    case 'W': type = "work_order.updated"; topic_kind = TopicKind::ticket; field = "work_order"; break;
+    case 'H': type = "thread.updated"; topic_kind = TopicKind::user; field = "thread"; break;
+    case 'A': type = "ticket.assigned"; topic_kind = TopicKind::user; field = "ticket"; break;
+    case 'R': type = "ticket.unassigned"; topic_kind = TopicKind::user; field = "ticket"; break;
+    default: return;
+  }
+  std::string topic = (topic_kind == TopicKind::ticket ? "ticket:" : "user:") + key;
+  auto frame = std::make_shared<const std::string>(protocol::encode_event(type, topic, field, json));
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), topic_kind, key, frame] { l->hub.deliver_event(topic_kind, key, frame); });
+  }
+}
+
+void Server::on_access_change(char kind, const std::string& id) {
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), kind, id] {
+      if (kind == 'u') {
+        std::vector<Subscriber*> mine;
+        for (auto* s : l->hub.sessions()) {
+          if (s->user_id() == id) mine.push_back(s);
+        }
+        for (auto* s : mine) s->recheck_access();
+      } else if (kind == 't') {
+        for (auto* s : l->hub.thread_subscribers(id)) s->recheck_access();
+      }
+    });
+  }
+}
+
+void Server::on_resync() {
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get()] {
+      std::vector<Subscriber*> all(l->hub.sessions().begin(), l->hub.sessions().end());
+      for (auto* s : all) s->recheck_access();
     });
   }
 }

@@ -45,6 +45,9 @@ class Server : public storage::RealtimeSink {
   void on_message(const storage::ChatEvent& ev) override;
   void on_typing(const storage::TypingEvent& ev) override;
   asio::awaitable<std::vector<storage::ThreadCursor>> live_threads() override;
+  void on_event(char kind, const std::string& key, const std::string& json) override;
+  void on_access_change(char kind, const std::string& id) override;
+  void on_resync() override;
 
  private:
   asio::awaitable<void> accept_loop();

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "protocol/uuid.hpp"
 
@@ -69,6 +70,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
   log(Level::info, "session_open", "session={} user={} role={} loop={}", session_id_, who_.user_id, who_.role,
       loop_.index);
   reply(protocol::encode_welcome(session_id_, who_.user_id, who_.role, cfg.heartbeat_ms));
+  arm_expiry();
 
   for (;;) {
     buffer_.clear();
@@ -128,7 +130,7 @@ void WsSession::do_write() {
   });
 }
 
-void WsSession::close_with(websocket::close_code code, std::string_view reason) {
+void WsSession::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   // Free queued frames now, keeping the one a write may still be reading from.
@@ -138,7 +140,9 @@ void WsSession::close_with(websocket::close_code code, std::string_view reason) 
   }
   cleanup();
   auto self = shared_from_this();
-  ws_.async_close(websocket::close_reason(code, std::string(reason)), [self](boost::system::error_code) {});
+  if (expiry_timer_) expiry_timer_->cancel();
+  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), std::string(reason)),
+                  [self](boost::system::error_code) {});
   // A client that does not read never lets the close frame out: drop the TCP connection after a grace period.
   close_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::seconds(2));
   close_timer_->async_wait([self](boost::system::error_code ec) {
@@ -183,9 +187,7 @@ asio::awaitable<void> WsSession::handle(std::string_view text) {
     case protocol::FrameType::thread_update: co_await on_thread_update(f); break;
     case protocol::FrameType::threads_list: co_await on_threads_list(f); break;
     case protocol::FrameType::assistant_cancel: co_await on_assistant_cancel(f); break;
-    case protocol::FrameType::auth:
-      error(f.ref, ErrorCode::bad_request, "token renewal is not supported by this version of the gateway");
-      break;
+    case protocol::FrameType::auth: on_auth(f); break;
   }
 }
 
@@ -213,8 +215,8 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
     error(f.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
     co_return;
   }
-  if (topic->kind != protocol::TopicKind::thread) {
-    error(f.ref, ErrorCode::bad_request, "only thread:<uuid> topics are served by this version of the gateway");
+  if (topic->kind != protocol::TopicKind::thread && f.since) {
+    error(f.ref, ErrorCode::bad_request, "since is only supported on thread:<uuid> topics");
     co_return;
   }
   std::string name = topic->str();
@@ -228,11 +230,33 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
     co_return;
   }
 
+  if (topic->kind == protocol::TopicKind::user) {
+    if (topic->id != who_.user_id) {
+      log(Level::warn, "forbidden", "session={} user={} topic={}", session_id_, who_.user_id, name);
+      error(f.ref, ErrorCode::forbidden, "user:<uuid> topics are only open to that user");
+      co_return;
+    }
+    auto sub = std::make_shared<Subscription>();
+    sub->owner = this;
+    sub->kind = topic->kind;
+    sub->key = topic->id;
+    sub->live = true;
+    subs_[name] = sub;
+    loop_.hub.add(sub);
+    reply(protocol::encode_subscribed(f.ref, name));
+    co_return;
+  }
+  if (topic->kind == protocol::TopicKind::ticket) {
+    co_await subscribe_ticket(f, *topic);
+    co_return;
+  }
+
   // Register first (buffering), then read the cursor: a message committed after that snapshot is either in the
   // buffer or fetched by the next round, so `subscribed` really means live.
   auto sub = std::make_shared<Subscription>();
   sub->owner = this;
-  sub->thread_id = topic->id;
+  sub->kind = topic->kind;
+  sub->key = topic->id;
   subs_[name] = sub;
   loop_.hub.add(sub);
   auto abandon = [&] {
@@ -317,12 +341,147 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
   sub->live = true;
   auto pending = std::move(sub->pending);
   sub->pending.clear();
-  for (auto& [seq, frame] : pending) {
-    if (seq > sub->last_seq) {
-      sub->last_seq = seq;
-      push(frame);
+  for (auto& p : pending) sub->offer(p.thread_id, p.seq, p.frame);
+}
+
+asio::awaitable<void> WsSession::subscribe_ticket(const protocol::ClientFrame& f, const protocol::Topic& topic) {
+  std::string name = topic.str();
+  auto sub = std::make_shared<Subscription>();
+  sub->owner = this;
+  sub->kind = topic.kind;
+  sub->key = topic.id;
+  subs_[name] = sub;
+  loop_.hub.add(sub);
+  auto abandon = [&] {
+    loop_.hub.remove(sub);
+    subs_.erase(name);
+  };
+  auto& store = svc_.store;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+  for (;;) {
+    auto epoch = svc_.listener.epoch();
+    auto access = co_await on_store(store, store.ticket_access(who_.user_id, topic.id));
+    if (closing_) co_return;
+    if (!access.ok()) {
+      abandon();
+      db_error(f.ref, access.error);
+      co_return;
     }
+    if (!access.value->exists) {
+      abandon();
+      error(f.ref, ErrorCode::not_found, "ticket not found");
+      co_return;
+    }
+    if (!access.value->allowed) {
+      abandon();
+      log(Level::warn, "forbidden", "session={} user={} topic={}", session_id_, who_.user_id, name);
+      error(f.ref, ErrorCode::forbidden, "only the assigned technician and admins may subscribe to this ticket");
+      co_return;
+    }
+    sub->thread_seq.clear();
+    for (auto& [thread, seq] : access.value->threads) sub->thread_seq[thread] = seq;
+    if (storage::Listener::listening(epoch) && svc_.listener.epoch() == epoch && !sub->pending_overflow) break;
+    // The listener was away during the snapshot: take it again once the listener is back.
+    if (std::chrono::steady_clock::now() > deadline) {
+      abandon();
+      error(f.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
+      co_return;
+    }
+    sub->pending_overflow = false;
+    sub->pending.clear();
+    asio::steady_timer t(loop_.ioc, std::chrono::milliseconds(50));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (closing_) co_return;
   }
+  reply(protocol::encode_subscribed(f.ref, name));
+  sub->live = true;
+  auto pending = std::move(sub->pending);
+  sub->pending.clear();
+  for (auto& p : pending) sub->offer(p.thread_id, p.seq, p.frame);
+}
+
+void WsSession::on_auth(const protocol::ClientFrame& f) {
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto v = verify_jwt(f.access_token, svc_.config.jwt_secret, now);
+  if (auto* why = std::get_if<std::string>(&v)) {
+    log(Level::warn, "auth_refused", "session={} user={} reason={}", session_id_, who_.user_id, quoted(*why));
+    error(f.ref, ErrorCode::unauthorized, *why);
+    return;
+  }
+  auto& claims = std::get<Claims>(v);
+  if (claims.sub != who_.user_id) {
+    log(Level::warn, "auth_refused", "session={} user={} reason=\"token for another user\"", session_id_, who_.user_id);
+    error(f.ref, ErrorCode::unauthorized, "the token is for another user");
+    return;
+  }
+  who_.exp = claims.exp;
+  arm_expiry();
+  reply(protocol::encode_authenticated(f.ref, claims.exp));
+}
+
+void WsSession::arm_expiry() {
+  auto now = std::chrono::system_clock::now();
+  auto exp = std::chrono::system_clock::time_point(std::chrono::seconds(who_.exp));
+  if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc);
+  expiry_timer_->expires_after(std::max(std::chrono::steady_clock::duration::zero(),
+                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(exp - now)));
+  std::weak_ptr<WsSession> weak = shared_from_this();
+  expiry_timer_->async_wait([weak](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closing_) return;
+    log(Level::info, "token_expired", "session={} user={}", self->session_id_, self->who_.user_id);
+    self->error("", ErrorCode::unauthorized, "token expired; reconnect with a new token or renew it with auth");
+    self->close_with(kCloseTokenExpired, "token expired");
+  });
+}
+
+void WsSession::recheck_access() {
+  if (closing_ || cleaned_) return;
+  if (rechecking_) {
+    recheck_again_ = true;
+    return;
+  }
+  rechecking_ = true;
+  asio::co_spawn(loop_.ioc, run_recheck(), asio::detached);
+}
+
+void WsSession::revoke(const std::string& topic) {
+  auto it = subs_.find(topic);
+  if (it == subs_.end() || !it->second->live) return;
+  loop_.hub.remove(it->second);
+  subs_.erase(it);
+  log(Level::warn, "forbidden", "session={} user={} topic={} action=revoke", session_id_, who_.user_id, topic);
+  reply(protocol::encode_unsubscribed({}, topic, "forbidden"));
+}
+
+asio::awaitable<void> WsSession::run_recheck() {
+  auto self = shared_from_this();
+  do {
+    recheck_again_ = false;
+    std::vector<std::string> threads, tickets;
+    for (const auto& [topic, sub] : subs_) {
+      if (!sub->live) continue;
+      if (sub->kind == protocol::TopicKind::thread) threads.push_back(sub->key);
+      if (sub->kind == protocol::TopicKind::ticket) tickets.push_back(sub->key);
+    }
+    auto r = co_await on_store(svc_.store, svc_.store.recheck_access(who_.user_id, threads, tickets));
+    if (closing_) break;
+    if (!r.ok()) {
+      // The listener re-checks every session after it reconnects, so an outage does not leave stale access.
+      log(Level::warn, "recheck_failed", "session={} error={}", session_id_, quoted(r.error.message));
+      break;
+    }
+    if (!r.value->role) {
+      error("", ErrorCode::unauthorized, "the profile of this session no longer exists");
+      close_with(kCloseTokenExpired, "profile removed");
+      break;
+    }
+    who_.role = *r.value->role;
+    for (const auto& t : r.value->denied_threads) revoke("thread:" + t);
+    for (const auto& t : r.value->denied_tickets) revoke("ticket:" + t);
+  } while (recheck_again_ && !closing_);
+  rechecking_ = false;
 }
 
 asio::awaitable<void> WsSession::on_unsubscribe(const protocol::ClientFrame& f) {

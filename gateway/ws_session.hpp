@@ -33,9 +33,17 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
 
   void push(const Frame& frame) override;
   const std::string& session_id() const override { return session_id_; }
+  const std::string& user_id() const override { return who_.user_id; }
   void close_going_away() override { close_with(beast::websocket::close_code::going_away, "server shutting down"); }
+  void recheck_access() override;
   // Sends a close frame (best effort) and drops the connection within a short grace period.
-  void close_with(beast::websocket::close_code code, std::string_view reason);
+  void close_with(beast::websocket::close_code code, std::string_view reason) {
+    close_with(static_cast<uint16_t>(code), reason);
+  }
+  void close_with(uint16_t code, std::string_view reason);
+
+  // Close code for a token that expired without renewal.
+  static constexpr uint16_t kCloseTokenExpired = 4401;
 
  private:
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
@@ -49,6 +57,11 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   asio::awaitable<void> on_thread_update(const protocol::ClientFrame& f);
   asio::awaitable<void> on_threads_list(const protocol::ClientFrame& f);
   asio::awaitable<void> on_assistant_cancel(const protocol::ClientFrame& f);
+  void on_auth(const protocol::ClientFrame& f);
+  asio::awaitable<void> subscribe_ticket(const protocol::ClientFrame& f, const protocol::Topic& topic);
+  asio::awaitable<void> run_recheck();
+  void arm_expiry();
+  void revoke(const std::string& topic);
   // Checks that the thread exists and this user may use it; sends the error and returns false otherwise.
   asio::awaitable<bool> authorize_thread(const std::string& ref, const std::string& thread_id);
 
@@ -72,6 +85,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   size_t sends_in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
   std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> expiry_timer_;
+  bool rechecking_ = false;
+  bool recheck_again_ = false;
 };
 
 }  // namespace techpulse::gateway

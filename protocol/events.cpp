@@ -123,6 +123,33 @@ std::string encode_history(std::string_view ref, std::string_view thread_id, con
   return out;
 }
 
+std::string encode_event(std::string_view type, std::string_view topic, std::string_view field,
+                         std::string_view object_json) {
+  std::string out;
+  out.reserve(48 + type.size() + topic.size() + object_json.size());
+  JsonWriter w(out);
+  w.begin_object().field("type", type).field("topic", topic).field_raw(field, object_json).end_object();
+  return out;
+}
+
+std::string encode_authenticated(std::string_view ref, int64_t exp) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "authenticated");
+  ref_field(w, ref);
+  w.field("exp", exp).end_object();
+  return out;
+}
+
+std::string encode_subscribed(std::string_view ref, std::string_view topic) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "subscribed");
+  ref_field(w, ref);
+  w.field("topic", topic).end_object();
+  return out;
+}
+
 std::string encode_typing(std::string_view thread_id, std::string_view user_id) {
   std::string out;
   JsonWriter w(out);

@@ -36,6 +36,12 @@ struct HistoryPage {
 };
 std::string encode_history(std::string_view ref, std::string_view thread_id, const HistoryPage& page);
 
+// {"type":<type>,"topic":<topic>,<field>:<object_json>} for ticket.updated, work_order.updated, thread.updated, ...
+std::string encode_event(std::string_view type, std::string_view topic, std::string_view field,
+                         std::string_view object_json);
+std::string encode_authenticated(std::string_view ref, int64_t exp);
+std::string encode_subscribed(std::string_view ref, std::string_view topic);  // topics without a cursor
+
 std::string encode_typing(std::string_view thread_id, std::string_view user_id);
 std::string encode_thread(std::string_view ref, std::string_view thread_json);
 std::string encode_threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,

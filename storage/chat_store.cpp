@@ -265,7 +265,7 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> ChatS
   using R = std::pair<std::vector<StoredMessage>, int64_t>;
   // One statement, so the page and last_seq come from one snapshot.
   auto r = co_await pool_.query(
-      "SELECT t.last_seq, m.seq, tp_message_json(m) FROM conversation_threads t "
+      "SELECT t.last_seq, m.seq, tp_message_json(m), t.ticket_id FROM conversation_threads t "
       "LEFT JOIN LATERAL (SELECT * FROM chat_messages c WHERE c.thread_id = t.id AND c.seq > $2 "
       "ORDER BY c.seq LIMIT $3) m ON true WHERE t.id = $1 ORDER BY m.seq",
       params(thread_id, std::to_string(after), std::to_string(limit)));
@@ -275,7 +275,7 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> ChatS
   for (int i = 0; i < res.rows(); ++i) {
     out.second = res.get_int(i, 0);
     if (!res.is_null(i, 1)) {
-      out.first.push_back(StoredMessage{res.get_int(i, 1), std::string(res.get(i, 2))});
+      out.first.push_back(StoredMessage{res.get_int(i, 1), std::string(res.get(i, 2)), std::string(res.get(i, 3))});
     }
   }
   co_return ok(std::move(out));
@@ -304,6 +304,53 @@ asio::awaitable<PgOutcome<std::string>> ChatStore::message_json(std::string mess
   if (!r.ok()) co_return fail<std::string>(r.error);
   if (r.value->rows() == 0) co_return fail<std::string>(PgError{PgError::query, "02000", "message not found"});
   co_return ok(std::string(r.value->get(0, 0)));
+}
+
+namespace {
+std::string pg_array(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += ids[i];  // UUIDs: no quoting needed
+  }
+  return out + "}";
+}
+}  // namespace
+
+asio::awaitable<PgOutcome<TicketAccess>> ChatStore::ticket_access(std::string user_id, std::string ticket_id) {
+  auto r = co_await pool_.query(
+      "SELECT EXISTS (SELECT 1 FROM support_tickets WHERE id = $2) OR EXISTS (SELECT 1 FROM tickets WHERE id = $2), "
+      "tp_can_access_ticket($1, $2), t.id, t.last_seq "
+      "FROM (SELECT 1) one LEFT JOIN conversation_threads t ON t.ticket_id = $2",
+      params(user_id, ticket_id));
+  if (!r.ok()) co_return fail<TicketAccess>(r.error);
+  TicketAccess a;
+  const auto& res = *r.value;
+  for (int i = 0; i < res.rows(); ++i) {
+    a.exists = res.get_bool(i, 0);
+    a.allowed = res.get_bool(i, 1);
+    if (!res.is_null(i, 2)) a.threads.emplace_back(std::string(res.get(i, 2)), res.get_int(i, 3));
+  }
+  co_return ok(std::move(a));
+}
+
+asio::awaitable<PgOutcome<AccessRecheck>> ChatStore::recheck_access(std::string user_id, std::vector<std::string> threads,
+                                                                    std::vector<std::string> tickets) {
+  auto r = co_await pool_.query(
+      "SELECT 'role', role FROM profiles WHERE id = $1 "
+      "UNION ALL SELECT 'thread', t::text FROM unnest($2::uuid[]) t WHERE NOT tp_can_access($1, t) "
+      "UNION ALL SELECT 'ticket', k::text FROM unnest($3::uuid[]) k WHERE NOT tp_can_access_ticket($1, k)",
+      params(user_id, pg_array(threads), pg_array(tickets)));
+  if (!r.ok()) co_return fail<AccessRecheck>(r.error);
+  AccessRecheck out;
+  const auto& res = *r.value;
+  for (int i = 0; i < res.rows(); ++i) {
+    auto kind = res.get(i, 0);
+    if (kind == "role") out.role = std::string(res.get(i, 1));
+    else if (kind == "thread") out.denied_threads.emplace_back(res.get(i, 1));
+    else out.denied_tickets.emplace_back(res.get(i, 1));
+  }
+  co_return ok(std::move(out));
 }
 
 asio::awaitable<PgOutcome<std::string>> ChatStore::create_thread(std::string user_id, std::optional<std::string> title,

@@ -20,6 +20,19 @@ struct ThreadAccess {
 struct StoredMessage {
   int64_t seq = 0;
   std::string json;  // the protocol message object, built by tp_message_json
+  std::string ticket_id;  // the thread's ticket (messages_after only)
+};
+
+struct TicketAccess {
+  bool exists = false;
+  bool allowed = false;
+  std::vector<std::pair<std::string, int64_t>> threads;  // the ticket's threads and their cursors, one snapshot
+};
+
+struct AccessRecheck {
+  std::optional<std::string> role;  // nullopt: the profile is gone
+  std::vector<std::string> denied_threads;
+  std::vector<std::string> denied_tickets;
 };
 
 struct NewMessage {
@@ -78,6 +91,10 @@ class ChatStore {
                                                                                   std::optional<int64_t> before,
                                                                                   int limit);
   asio::awaitable<PgOutcome<std::string>> message_json(std::string message_id);
+  asio::awaitable<PgOutcome<TicketAccess>> ticket_access(std::string user_id, std::string ticket_id);
+  // Which of these threads and tickets this user may no longer use, and their current role.
+  asio::awaitable<PgOutcome<AccessRecheck>> recheck_access(std::string user_id, std::vector<std::string> threads,
+                                                           std::vector<std::string> tickets);
 
   // Batched insert: the callback runs on the storage loop once the row is committed (or refused).
   void submit(NewMessage msg, std::function<void(SendOutcome)> done);

@@ -32,6 +32,12 @@ class RealtimeSink {
   // The threads that have live subscriptions, each with the lowest cursor delivered to them: what a catch-up after
   // a reconnect must fetch.
   virtual asio::awaitable<std::vector<ThreadCursor>> live_threads() = 0;
+  // A ticket, work order or thread change (channel tp_event): kind is T, W, H, A or R (see 003_access.sql).
+  virtual void on_event(char kind, const std::string& key, const std::string& json) = 0;
+  // Something that can change who may use what (channel tp_access): kind 'u' (a profile) or 't' (a thread).
+  virtual void on_access_change(char kind, const std::string& id) = 0;
+  // After a reconnect: access notices may have been missed, so every session re-checks its subscriptions.
+  virtual void on_resync() = 0;
 };
 
 // The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,
