@@ -546,7 +546,8 @@ void WsSession::on_send(const protocol::ClientFrame& f) {
 }
 
 asio::awaitable<void> WsSession::on_history(const protocol::ClientFrame& f) {
-  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  bool allowed = co_await authorize_thread(f.ref, f.thread_id);
+  if (!allowed) co_return;
   auto r = co_await on_store(svc_.store, svc_.store.history(f.thread_id, f.before, f.limit));
   if (!r.ok()) {
     db_error(f.ref, r.error);
@@ -563,7 +564,10 @@ asio::awaitable<void> WsSession::on_typing(const protocol::ClientFrame& f) {
   // A live subscription was authorized when it was made; otherwise ask the database.
   bool subscribed = false;
   if (auto it = subs_.find("thread:" + f.thread_id); it != subs_.end() && it->second->live) subscribed = true;
-  if (!subscribed && !co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  if (!subscribed) {
+    bool allowed = co_await authorize_thread(f.ref, f.thread_id);
+    if (!allowed) co_return;
+  }
   auto r = co_await on_store(svc_.store, svc_.store.notify_typing(f.thread_id, who_.user_id, session_id_));
   if (!r.ok()) db_error(f.ref, r.error);
 }
@@ -590,7 +594,8 @@ asio::awaitable<void> WsSession::on_thread_create(const protocol::ClientFrame& f
 }
 
 asio::awaitable<void> WsSession::on_thread_update(const protocol::ClientFrame& f) {
-  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  bool allowed = co_await authorize_thread(f.ref, f.thread_id);
+  if (!allowed) co_return;
   auto r = co_await on_store(svc_.store, svc_.store.update_thread(f.thread_id, f.title, f.assistant));
   if (!r.ok()) {
     db_error(f.ref, r.error);
@@ -617,7 +622,8 @@ asio::awaitable<void> WsSession::on_threads_list(const protocol::ClientFrame& f)
 }
 
 asio::awaitable<void> WsSession::on_assistant_cancel(const protocol::ClientFrame& f) {
-  if (!co_await authorize_thread(f.ref, f.thread_id)) co_return;
+  bool allowed = co_await authorize_thread(f.ref, f.thread_id);
+  if (!allowed) co_return;
   error(f.ref, ErrorCode::not_found, "no assistant turn is running in this thread");
 }
 

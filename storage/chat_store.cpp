@@ -355,11 +355,12 @@ asio::awaitable<PgOutcome<AccessRecheck>> ChatStore::recheck_access(std::string 
 
 asio::awaitable<PgOutcome<std::string>> ChatStore::create_thread(std::string user_id, std::optional<std::string> title,
                                                                  std::string ticket_id, bool assistant) {
+  Params p = params(user_id, title, ticket_id.empty() ? std::nullopt : std::optional<std::string>(ticket_id),
+                    assistant ? "true" : "false");
   auto r = co_await pool_.query(
       "INSERT INTO conversation_threads (user_id, title, ticket_id, assistant_enabled) VALUES ($1, $2, $3, $4) "
       "RETURNING tp_thread_json(conversation_threads)",
-      params(user_id, title, ticket_id.empty() ? std::nullopt : std::optional<std::string>(ticket_id),
-       assistant ? "true" : "false"));
+      p);
   if (!r.ok()) co_return fail<std::string>(r.error);
   co_return ok(std::string(r.value->get(0, 0)));
 }
@@ -368,12 +369,13 @@ asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::update_thread(
                                                                                std::optional<std::string> title,
                                                                                std::optional<bool> assistant) {
   using R = std::optional<std::string>;
+  Params p = params(thread_id, title ? "true" : "false", title,
+                    assistant ? std::optional<std::string>(*assistant ? "true" : "false") : std::nullopt);
   auto r = co_await pool_.query(
       "UPDATE conversation_threads SET title = CASE WHEN $2 THEN $3 ELSE title END, "
       "assistant_enabled = coalesce($4::boolean, assistant_enabled), updated_at = now() "
       "WHERE id = $1 RETURNING tp_thread_json(conversation_threads)",
-      params(thread_id, title ? "true" : "false", title,
-       assistant ? std::optional<std::string>(*assistant ? "true" : "false") : std::nullopt));
+      p);
   if (!r.ok()) co_return fail<R>(r.error);
   if (r.value->rows() == 0) co_return ok<R>(std::nullopt);
   co_return ok<R>(std::string(r.value->get(0, 0)));

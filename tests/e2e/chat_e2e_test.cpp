@@ -405,3 +405,29 @@ TEST_CASE("when PostgreSQL is restarted, the gateway reconnects and delivers wha
   CHECK(acked);
   CHECK(Db(url).scalar("SELECT count(*) FROM chat_messages WHERE client_msg_id = 'pr-send'") == "1");
 }
+
+TEST_CASE("assistant.cancel, thread.create with a ticket and thread.update of assistant are answered and the gateway keeps serving",
+          "[e2e]") {
+  Db db(e2e_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  auto ticket = random_uuid();
+  db.exec("INSERT INTO support_tickets (id, ticket_number) VALUES ($1, $2)", {ticket, "T-" + ticket.substr(0, 8)});
+  GatewayProcess gw(e2e_db());
+  auto c = connect_as(gw, user);
+  c->send(R"({"type":"assistant.cancel","ref":"a1","thread_id":")" + thread + "\"}");
+  auto a = c->recv_type("error", 5s, "a1");
+  REQUIRE(a);
+  CHECK(json_str(*a, "/code") == "not_found");
+  c->send(R"({"type":"thread.create","ref":"c1","title":"with ticket","ticket_id":")" + ticket + "\"}");
+  auto t = c->recv_type("thread", 5s, "c1");
+  REQUIRE(t);
+  CHECK(json_str(*t, "/thread/ticket_id") == ticket);
+  c->send(R"({"type":"thread.update","ref":"u1","thread_id":")" + thread + R"(","assistant":false})");
+  auto u = c->recv_type("thread", 5s, "u1");
+  REQUIRE(u);
+  CHECK(json_bool(*u, "/thread/assistant") == false);
+  c->send(R"({"type":"ping","ref":"p"})");
+  CHECK(c->recv_type("pong", 5s, "p"));
+  CHECK(http_get(gw.port(), "/healthz") == 200);
+}
