@@ -51,7 +51,7 @@ const std::vector<Binding>& bindings() {
       {{"--max-frame-bytes", "TECHPULSE_MAX_FRAME_BYTES", "largest client frame; larger closes with 1009", "65536"},
        number(&Config::max_frame_bytes, 1024, 16 * 1024 * 1024)},
       {{"--max-queue-frames", "TECHPULSE_MAX_QUEUE_FRAMES", "outbound frames queued per session before it is closed",
-        "1024"},
+        "4096"},
        number(&Config::max_queue_frames, 16, 1000000)},
       {{"--max-queue-bytes", "TECHPULSE_MAX_QUEUE_BYTES", "outbound bytes queued per session before it is closed",
         "4194304"},
@@ -61,6 +61,28 @@ const std::vector<Binding>& bindings() {
       {{"--handshake-timeout-ms", "TECHPULSE_HANDSHAKE_TIMEOUT_MS", "deadline for the HTTP request and upgrade",
         "10000"},
        number(&Config::handshake_timeout_ms, 100, 600000)},
+      {{"--max-content-bytes", "TECHPULSE_MAX_CONTENT_BYTES", "longest message content (UTF-8 bytes); longer: too_large",
+        "61440"},
+       number(&Config::max_content_bytes, 1, 16 * 1024 * 1024)},
+      {{"--max-title-bytes", "TECHPULSE_MAX_TITLE_BYTES", "longest thread title; longer: too_large", "200"},
+       number(&Config::max_title_bytes, 1, 65536)},
+      {{"--max-metadata-bytes", "TECHPULSE_MAX_METADATA_BYTES", "largest message metadata object; larger: too_large",
+        "8192"},
+       number(&Config::max_metadata_bytes, 2, 16 * 1024 * 1024)},
+      {{"--rate-limit", "TECHPULSE_RATE_LIMIT", "client frames per second per connection; over it: rate_limited (0: off)",
+        "100"},
+       number(&Config::rate_limit_per_s, 0, 10000000)},
+      {{"--rate-burst", "TECHPULSE_RATE_BURST", "frames a connection may send at once before the rate applies", "200"},
+       number(&Config::rate_limit_burst, 1, 10000000)},
+      {{"--max-connections", "TECHPULSE_MAX_CONNECTIONS", "open connections of this process; over it: HTTP 503 (0: no cap)",
+        "50000"},
+       number(&Config::max_connections, 0, 10000000)},
+      {{"--max-connections-per-ip", "TECHPULSE_MAX_CONNECTIONS_PER_IP",
+        "open connections from one client address; over it: HTTP 503 (0: no cap)", "5000"},
+       number(&Config::max_connections_per_ip, 0, 10000000)},
+      {{"--drain-timeout-ms", "TECHPULSE_DRAIN_TIMEOUT_MS",
+        "on SIGTERM, how long sends in flight may take to be acked before the process exits", "10000"},
+       number(&Config::drain_timeout_ms, 0, 600000)},
       {{"--db-pool-size", "TECHPULSE_DB_POOL_SIZE", "pooled connections for reads and thread changes", "4"},
        number(&Config::db_pool_size, 1, 200)},
       {{"--db-timeout-ms", "TECHPULSE_DB_TIMEOUT_MS", "deadline of one database request; then `unavailable`", "5000"},
@@ -128,6 +150,11 @@ Config load_config(int argc, char** argv, std::vector<std::string>& rest) {
   }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     throw std::invalid_argument("--log-level must be debug, info, warn or error");
+  }
+  if (c.max_content_bytes + 512 > c.max_frame_bytes) {
+    throw std::invalid_argument(fmt::format(
+        "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "
+        "in one frame", c.max_content_bytes, c.max_frame_bytes));
   }
   return c;
 }

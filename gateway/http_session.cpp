@@ -120,7 +120,29 @@ asio::awaitable<T> on_store(storage::ChatStore& store, asio::awaitable<T> op) {
 
 }  // namespace
 
-asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socket socket) {
+asio::awaitable<void> refuse_http(Services& svc, asio::ip::tcp::socket socket, std::string message) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(16 * 1024);
+  parser.body_limit(16 * 1024);
+  // Short: a refused connection must not hold its descriptor long.
+  stream.expires_after(std::chrono::milliseconds(std::min(svc.config.handshake_timeout_ms, 2000)));
+  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  http::request<http::string_body> req;
+  req.version(11);
+  if (!ec) req = parser.release();
+  auto res = make_response(req, http::status::service_unavailable,
+                           json_body({{"error", "unavailable"}, {"message", message}}));
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  stream.expires_after(std::chrono::milliseconds(2000));
+  co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socket socket, ConnectionSlot slot) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   boost::system::error_code ec;
@@ -183,7 +205,7 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
             Identity who{claims.sub, (*prof.value)->role, claims.exp};
             stream.expires_never();
             bool echo = offers_subprotocol(req);
-            auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(who));
+            auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(who), std::move(slot));
             session->start(std::move(req), echo);
             co_return;
           }

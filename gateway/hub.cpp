@@ -8,10 +8,11 @@ using protocol::TopicKind;
 
 void Subscription::offer(const std::string& thread_id, int64_t seq, const Frame& frame) {
   if (!live) {
-    if (pending.size() >= Hub::kMaxPending) {
+    if (pending_overflow || pending.size() >= max_pending || pending_bytes + frame->size() > max_pending_bytes) {
       pending_overflow = true;  // the set-up reads these from the table instead
     } else {
       pending.push_back({thread_id, seq, frame});
+      pending_bytes += frame->size();
     }
     return;
   }

@@ -21,8 +21,8 @@ class Subscriber {
   virtual void push(const Frame& frame) = 0;
   virtual const std::string& session_id() const = 0;
   virtual const std::string& user_id() const = 0;
-  // Close with 1001 "going away" (server shutdown).
-  virtual void close_going_away() = 0;
+  // Server shutdown: take no new work, let the sends in flight be acked, then close with 1001 "going away".
+  virtual void drain() = 0;
   // Something that may change this user's access happened: re-check the subscriptions.
   virtual void recheck_access() = 0;
 };
@@ -43,7 +43,17 @@ struct Subscription {
     Frame frame;
   };
   std::vector<Pending> pending;
+  size_t pending_bytes = 0;
   bool pending_overflow = false;
+  // Past these the set-up reads the table again instead of buffering (the session sets them from its queue bounds).
+  size_t max_pending = 4096;
+  size_t max_pending_bytes = 1024 * 1024;
+
+  void clear_pending() {
+    pending.clear();
+    pending_bytes = 0;
+    pending_overflow = false;
+  }
 
   // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
   void offer(const std::string& thread_id, int64_t seq, const Frame& frame);
@@ -51,8 +61,6 @@ struct Subscription {
 
 class Hub {
  public:
-  static constexpr size_t kMaxPending = 4096;
-
   void add(const std::shared_ptr<Subscription>& sub);
   void remove(const std::shared_ptr<Subscription>& sub);
   // A message of a thread (and of its ticket, when it has one): thread_frame goes to thread:<id> subscribers,

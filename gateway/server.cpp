@@ -24,7 +24,8 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& listen) {
   return {asio::ip::make_address(host.empty() ? "0.0.0.0" : host), static_cast<unsigned short>(port)};
 }
 
-Server::Server(Config cfg) : cfg_(std::move(cfg)) {
+Server::Server(Config cfg)
+    : cfg_(std::move(cfg)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
   unsigned n = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<Loop>(i));
   storage::PoolOptions pool{cfg_.database_url, cfg_.db_pool_size, std::chrono::milliseconds(cfg_.db_connect_timeout_ms),
@@ -133,7 +134,18 @@ asio::awaitable<void> Server::accept_loop() {
       co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    asio::co_spawn(target.ioc, serve_http(*services_, target, std::move(socket)), asio::detached);
+    auto address = socket.remote_endpoint(ec).address().to_string();
+    ConnectionSlot slot;
+    auto verdict = limiter_.acquire(address, slot);
+    if (verdict != ConnectionLimiter::Verdict::ok) {
+      bool global = verdict == ConnectionLimiter::Verdict::global_cap;
+      log(Level::warn, "connection_refused", "remote={} cap={}", quoted(address), global ? "global" : "per_address");
+      std::string why = global ? "the server is at its connection limit; retry later"
+                               : "too many connections from this address";
+      asio::co_spawn(target.ioc, refuse_http(*services_, std::move(socket), std::move(why)), asio::detached);
+      continue;
+    }
+    asio::co_spawn(target.ioc, serve_http(*services_, target, std::move(socket), std::move(slot)), asio::detached);
   }
 }
 
@@ -143,8 +155,23 @@ void Server::shutdown() {
   for (auto& loop : loops_) {
     asio::post(loop->ioc, [l = loop.get()] {
       auto sessions = l->hub.sessions();
-      for (auto* s : sessions) s->close_going_away();
+      for (auto* s : sessions) s->drain();
     });
+  }
+}
+
+void Server::wait_for_drain() {
+  auto start = std::chrono::steady_clock::now();
+  auto deadline = start + std::chrono::milliseconds(cfg_.drain_timeout_ms);
+  while (sessions_.load(std::memory_order_relaxed) > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto left = sessions_.load(std::memory_order_relaxed);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  if (left > 0) {
+    log(Level::warn, "drain_timeout", "sessions_left={} drain_ms={}", left, took);
+  } else {
+    log(Level::info, "drained", "drain_ms={}", took);
   }
 }
 
@@ -180,8 +207,7 @@ int Server::run() {
   log(Level::info, "shutting_down", "signal={}", got);
 
   asio::post(loops_[0]->ioc, [this] { shutdown(); });
-  // Give sessions a moment to send their close frames and sends in flight to be acked.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  wait_for_drain();
   asio::post(db_ioc_, [this] {
     store_->stop();
     listener_->stop();

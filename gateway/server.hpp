@@ -1,11 +1,13 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gateway/config.hpp"
+#include "gateway/conn_limits.hpp"
 #include "gateway/hub.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/listener.hpp"
@@ -49,9 +51,15 @@ class Server : public storage::RealtimeSink {
   void on_access_change(char kind, const std::string& id) override;
   void on_resync() override;
 
+  // WebSocket sessions alive in this process (a SIGTERM drain waits for them to finish).
+  void session_opened() { sessions_.fetch_add(1, std::memory_order_relaxed); }
+  void session_closed() { sessions_.fetch_sub(1, std::memory_order_relaxed); }
+
  private:
   asio::awaitable<void> accept_loop();
   void shutdown();
+  // Waits (bounded by drain_timeout_ms) until every session has finished its sends and closed.
+  void wait_for_drain();
 
   Config cfg_;
   std::vector<std::unique_ptr<Loop>> loops_;
@@ -62,6 +70,8 @@ class Server : public storage::RealtimeSink {
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;
+  ConnectionLimiter limiter_;
+  std::atomic<size_t> sessions_{0};
 };
 
 asio::ip::tcp::endpoint parse_endpoint(const std::string& listen);

@@ -33,10 +33,25 @@ std::string message_role(const std::string& profile_role) {
 
 }  // namespace
 
-WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who)
-    : svc_(svc), loop_(loop), ws_(std::move(stream)), who_(std::move(who)), session_id_(protocol::new_uuid()) {}
+WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who, ConnectionSlot slot)
+    : svc_(svc),
+      loop_(loop),
+      ws_(std::move(stream)),
+      who_(std::move(who)),
+      session_id_(protocol::new_uuid()),
+      tokens_(svc.config.rate_limit_burst),
+      refilled_at_(std::chrono::steady_clock::now()),
+      slot_(std::move(slot)) {
+  limits_.max_content_bytes = svc.config.max_content_bytes;
+  limits_.max_title_bytes = svc.config.max_title_bytes;
+  limits_.max_metadata_bytes = svc.config.max_metadata_bytes;
+  svc_.server.session_opened();
+}
 
-WsSession::~WsSession() { cleanup(); }
+WsSession::~WsSession() {
+  cleanup();
+  svc_.server.session_closed();
+}
 
 void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
   asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
@@ -89,6 +104,9 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
   log(Level::info, "session_close", "session={} reason={}", session_id_,
       quoted(ec ? ec.message() : std::string("server closed")));
   cleanup();
+  // The read ended because the connection is over (closed or broken): the grace timer need not keep this session
+  // alive. (When the loop ended on closing_, a close handshake may still be under way: the timer bounds it.)
+  if (ec && close_timer_) close_timer_->cancel();
 }
 
 void WsSession::cleanup() {
@@ -124,6 +142,7 @@ void WsSession::do_write() {
     }
     if (self->queue_.empty()) {
       self->writing_ = false;
+      if (self->draining_) self->finish_drain_if_done();
     } else {
       self->do_write();
     }
@@ -141,6 +160,7 @@ void WsSession::close_with(uint16_t code, std::string_view reason) {
   cleanup();
   auto self = shared_from_this();
   if (expiry_timer_) expiry_timer_->cancel();
+  log(Level::debug, "session_closing", "session={} code={} reason={}", session_id_, code, quoted(reason));
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), std::string(reason)),
                   [self](boost::system::error_code) {});
   // A client that does not read never lets the close frame out: drop the TCP connection after a grace period.
@@ -168,14 +188,65 @@ void WsSession::db_error(std::string_view ref, const storage::PgError& e) {
   }
 }
 
+bool WsSession::take_token() {
+  const auto& cfg = svc_.config;
+  if (cfg.rate_limit_per_s == 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
+  refilled_at_ = now;
+  tokens_ = std::min<double>(cfg.rate_limit_burst, tokens_ + elapsed * cfg.rate_limit_per_s);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+bool WsSession::has_room() const {
+  const auto& cfg = svc_.config;
+  return queue_.size() <= cfg.max_queue_frames / 2 && queued_bytes_ <= cfg.max_queue_bytes / 2;
+}
+
+asio::awaitable<void> WsSession::wait_for_room() {
+  // Bounded by the session itself: a client that stops reading stops answering pings and is closed by the idle
+  // timeout, which sets closing_.
+  while (!has_room() && !closing_) {
+    asio::steady_timer t(loop_.ioc, std::chrono::milliseconds(2));
+    boost::system::error_code ec;
+    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void WsSession::drain() {
+  if (closing_ || draining_) return;
+  draining_ = true;
+  log(Level::debug, "session_draining", "session={} sends_in_flight={}", session_id_, sends_in_flight_);
+  finish_drain_if_done();
+}
+
+void WsSession::finish_drain_if_done() {
+  // Every ack of a send in flight must be on the wire before the close frame.
+  if (closing_ || sends_in_flight_ > 0 || writing_ || !queue_.empty()) return;
+  close_with(beast::websocket::close_code::going_away, "server shutting down");
+}
+
 asio::awaitable<void> WsSession::handle(std::string_view text) {
-  protocol::Limits limits;
-  auto parsed = protocol::parse_client_frame(text, limits);
-  if (auto* e = std::get_if<protocol::ProtocolError>(&parsed)) {
-    error(e->ref, e->code, e->message);
+  auto parsed = protocol::parse_client_frame(text, limits_);
+  const auto* perr = std::get_if<protocol::ProtocolError>(&parsed);
+  if (!take_token()) {
+    // Nothing of this frame is acted on or stored.
+    error(perr ? perr->ref : std::get<protocol::ClientFrame>(parsed).ref, ErrorCode::rate_limited,
+          fmt::format("more than {} frames per second (burst {}); slow down", svc_.config.rate_limit_per_s,
+                      svc_.config.rate_limit_burst));
+    co_return;
+  }
+  if (perr) {
+    error(perr->ref, perr->code, perr->message);
     co_return;
   }
   const auto& f = std::get<protocol::ClientFrame>(parsed);
+  if (draining_ && f.type != protocol::FrameType::ping) {
+    error(f.ref, ErrorCode::unavailable, "the server is shutting down; reconnect and retry");
+    co_return;
+  }
   switch (f.type) {
     case protocol::FrameType::ping: reply(protocol::encode_pong(f.ref)); break;
     case protocol::FrameType::subscribe: co_await on_subscribe(f); break;
@@ -209,6 +280,19 @@ asio::awaitable<bool> WsSession::authorize_thread(const std::string& ref, const 
   co_return true;
 }
 
+std::shared_ptr<Subscription> WsSession::register_subscription(const std::string& name, const protocol::Topic& topic) {
+  auto sub = std::make_shared<Subscription>();
+  sub->owner = this;
+  sub->kind = topic.kind;
+  sub->key = topic.id;
+  // What arrives during set-up fits in the outbound queue next to a half-full replay; beyond that it is re-read.
+  sub->max_pending = std::max<size_t>(1, svc_.config.max_queue_frames / 4);
+  sub->max_pending_bytes = std::max<size_t>(1, svc_.config.max_queue_bytes / 4);
+  subs_[name] = sub;
+  loop_.hub.add(sub);
+  return sub;
+}
+
 asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
   auto topic = protocol::parse_topic(f.topic);
   if (!topic) {
@@ -236,13 +320,8 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
       error(f.ref, ErrorCode::forbidden, "user:<uuid> topics are only open to that user");
       co_return;
     }
-    auto sub = std::make_shared<Subscription>();
-    sub->owner = this;
-    sub->kind = topic->kind;
-    sub->key = topic->id;
+    auto sub = register_subscription(name, *topic);
     sub->live = true;
-    subs_[name] = sub;
-    loop_.hub.add(sub);
     reply(protocol::encode_subscribed(f.ref, name));
     co_return;
   }
@@ -253,12 +332,7 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
 
   // Register first (buffering), then read the cursor: a message committed after that snapshot is either in the
   // buffer or fetched by the next round, so `subscribed` really means live.
-  auto sub = std::make_shared<Subscription>();
-  sub->owner = this;
-  sub->kind = topic->kind;
-  sub->key = topic->id;
-  subs_[name] = sub;
-  loop_.hub.add(sub);
+  auto sub = register_subscription(name, *topic);
   auto abandon = [&] {
     loop_.hub.remove(sub);
     subs_.erase(name);
@@ -307,11 +381,17 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
       }
       for (auto& m : page.value->first) {
         if (replay) {
+          if (!has_room()) co_await wait_for_room();
+          if (closing_) co_return;
           reply(protocol::encode_message(name, m.seq, m.json, true));
         }
         cursor = m.seq;
       }
       if (closing_) co_return;
+      // A long replay at the client's pace is progress, not a stall: the deadline counts from the last page.
+      if (!page.value->first.empty()) {
+        deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+      }
       need_round = page.value->first.size() == static_cast<size_t>(kReplayPage);
       if (!need_round) cursor = std::max(cursor, page.value->second);
     }
@@ -332,26 +412,20 @@ asio::awaitable<void> WsSession::on_subscribe(const protocol::ClientFrame& f) {
       continue;
     }
     epoch = now_epoch;
-    sub->pending_overflow = false;
-    sub->pending.clear();
+    sub->clear_pending();
     need_round = true;
   }
   reply(protocol::encode_subscribed(f.ref, name, cursor));
   sub->last_seq = cursor;
   sub->live = true;
   auto pending = std::move(sub->pending);
-  sub->pending.clear();
+  sub->clear_pending();
   for (auto& p : pending) sub->offer(p.thread_id, p.seq, p.frame);
 }
 
 asio::awaitable<void> WsSession::subscribe_ticket(const protocol::ClientFrame& f, const protocol::Topic& topic) {
   std::string name = topic.str();
-  auto sub = std::make_shared<Subscription>();
-  sub->owner = this;
-  sub->kind = topic.kind;
-  sub->key = topic.id;
-  subs_[name] = sub;
-  loop_.hub.add(sub);
+  auto sub = register_subscription(name, topic);
   auto abandon = [&] {
     loop_.hub.remove(sub);
     subs_.erase(name);
@@ -387,8 +461,7 @@ asio::awaitable<void> WsSession::subscribe_ticket(const protocol::ClientFrame& f
       error(f.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
       co_return;
     }
-    sub->pending_overflow = false;
-    sub->pending.clear();
+    sub->clear_pending();
     asio::steady_timer t(loop_.ioc, std::chrono::milliseconds(50));
     boost::system::error_code ec;
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -397,7 +470,7 @@ asio::awaitable<void> WsSession::subscribe_ticket(const protocol::ClientFrame& f
   reply(protocol::encode_subscribed(f.ref, name));
   sub->live = true;
   auto pending = std::move(sub->pending);
-  sub->pending.clear();
+  sub->clear_pending();
   for (auto& p : pending) sub->offer(p.thread_id, p.seq, p.frame);
 }
 
@@ -521,6 +594,12 @@ void WsSession::on_send(const protocol::ClientFrame& f) {
         auto self = weak.lock();
         if (!self) return;
         --self->sends_in_flight_;
+        struct DrainCheck {
+          WsSession* s;
+          ~DrainCheck() {
+            if (s->draining_) s->finish_drain_if_done();
+          }
+        } drain_check{self.get()};
         using S = storage::SendOutcome;
         switch (o.status) {
           case S::ok:

@@ -8,6 +8,7 @@
 #include <deque>
 #include <map>
 
+#include "gateway/conn_limits.hpp"
 #include "gateway/server.hpp"
 #include "protocol/events.hpp"
 
@@ -26,7 +27,7 @@ struct Identity {
 // that does not read is closed ("slow consumer") instead of growing memory.
 class WsSession : public std::enable_shared_from_this<WsSession>, public Subscriber {
  public:
-  WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who);
+  WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who, ConnectionSlot slot);
   ~WsSession() override;
 
   void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
@@ -34,7 +35,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   void push(const Frame& frame) override;
   const std::string& session_id() const override { return session_id_; }
   const std::string& user_id() const override { return who_.user_id; }
-  void close_going_away() override { close_with(beast::websocket::close_code::going_away, "server shutting down"); }
+  void drain() override;
   void recheck_access() override;
   // Sends a close frame (best effort) and drops the connection within a short grace period.
   void close_with(beast::websocket::close_code code, std::string_view reason) {
@@ -58,12 +59,20 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   asio::awaitable<void> on_threads_list(const protocol::ClientFrame& f);
   asio::awaitable<void> on_assistant_cancel(const protocol::ClientFrame& f);
   void on_auth(const protocol::ClientFrame& f);
+  std::shared_ptr<Subscription> register_subscription(const std::string& name, const protocol::Topic& topic);
   asio::awaitable<void> subscribe_ticket(const protocol::ClientFrame& f, const protocol::Topic& topic);
   asio::awaitable<void> run_recheck();
   void arm_expiry();
   void revoke(const std::string& topic);
   // Checks that the thread exists and this user may use it; sends the error and returns false otherwise.
   asio::awaitable<bool> authorize_thread(const std::string& ref, const std::string& thread_id);
+
+  // The token bucket of the rate limit: false when this frame is over the limit.
+  bool take_token();
+  // Waits until the outbound queue is at most half full (replay pages go out at the pace the client reads).
+  asio::awaitable<void> wait_for_room();
+  bool has_room() const;
+  void finish_drain_if_done();
 
   void reply(std::string text);
   void error(std::string_view ref, protocol::ErrorCode code, std::string_view message);
@@ -88,6 +97,11 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   std::unique_ptr<asio::steady_timer> expiry_timer_;
   bool rechecking_ = false;
   bool recheck_again_ = false;
+  bool draining_ = false;
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_at_{};
+  protocol::Limits limits_;
+  ConnectionSlot slot_;
 };
 
 }  // namespace techpulse::gateway

@@ -354,13 +354,13 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
   } else if (type == "thread.create") {
     frame.type = FrameType::thread_create;
-    if (!(e = need_title()).empty()) return fail(e);
+    if (!(e = need_title()).empty()) return e.rfind("title is longer", 0) == 0 ? too_large(e) : fail(e);
     if (!(e = need_uuid(k_ticket_id, frame.ticket_id, false)).empty()) return fail(e);
     if (!(e = need_bool(k_assistant, frame.assistant)).empty()) return fail(e);
   } else if (type == "thread.update") {
     frame.type = FrameType::thread_update;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
-    if (!(e = need_title()).empty()) return fail(e);
+    if (!(e = need_title()).empty()) return e.rfind("title is longer", 0) == 0 ? too_large(e) : fail(e);
     if (!(e = need_bool(k_assistant, frame.assistant)).empty()) return fail(e);
   } else if (type == "threads.list") {
     frame.type = FrameType::threads_list;

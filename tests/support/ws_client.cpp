@@ -49,10 +49,14 @@ WsClient::~WsClient() {
 }
 
 std::unique_ptr<WsClient> WsClient::connect(unsigned short port, const std::string& token, int* http_status,
-                                            std::string* body, const std::string& subprotocol) {
+                                            std::string* body, const std::string& subprotocol, int rcvbuf) {
   std::unique_ptr<WsClient> c(new WsClient());
   auto& im = *c->impl_;
   boost::system::error_code ec;
+  if (rcvbuf > 0) {
+    im.ws.next_layer().open(tcp::v4(), ec);
+    im.ws.next_layer().set_option(asio::socket_base::receive_buffer_size(rcvbuf), ec);
+  }
   im.ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   if (ec) {
     if (http_status) *http_status = 0;

@@ -16,8 +16,10 @@ class WsClient {
  public:
   ~WsClient();
   // Connects to ws://127.0.0.1:port/v1/ws?access_token=token. On refusal returns nullptr and sets status/body.
+  // rcvbuf > 0 sets SO_RCVBUF before connecting (a client that does not read then backs up quickly).
   static std::unique_ptr<WsClient> connect(unsigned short port, const std::string& token, int* http_status = nullptr,
-                                           std::string* body = nullptr, const std::string& subprotocol = {});
+                                           std::string* body = nullptr, const std::string& subprotocol = {},
+                                           int rcvbuf = 0);
 
   void send(const std::string& text);
   void send_binary(const std::string& data);
