@@ -45,7 +45,14 @@ WITH input AS (
 ), ins AS (
     INSERT INTO chat_messages (id, thread_id, sender_id, role, content, message_type, metadata, client_msg_id)
     SELECT id, thread_id, sender_id, role, content, message_type, metadata, client_msg_id
-      FROM input WHERE allowed ORDER BY ord
+      FROM input
+     WHERE allowed
+       -- A retried send is answered from the existing row without reaching the seq trigger, so retries do not
+       -- consume cursors. (ON CONFLICT still guards the race with another writer.)
+       AND NOT EXISTS (SELECT 1 FROM chat_messages e WHERE input.client_msg_id IS NOT NULL
+                          AND e.thread_id = input.thread_id AND e.sender_id = input.sender_id
+                          AND e.client_msg_id = input.client_msg_id)
+     ORDER BY ord
     ON CONFLICT (thread_id, sender_id, client_msg_id) WHERE client_msg_id IS NOT NULL DO NOTHING
     RETURNING id, seq, created_at
 )

@@ -204,12 +204,14 @@ TEST_CASE("messages committed during a replay are neither lost nor doubled", "[d
   std::optional<Clock::time_point> subscribed_at;
   bool replay_after_subscribed = false, live_before_subscribed = false;
   auto deadline = Clock::now() + 60s;
-  while (cursors.size() < static_cast<size_t>(kOld + kNew) && Clock::now() < deadline) {
+  while ((cursors.size() < static_cast<size_t>(kOld + kNew) || !subscribed_at) && Clock::now() < deadline) {
     auto f = c->recv(10s);
     if (!f) break;
     auto type = json_str(*f, "/type");
     if (type == "subscribed") {
       subscribed_at = Clock::now();
+    } else if (type == "error") {
+      FAIL("unexpected error: " << *f);
     } else if (type == "message") {
       cursors.push_back(cursor_of(*f));
       bool replay = json_bool(*f, "/replay");
@@ -219,6 +221,8 @@ TEST_CASE("messages committed during a replay are neither lost nor doubled", "[d
     }
   }
   inserter.join();
+  INFO("received " << cursors.size() << " messages; connection closed: " << c->closed() << " code "
+                   << c->close_code() << " " << c->close_reason());
   REQUIRE(subscribed_at);
   REQUIRE(cursors.size() == static_cast<size_t>(kOld + kNew));
   for (size_t i = 0; i < cursors.size(); ++i) {
@@ -244,9 +248,11 @@ struct ChaosClient {
   int sends = 0;            // how many it must get acked
   int64_t expected = 0;     // messages its thread will hold in the end
   std::vector<int64_t> cursors;
+  std::vector<std::string> ids;  // message ids in the order received
   std::set<std::string> acked;
   std::string failure;
   int reconnects = 0;
+  std::string trace;  // what each connection saw, for the failure message
 };
 
 void run_chaos_client(ChaosClient& cc, unsigned short port, std::atomic<int>& total_acks, Clock::time_point deadline) {
@@ -262,6 +268,7 @@ void run_chaos_client(ChaosClient& cc, unsigned short port, std::atomic<int>& to
       continue;
     }
     ++cc.reconnects;
+    cc.trace += " | conn " + std::to_string(cc.reconnects) + " since=" + std::to_string(last);
     c->send(subscribe_frame(cc.thread, "sub", std::to_string(last)));
     bool live = false;
     // Retry every unacked send on the new connection: the same client_msg_id stores nothing twice.
@@ -275,19 +282,24 @@ void run_chaos_client(ChaosClient& cc, unsigned short port, std::atomic<int>& to
       auto f = c->recv(20ms);
       if (!f) {
         if (c->closed()) break;
-        if (next == cc.sends && unacked.empty() && last == cc.expected) return;
+        if (next == cc.sends && unacked.empty() && cc.ids.size() >= static_cast<size_t>(cc.expected)) return;
         continue;
       }
       auto type = json_str(*f, "/type");
       if (type == "message") {
+        // Cursors only increase; they may skip numbers (a send that lost an insert race with another writer
+        // consumes one), so completeness is checked against the table at the end.
         int64_t cur = cursor_of(*f);
-        if (cur != last + 1 && cc.failure.empty()) {
-          cc.failure = "after cursor " + std::to_string(last) + " got " + std::to_string(cur);
+        if (cur <= last && cc.failure.empty()) {
+          cc.failure = "after cursor " + std::to_string(last) + " got " + std::to_string(cur) +
+                       (json_bool(*f, "/replay") ? " (replay)" : " (live)");
         }
         cc.cursors.push_back(cur);
+        cc.ids.push_back(json_str(*f, "/message/id"));
         last = std::max(last, cur);
       } else if (type == "subscribed") {
         live = true;
+        cc.trace += " subscribed=" + json_str(*f, "/cursor") + " last=" + std::to_string(last);
       } else if (type == "ack") {
         auto id = json_str(*f, "/ref").substr(2);
         if (unacked.erase(id)) {
@@ -297,11 +309,15 @@ void run_chaos_client(ChaosClient& cc, unsigned short port, std::atomic<int>& to
       } else if (type == "error") {
         // unavailable while the gateway goes down: the send stays unacked and is retried after the reconnect;
         // a failed subscribe is retried by reconnecting.
+        cc.trace += " error:" + json_str(*f, "/code") + ":" + json_str(*f, "/ref");
         if (json_str(*f, "/ref") == "sub") break;
       }
     }
   }
-  if (cc.failure.empty()) cc.failure = "deadline passed";
+  if (cc.failure.empty()) {
+    cc.failure = "deadline passed: next=" + std::to_string(next) + " unacked=" + std::to_string(unacked.size()) +
+                 " last=" + std::to_string(last);
+  }
 }
 
 }  // namespace
@@ -309,7 +325,7 @@ void run_chaos_client(ChaosClient& cc, unsigned short port, std::atomic<int>& to
 TEST_CASE("chaos: kill -9 twice under 20 sending clients; every message seen once in order, one row per client_msg_id",
           "[delivery]") {
   Db db(delivery_db());
-  constexpr int kThreads = 4, kClientsPerThread = 5, kSends = 25;
+  constexpr int kThreads = 4, kClientsPerThread = 5, kSends = 40;
   std::vector<std::pair<std::string, std::string>> owners;
   for (int t = 0; t < kThreads; ++t) {
     auto u = make_profile(db);
@@ -343,11 +359,15 @@ TEST_CASE("chaos: kill -9 twice under 20 sending clients; every message seen onc
   CHECK(kills == 2);
 
   for (auto& cc : clients) {
-    INFO("client " << cc.index << " (" << cc.reconnects << " connections): " << cc.failure);
+    INFO("client " << cc.index << " (" << cc.reconnects << " connections): " << cc.failure << cc.trace);
     CHECK(cc.failure.empty());
     CHECK(cc.acked.size() == static_cast<size_t>(kSends));
-    REQUIRE(cc.cursors.size() == static_cast<size_t>(cc.expected));
-    for (size_t i = 0; i < cc.cursors.size(); ++i) REQUIRE(cc.cursors[i] == static_cast<int64_t>(i + 1));
+    // Exactly the thread's rows, each once, in cursor order.
+    std::vector<std::string> stored;
+    for (auto& row : db.exec("SELECT id::text FROM chat_messages WHERE thread_id = $1 ORDER BY seq", {cc.thread})) {
+      stored.push_back(*row[0]);
+    }
+    CHECK(cc.ids == stored);
     CHECK(cc.reconnects >= 3);  // it lived through both kills
   }
   for (auto& [user, thread] : owners) {
@@ -395,7 +415,7 @@ TEST_CASE("a client that never reads is closed as a slow consumer; memory stays 
   long rss = peak_rss_kib(gw.pid());
   INFO("gateway peak RSS: " << rss << " KiB");
   CHECK(rss > 0);
-  CHECK(rss < 200 * 1024);  // the bound docs/operations.md states for this test
+  CHECK(rss < 64 * 1024);  // the bound docs/operations.md states for this test
 
   CHECK(read_file(gw.log_path()).find("slow_consumer session=" + slow_session) != std::string::npos);
   int slow_got = 0;
@@ -630,11 +650,20 @@ TEST_CASE("malformed input gets its documented response and the process keeps se
     CHECK(c->recv_type("pong", 5s, "p"));
   }
   SECTION("a 10 MB frame: close 1009") {
-    auto c = connect_as(gw, user);
+    auto c = WsClient::connect(gw.port(), gw.token(user));
+    REQUIRE(c);
+    auto welcome = c->recv_type("welcome");
+    REQUIRE(welcome);
     c->send(std::string(10 * 1024 * 1024, 'x'));
     CHECK_FALSE(c->recv(5s));
     CHECK(c->closed());
-    CHECK(c->close_code() == 1009);
+    // The gateway sends close 1009 as soon as the frame header announces the size, then drops the connection; the
+    // rest of the 10 MB still in flight makes the kernel reset it, which can discard the close frame before this
+    // client reads it. So: 1009 if it arrived, and the gateway's log names the limit either way.
+    if (c->close_code() != 0) CHECK(c->close_code() == 1009);
+    CHECK(read_file(gw.log_path()).find("session_close session=" + json_str(*welcome, "/session_id") +
+                                        " reason=\"The WebSocket message exceeded the locally configured limit\"") !=
+          std::string::npos);
     still_served("big");
   }
   SECTION("a truncated handshake is dropped at the handshake deadline") {
