@@ -306,6 +306,26 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> ChatStor
   co_return ok(std::move(out));
 }
 
+asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::event_json(std::string table, std::string id) {
+  using R = std::optional<std::string>;
+  std::string_view sql;
+  if (table == "support_tickets") {
+    sql = "SELECT tp_support_ticket_json(t) FROM support_tickets t WHERE t.id = $1";
+  } else if (table == "tickets") {
+    sql = "SELECT tp_ticket_json(t) FROM tickets t WHERE t.id = $1";
+  } else if (table == "work_orders") {
+    sql = "SELECT tp_work_order_json(w) FROM work_orders w WHERE w.id = $1";
+  } else if (table == "conversation_threads") {
+    sql = "SELECT tp_thread_json(t) FROM conversation_threads t WHERE t.id = $1";
+  } else {
+    co_return ok(R{});
+  }
+  auto r = co_await pool_.query(sql, params(id));
+  if (!r.ok()) co_return fail<R>(r.error);
+  if (r.value->rows() == 0) co_return ok(R{});
+  co_return ok(R{std::string(r.value->get(0, 0))});
+}
+
 asio::awaitable<PgOutcome<std::string>> ChatStore::message_json(std::string message_id) {
   auto r = co_await pool_.query("SELECT tp_message_json(m) FROM chat_messages m WHERE m.id = $1", params(message_id));
   if (!r.ok()) co_return fail<std::string>(r.error);

@@ -91,6 +91,9 @@ class ChatStore {
                                                                                   std::optional<int64_t> before,
                                                                                   int limit);
   asio::awaitable<PgOutcome<std::string>> message_json(std::string message_id);
+  // The event JSON of a row of support_tickets, tickets, work_orders or conversation_threads, for a tp_event too big
+  // for NOTIFY; nullopt when the row is gone or the table is not one of these.
+  asio::awaitable<PgOutcome<std::optional<std::string>>> event_json(std::string table, std::string id);
   asio::awaitable<PgOutcome<TicketAccess>> ticket_access(std::string user_id, std::string ticket_id);
   // Which of these threads and tickets this user may no longer use, and their current role.
   asio::awaitable<PgOutcome<AccessRecheck>> recheck_access(std::string user_id, std::vector<std::string> threads,

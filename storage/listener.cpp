@@ -144,6 +144,17 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
   } else if (n.channel == "tp_event") {
     std::string_view p = n.payload;
     if (p.size() < 3 || p[1] != '|' || !split_fields(p.substr(2), 2, f)) co_return true;
+    if (!f[1].empty() && f[1][0] == '#') {
+      // Over the NOTIFY size limit: '#<table>|<id>' names the row, fetch its JSON.
+      auto ref = f[1].substr(1);
+      auto bar = ref.find('|');
+      if (bar == std::string_view::npos) co_return true;
+      std::string table(ref.substr(0, bar)), id(ref.substr(bar + 1));
+      auto r = co_await store_.event_json(table, id);
+      if (!r.ok()) co_return false;
+      if (*r.value) sink_.on_event(p[0], std::string(f[0]), **r.value);
+      co_return true;
+    }
     sink_.on_event(p[0], std::string(f[0]), std::string(f[1]));
   } else if (n.channel == "tp_access") {
     std::string_view p = n.payload;

@@ -692,3 +692,35 @@ TEST_CASE("malformed input gets its documented response and the process keeps se
   REQUIRE(m);
   CHECK(json_str(*m, "/message/content") == "after malformed");
 }
+
+TEST_CASE("an event over NOTIFY's 8000 bytes: the SQL UPDATE succeeds and ticket.updated arrives whole", "[delivery]") {
+  Db db(delivery_db());
+  auto tech = make_profile(db, "technician");
+  auto ticket = random_uuid();
+  db.exec("INSERT INTO support_tickets (id, ticket_number, customer_name, issue_summary, assigned_technician) "
+          "VALUES ($1, $2, 'Big Ticket', 'Long notes', $3)",
+          {ticket, "TP-" + ticket, tech});
+  GatewayProcess gw(delivery_db());
+  auto t = WsClient::connect(gw.port(), gw.token(tech, "technician"));
+  REQUIRE(t);
+  REQUIRE(t->recv_type("welcome"));
+  t->send(R"({"type":"subscribe","ref":"st","topic":"ticket:)" + ticket + "\"}");
+  auto sub = t->recv_until([](const std::string& f) { return json_str(f, "/ref") == "st"; });
+  REQUIRE(sub);
+  REQUIRE(json_str(*sub, "/type") == "subscribed");
+
+  // Long text fields are cut to 1000 characters in events, but not every field is (vehicle_info, customer_name).
+  std::string info;
+  for (int i = 0; info.size() < 12000; ++i) info += "part " + std::to_string(i) + " of the vehicle notes; ";
+  // Before 005_event_refs.sql this UPDATE failed with "payload string too long".
+  REQUIRE_NOTHROW(db.exec("UPDATE support_tickets SET vehicle_info = $2 WHERE id = $1", {ticket, info}));
+  auto ev = t->recv_type("ticket.updated", 10s);
+  REQUIRE(ev);
+  CHECK(json_str(*ev, "/ticket/id") == ticket);
+  CHECK(json_str(*ev, "/ticket/vehicle_info") == info);
+  // A small one still travels inside the notification.
+  db.exec("UPDATE support_tickets SET vehicle_info = 'short', status = 'in_progress' WHERE id = $1", {ticket});
+  auto ev2 = t->recv_type("ticket.updated", 10s);
+  REQUIRE(ev2);
+  CHECK(json_str(*ev2, "/ticket/vehicle_info") == "short");
+}
