@@ -724,3 +724,45 @@ TEST_CASE("an event over NOTIFY's 8000 bytes: the SQL UPDATE succeeds and ticket
   REQUIRE(ev2);
   CHECK(json_str(*ev2, "/ticket/vehicle_info") == "short");
 }
+
+TEST_CASE("heartbeats: the gateway pings every heartbeat_ms and closes a client silent for two intervals",
+          "[delivery]") {
+  Db db(delivery_db());
+  auto user = make_profile(db);
+  GatewayProcess gw(delivery_db(), {{"TECHPULSE_HEARTBEAT_MS", "1000"}});
+  RawConn raw(gw.port());
+  REQUIRE(raw.fd >= 0);
+  raw.write("GET /v1/ws?access_token=" + gw.token(user) +
+            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+  // Read everything the server sends without ever answering: the 101, welcome, then pings, then the end.
+  timeval tv{0, 200 * 1000};
+  setsockopt(raw.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string in;
+  bool ended = false;
+  auto start = Clock::now();
+  while (!ended && Clock::now() < start + 15s) {
+    char buf[4096];
+    auto n = ::recv(raw.fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) ended = true;
+    if (n > 0) in.append(buf, static_cast<size_t>(n));
+  }
+  REQUIRE(in.rfind("HTTP/1.1 101", 0) == 0);
+  auto body = in.substr(in.find("\r\n\r\n") + 4);
+  // Walk the server's frames (unmasked, payloads < 126 bytes except the welcome).
+  int pings = 0;
+  size_t i = 0;
+  while (i + 2 <= body.size()) {
+    auto op = static_cast<unsigned char>(body[i]) & 0x0f;
+    size_t len = static_cast<unsigned char>(body[i + 1]) & 0x7f, hdr = 2;
+    if (len == 126) {
+      if (i + 4 > body.size()) break;
+      len = (static_cast<unsigned char>(body[i + 2]) << 8) | static_cast<unsigned char>(body[i + 3]);
+      hdr = 4;
+    }
+    if (op == 0x9) ++pings;
+    i += hdr + len;
+  }
+  CHECK(pings >= 1);
+  CHECK(ended);  // closed by the gateway, well within the 15 s bound (2 × heartbeat_ms is 2 s)
+}
