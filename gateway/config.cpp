@@ -51,7 +51,7 @@ const std::vector<Binding>& bindings() {
       {{"--max-frame-bytes", "TECHPULSE_MAX_FRAME_BYTES", "largest client frame; larger closes with 1009", "65536"},
        number(&Config::max_frame_bytes, 1024, 16 * 1024 * 1024)},
       {{"--max-queue-frames", "TECHPULSE_MAX_QUEUE_FRAMES", "outbound frames queued per session before it is closed",
-        "4096"},
+        "65536"},
        number(&Config::max_queue_frames, 16, 1000000)},
       {{"--max-queue-bytes", "TECHPULSE_MAX_QUEUE_BYTES", "outbound bytes queued per session before it is closed",
         "4194304"},

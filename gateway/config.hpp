@@ -14,7 +14,7 @@ struct Config {
   unsigned threads = 0;  // event loops; 0: one per core
   int heartbeat_ms = 25000;
   size_t max_frame_bytes = 64 * 1024;
-  size_t max_queue_frames = 4096;
+  size_t max_queue_frames = 65536;
   size_t max_queue_bytes = 4 * 1024 * 1024;
   size_t max_subscriptions = 100;
   int handshake_timeout_ms = 10000;

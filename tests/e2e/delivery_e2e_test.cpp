@@ -766,3 +766,26 @@ TEST_CASE("heartbeats: the gateway pings every heartbeat_ms and closes a client 
   CHECK(pings >= 1);
   CHECK(ended);  // closed by the gateway, well within the 15 s bound (2 × heartbeat_ms is 2 s)
 }
+
+TEST_CASE("a burst of 10,000 rows in one SQL transaction reaches a subscriber that reads", "[delivery]") {
+  Db db(delivery_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(delivery_db());
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  db.exec("INSERT INTO chat_messages (thread_id, content) SELECT $1, 'burst ' || g FROM generate_series(1, 10000) g",
+          {thread});
+  int64_t expect = 1;
+  auto deadline = Clock::now() + 60s;
+  while (expect <= 10000 && Clock::now() < deadline) {
+    auto f = c->recv(10s);
+    if (!f) break;
+    if (json_str(*f, "/type") == "message") {
+      REQUIRE(cursor_of(*f) == expect);
+      ++expect;
+    }
+  }
+  INFO("closed: " << c->closed() << " code " << c->close_code() << " " << c->close_reason());
+  CHECK(expect == 10001);
+}
