@@ -6,6 +6,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/chat_helpers.hpp"
 #include "support/gateway_process.hpp"
 #include "support/pg_support.hpp"
 #include "support/ws_client.hpp"
@@ -14,43 +15,7 @@ using namespace techpulse::test;
 
 namespace {
 
-std::string e2e_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_e2e");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
-}
-
-std::string subscribe_frame(const std::string& thread, const std::string& ref, const std::string& since = {}) {
-  std::string f = R"({"type":"subscribe","ref":")" + ref + R"(","topic":"thread:)" + thread + "\"";
-  if (!since.empty()) f += R"(,"since":")" + since + "\"";
-  return f + "}";
-}
-
-std::string send_frame(const std::string& thread, const std::string& content, const std::string& ref,
-                       const std::string& client_msg_id = {}) {
-  std::string f = R"({"type":"send","ref":")" + ref + R"(","thread_id":")" + thread + R"(","content":")" + content + "\"";
-  if (!client_msg_id.empty()) f += R"(,"client_msg_id":")" + client_msg_id + "\"";
-  return f + "}";
-}
-
-std::unique_ptr<WsClient> connect_as(const GatewayProcess& gw, const std::string& user, const std::string& role = "customer") {
-  auto c = WsClient::connect(gw.port(), gw.token(user, role));
-  REQUIRE(c);
-  auto welcome = c->recv_type("welcome");
-  REQUIRE(welcome);
-  CHECK(json_str(*welcome, "/user_id") == user);
-  return c;
-}
-
-void subscribe(WsClient& c, const std::string& thread, const std::string& ref = "s") {
-  c.send(subscribe_frame(thread, ref));
-  auto r = c.recv_until([&](const std::string& f) { return json_str(f, "/ref") == ref; });
-  REQUIRE(r);
-  REQUIRE(json_str(*r, "/type") == "subscribed");
-}
+std::string e2e_db() { return migrated_database("tp_test_e2e"); }
 
 // Counts `message` frames for a thread with the given content within the time window.
 int count_messages(WsClient& c, const std::string& content, std::chrono::milliseconds window) {
@@ -62,13 +27,6 @@ int count_messages(WsClient& c, const std::string& content, std::chrono::millise
     if (json_str(*f, "/type") == "message" && json_str(*f, "/message/content") == content) ++n;
   }
   return n;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace

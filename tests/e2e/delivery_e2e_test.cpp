@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/chat_helpers.hpp"
 #include "support/gateway_process.hpp"
 #include "support/pg_support.hpp"
 #include "support/ws_client.hpp"
@@ -22,50 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string delivery_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_delivery");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
-}
-
-std::string subscribe_frame(const std::string& thread, const std::string& ref, const std::string& since = {}) {
-  std::string f = R"({"type":"subscribe","ref":")" + ref + R"(","topic":"thread:)" + thread + "\"";
-  if (!since.empty()) f += R"(,"since":")" + since + "\"";
-  return f + "}";
-}
-
-std::string send_frame(const std::string& thread, const std::string& content, const std::string& ref,
-                       const std::string& client_msg_id = {}) {
-  std::string f = R"({"type":"send","ref":")" + ref + R"(","thread_id":")" + thread + R"(","content":")" + content + "\"";
-  if (!client_msg_id.empty()) f += R"(,"client_msg_id":")" + client_msg_id + "\"";
-  return f + "}";
-}
-
-std::unique_ptr<WsClient> connect_as(const GatewayProcess& gw, const std::string& user) {
-  auto c = WsClient::connect(gw.port(), gw.token(user));
-  REQUIRE(c);
-  REQUIRE(c->recv_type("welcome"));
-  return c;
-}
-
-void subscribe(WsClient& c, const std::string& thread, const std::string& ref = "s") {
-  c.send(subscribe_frame(thread, ref));
-  auto r = c.recv_until([&](const std::string& f) { return json_str(f, "/ref") == ref; });
-  REQUIRE(r);
-  REQUIRE(json_str(*r, "/type") == "subscribed");
-}
+std::string delivery_db() { return migrated_database("tp_test_delivery"); }
 
 int64_t cursor_of(const std::string& frame) { return std::stoll(json_str(frame, "/cursor")); }
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Peak resident set of a process, in KiB (VmHWM), or -1.
 long peak_rss_kib(pid_t pid) {

@@ -1,0 +1,26 @@
+#pragma once
+// Helpers the end-to-end suites share: frames, connecting, subscribing, a migrated database per suite.
+#include <memory>
+#include <string>
+
+#include "support/gateway_process.hpp"
+#include "support/ws_client.hpp"
+
+namespace techpulse::test {
+
+// A fresh, migrated database `name` on the test server, made once per process.
+std::string migrated_database(const std::string& name);
+
+std::string subscribe_frame(const std::string& thread, const std::string& ref, const std::string& since = {});
+std::string send_frame(const std::string& thread, const std::string& content, const std::string& ref,
+                       const std::string& client_msg_id = {});
+
+// Connects as user (REQUIREs the upgrade and the welcome, and that the welcome names the user).
+std::unique_ptr<WsClient> connect_as(const GatewayProcess& gw, const std::string& user,
+                                     const std::string& role = "customer");
+// Subscribes to thread:<thread> and REQUIREs `subscribed`.
+void subscribe(WsClient& c, const std::string& thread, const std::string& ref = "s");
+
+std::string read_file(const std::string& path);
+
+}  // namespace techpulse::test
