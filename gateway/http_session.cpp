@@ -10,6 +10,7 @@
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
+#include "gateway/upgrade.hpp"
 #include "gateway/ws_session.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -40,79 +41,6 @@ http::response<http::string_body> make_response(const http::request<http::string
   return res;
 }
 
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i] == '+' ? ' ' : s[i]);
-  }
-  return out;
-}
-
-// The token from ?access_token= or Authorization: Bearer.
-std::string find_token(const http::request<http::string_body>& req, std::string_view& path) {
-  std::string_view target = req.target();
-  auto q = target.find('?');
-  path = target.substr(0, q);
-  if (q != std::string_view::npos) {
-    std::string_view query = target.substr(q + 1);
-    while (!query.empty()) {
-      auto amp = query.find('&');
-      auto pair = query.substr(0, amp);
-      if (pair.rfind("access_token=", 0) == 0) return percent_decode(pair.substr(13));
-      if (amp == std::string_view::npos) break;
-      query.remove_prefix(amp + 1);
-    }
-  }
-  auto auth = req[http::field::authorization];
-  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-    return std::string(auth.substr(7));
-  }
-  return {};
-}
-
-bool offers_subprotocol(const http::request<http::string_body>& req) {
-  std::string_view offered = req[http::field::sec_websocket_protocol];
-  while (!offered.empty()) {
-    auto comma = offered.find(',');
-    auto item = offered.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == "techpulse.v1") return true;
-    if (comma == std::string_view::npos) break;
-    offered.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
-bool origin_allowed(std::string_view list, std::string_view origin) {
-  if (list.empty()) return true;
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    auto item = list.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item == origin) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 template <class T>
 asio::awaitable<T> on_store(storage::ChatStore& store, asio::awaitable<T> op) {
   co_return co_await asio::co_spawn(store.executor(), std::move(op), asio::use_awaitable);
@@ -124,9 +52,8 @@ asio::awaitable<void> refuse_http(Services& svc, asio::ip::tcp::socket socket, s
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   boost::system::error_code ec;
-  http::request_parser<http::string_body> parser;
-  parser.header_limit(16 * 1024);
-  parser.body_limit(16 * 1024);
+  HttpRequestParser parser;
+  apply_request_limits(parser);
   // Short: a refused connection must not hold its descriptor long.
   stream.expires_after(std::chrono::milliseconds(std::min(svc.config.handshake_timeout_ms, 2000)));
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -149,9 +76,8 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
   stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   const auto deadline = std::chrono::milliseconds(svc.config.handshake_timeout_ms);
   for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(16 * 1024);
-    parser.body_limit(16 * 1024);
+    HttpRequestParser parser;
+    apply_request_limits(parser);
     // One deadline for the whole request: a client sending a byte at a time cannot keep the slot.
     stream.expires_after(deadline);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -167,61 +93,42 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
       break;
     }
     auto req = parser.release();
-    std::string_view path;
-    std::string token = find_token(req, path);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    Decision d = decide(req, svc.config, now);
 
-    if (path == "/v1/ws" && beast::websocket::is_upgrade(req)) {
-      auto fail = [&](http::status st, std::string_view code, std::string_view msg) {
-        auto res = make_response(req, st, json_body({{"error", code}, {"message", msg}}));
-        res.keep_alive(false);
-        return res;
-      };
-      http::response<http::string_body> refusal;
-      bool refused = true;
-      std::string_view origin = req[http::field::origin];
-      if (!origin.empty() && !origin_allowed(svc.config.allowed_origins, origin)) {
-        log(Level::warn, "origin_refused", "origin={}", quoted(origin));
-        refusal = fail(http::status::forbidden, "forbidden", "this Origin may not connect");
-      } else if (token.empty()) {
-        refusal = fail(http::status::unauthorized, "unauthorized", "an access token is required");
+    if (d.route == Route::websocket) {
+      const std::string sub = d.claims.sub;
+      auto lookup = svc.store.profile(sub);
+      auto prof = co_await on_store(svc.store, std::move(lookup));
+      if (!prof.ok()) {
+        d = Decision{};
+        d.status = http::status::service_unavailable;
+        d.code = "unavailable";
+        d.message = "the database is unreachable; retry";
+        d.close = true;
+      } else if (!*prof.value) {
+        log(Level::warn, "auth_refused", "user={} reason=\"no profile\"", sub);
+        d = Decision{};
+        d.status = http::status::unauthorized;
+        d.code = "unauthorized";
+        d.message = "no profile exists for this token's sub";
+        d.close = true;
       } else {
-        auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
-        auto v = verify_jwt(token, svc.config.jwt_secret, now);
-        if (auto* why = std::get_if<std::string>(&v)) {
-          log(Level::warn, "auth_refused", "remote={} reason={}", quoted(stream.socket().remote_endpoint(ec).address().to_string()),
-              quoted(*why));
-          refusal = fail(http::status::unauthorized, "unauthorized", *why);
-        } else {
-          auto& claims = std::get<Claims>(v);
-          auto prof = co_await on_store(svc.store, svc.store.profile(claims.sub));
-          if (!prof.ok()) {
-            refusal = fail(http::status::service_unavailable, "unavailable", "the database is unreachable; retry");
-          } else if (!*prof.value) {
-            log(Level::warn, "auth_refused", "user={} reason=\"no profile\"", claims.sub);
-            refusal = fail(http::status::unauthorized, "unauthorized", "no profile exists for this token's sub");
-          } else {
-            refused = false;
-            Identity who{claims.sub, (*prof.value)->role, claims.exp};
-            stream.expires_never();
-            bool echo = offers_subprotocol(req);
-            auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(who), std::move(slot));
-            session->start(std::move(req), echo);
-            co_return;
-          }
-        }
-      }
-      if (refused) {
-        co_await http::async_write(stream, refusal, asio::redirect_error(asio::use_awaitable, ec));
-        break;
+        Identity who{sub, (*prof.value)->role, d.claims.exp};
+        stream.expires_never();
+        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(who), std::move(slot));
+        session->start(std::move(req), d.echo_subprotocol);
+        co_return;
       }
     }
 
     http::response<http::string_body> res;
-    if (path == "/healthz") {
+    if (d.route == Route::healthz) {
       res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
-    } else if (path == "/readyz") {
-      auto r = co_await on_store(svc.store, svc.store.ready());
+    } else if (d.route == Route::readyz) {
+      auto check = svc.store.ready();
+      auto r = co_await on_store(svc.store, std::move(check));
       if (!r.ok()) {
         res = make_response(req, http::status::service_unavailable,
                             json_body({{"status", "not_ready"}, {"reason", "database unreachable"}}));
@@ -231,12 +138,16 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
       } else {
         res = make_response(req, http::status::ok, json_body({{"status", "ready"}}));
       }
-    } else if (path == "/v1/ws") {
-      res = make_response(req, http::status::upgrade_required,
-                          json_body({{"error", "bad_request"}, {"message", "this endpoint speaks WebSocket only"}}));
-      res.set(http::field::upgrade, "websocket");
     } else {
-      res = make_response(req, http::status::not_found, json_body({{"error", "not_found"}, {"message", "no such path"}}));
+      if (d.kind == RefusalKind::origin) {
+        log(Level::warn, "origin_refused", "origin={}", quoted(req[http::field::origin]));
+      } else if (d.kind == RefusalKind::bad_token) {
+        log(Level::warn, "auth_refused", "remote={} reason={}",
+            quoted(stream.socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
+      }
+      res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
+      if (d.upgrade_header) res.set(http::field::upgrade, "websocket");
+      if (d.close) res.keep_alive(false);
     }
     bool keep = res.keep_alive();
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));

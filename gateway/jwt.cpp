@@ -112,7 +112,14 @@ std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string
   if (!exp_el.get_int64().get(exp_i)) {
     c.exp = exp_i;
   } else if (!exp_el.get_double().get(exp_d)) {
-    c.exp = static_cast<int64_t>(exp_d);
+    // A fraction or a number past int64 (1e300, 2^64): clamp before converting, a cast out of range is undefined.
+    if (exp_d >= 9.2e18) {
+      c.exp = INT64_MAX;
+    } else if (exp_d <= -9.2e18) {
+      c.exp = INT64_MIN;
+    } else {
+      c.exp = static_cast<int64_t>(exp_d);
+    }
   } else {
     return std::string("token has no exp");
   }

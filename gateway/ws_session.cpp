@@ -494,11 +494,14 @@ void WsSession::on_auth(const protocol::ClientFrame& f) {
 }
 
 void WsSession::arm_expiry() {
-  auto now = std::chrono::system_clock::now();
-  auto exp = std::chrono::system_clock::time_point(std::chrono::seconds(who_.exp));
+  // In whole seconds: a token may carry any exp up to INT64_MAX, which a nanosecond time_point cannot hold (the
+  // conversion overflowed and closed such sessions at once). No session lives 100 years, so waits are capped there.
+  constexpr int64_t kMaxWaitSeconds = int64_t{100} * 365 * 24 * 3600;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t left = who_.exp > now ? std::min(who_.exp - now, kMaxWaitSeconds) : 0;
   if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc);
-  expiry_timer_->expires_after(std::max(std::chrono::steady_clock::duration::zero(),
-                                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(exp - now)));
+  expiry_timer_->expires_after(std::chrono::seconds(left));
   std::weak_ptr<WsSession> weak = shared_from_this();
   expiry_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();

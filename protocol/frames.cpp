@@ -138,7 +138,8 @@ std::optional<Topic> parse_topic(std::string_view s) {
 
 std::optional<int64_t> parse_cursor(std::string_view s) {
   int64_t v = 0;
-  if (s.empty() || s.size() > 19) {
+  // Digits only: from_chars alone would also take "-0".
+  if (s.empty() || s.size() > 19 || s[0] < '0' || s[0] > '9') {
     return std::nullopt;
   }
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);

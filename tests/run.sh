@@ -37,4 +37,46 @@ status=0
 ctest --test-dir "$build_dir" --output-on-failure --timeout 900 || status=$?
 end=$(date +%s)
 echo "run.sh: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s, exit $status"
+
+# ---- sanitizers and fuzzing (docs/operations.md, "Fuzzing and sanitizers") ----------------------------------
+# The unit suite and the e2e suites again, built with ASan + UBSan (the e2e suites drive the sanitized gateway
+# over real sockets), then the libFuzzer targets for a bounded time. Any sanitizer report, from a test or from a
+# gateway process, lands in $san_dir and fails the run. TECHPULSE_SKIP_SANITIZERS=1 skips this block.
+if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
+  san_start=$(date +%s)
+  asan_dir=${TECHPULSE_ASAN_BUILD_DIR:-$root/build-asan}
+  san_dir=$(mktemp -d /tmp/techpulse-sanitizer.XXXXXX)
+  san_status=0
+  cmake -S "$root" -B "$asan_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTECHPULSE_BUILD_TESTS=ON \
+    -DTECHPULSE_SANITIZE=ON >/dev/null
+  cmake --build "$asan_dir" -j2 --target unit_tests e2e_tests access_e2e_tests || san_status=$?
+  san_built=$(date +%s)
+  if ((san_status == 0)); then
+    # A report aborts the process that has it; the gateways' logs (stderr) go to $san_dir and are scanned after.
+    ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1" \
+    UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1" \
+    TECHPULSE_TEST_LOG_DIR="$san_dir" \
+      ctest --test-dir "$asan_dir" -R '^(unit|e2e|access_e2e)$' --output-on-failure --timeout 900 || san_status=$?
+  fi
+  reports=$(grep -l -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$san_dir"/*.log 2>/dev/null || true)
+  if [[ -n $reports ]]; then
+    echo "run.sh: sanitizer reports in gateway logs:" >&2
+    for f in $reports; do
+      echo "== $f" >&2
+      grep -E -A40 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$f" | head -60 >&2
+    done
+    san_status=1
+  fi
+  san_end=$(date +%s)
+  fuzz_status=0
+  "$root/tests/fuzz/run.sh" || fuzz_status=$?
+  fuzz_end=$(date +%s)
+  echo "run.sh: sanitizers: build $((san_built - san_start)) s, tests $((san_end - san_built)) s, exit $san_status;" \
+    "fuzz: $((fuzz_end - san_end)) s, exit $fuzz_status"
+  ((san_status == 0)) && rm -rf "$san_dir"
+  ((status != 0)) || status=$san_status
+  ((status != 0)) || status=$fuzz_status
+  end=$(date +%s)
+  echo "run.sh: total $((end - start)) s, exit $status"
+fi
 exit $status

@@ -1008,3 +1008,33 @@ TEST_CASE("origin allow-list: a foreign Origin gets HTTP 403, the allowed one or
   REQUIRE(p);
   CHECK(json_str(*p, "/type") == "pong");
 }
+
+// Regression (found by the fuzz/sanitizer work, docs/operations.md): an exp centuries away overflowed the expiry
+// timer's nanosecond conversion, so such a session was closed with 4401 at once (UB); an exp past int64 written as
+// a double (1e300) was an out-of-range float cast in the verifier.
+TEST_CASE("a token whose exp is centuries away, or beyond int64 (1e300), keeps its session open", "[e2e][access]") {
+  Db db(access_db());
+  auto user = make_profile(db, "customer");
+  GatewayProcess gw(access_db());
+  const std::string hs256 = R"({"alg":"HS256","typ":"JWT"})";
+  const std::string base = R"({"sub":")" + user + R"(","role":"customer","aud":"authenticated")";
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"year 2286", forge_token(hs256, base + R"(,"exp":10000000000})", kTestSecret)},
+      {"int64 max", forge_token(hs256, base + R"(,"exp":9223372036854775807})", kTestSecret)},
+      {"1e300", forge_token(hs256, base + R"(,"exp":1e300})", kTestSecret)},
+  };
+  for (const auto& [name, token] : cases) {
+    INFO(name);
+    auto c = WsClient::connect(gw.port(), token);
+    REQUIRE(c);
+    REQUIRE(c->recv_type("welcome"));
+    CHECK(stays_alive_for(*c, 1500ms, "k"));
+    // Renewing with such a token arms the same timer.
+    c->send(auth_frame(token, "r"));
+    auto a = reply_to(*c, "r");
+    REQUIRE(a);
+    CHECK(json_str(*a, "/type") == "authenticated");
+    CHECK(stays_alive_for(*c, 1500ms, "m"));
+    CHECK(c->close_code() == 0);
+  }
+}

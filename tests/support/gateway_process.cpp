@@ -37,7 +37,10 @@ std::string make_token(const std::string& sub, const std::string& role, long ttl
 
 GatewayProcess::GatewayProcess(const std::string& database_url, std::map<std::string, std::string> env)
     : database_url_(database_url), env_(std::move(env)), port_(free_port()) {
-  log_path_ = "/tmp/techpulse-test-gateway-" + std::to_string(port_) + ".log";
+  // tests/run.sh points TECHPULSE_TEST_LOG_DIR at a directory of its own for the sanitizer build, and scans the
+  // logs for sanitizer reports (a report at exit, such as a leak, fails no test by itself).
+  const char* dir = std::getenv("TECHPULSE_TEST_LOG_DIR");
+  log_path_ = std::string(dir && *dir ? dir : "/tmp") + "/techpulse-test-gateway-" + std::to_string(port_) + ".log";
   spawn();
 }
 
@@ -52,6 +55,10 @@ void GatewayProcess::spawn() {
                                    "TECHPULSE_JWT_SECRET=" + kTestSecret, "TECHPULSE_LOG_LEVEL=debug"};
   for (auto& [k, v] : env_) envs.push_back(k + "=" + v);
   if (const char* path = std::getenv("PATH")) envs.push_back(std::string("PATH=") + path);
+  // Sanitizer builds (tests/run.sh, build-asan): the gateway reports where the tests' own reports go.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+    if (const char* v = std::getenv(name)) envs.push_back(std::string(name) + "=" + v);
+  }
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {

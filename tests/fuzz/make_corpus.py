@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in tests/fuzz/corpus/<target>/ (committed; run again after changing the seeds).
+
+frame:   client frames of every type in docs/protocol.md, valid and broken, plus topics and cursors.
+jwt:     a mode byte (see jwt_fuzz.cpp) then real HS256 tokens (valid, expired, wrong alg, alg none, bad signature,
+         missing claims), header/payload pairs, base64url text and sub/role pairs.
+upgrade: HTTP requests as a client sends them: upgrades with the token in the query or in Authorization, Origin,
+         Sec-WebSocket-Protocol, pipelined requests, health routes, and broken requests.
+Tokens are signed with the fuzz targets' secret and valid at their fixed time (1700000000).
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+
+SECRET = b"fuzz-secret-with-at-least-32-characters-0123456789"
+NOW = 1_700_000_000
+SUB = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+THREAD = "e0000000-0000-4000-8000-000000000001"
+TICKET = "a0000000-0000-4000-8000-0000000000aa"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token(header=None, payload=None, secret=SECRET, sig=None, raw_header=None, raw_payload=None) -> str:
+    h = raw_header if raw_header is not None else json.dumps(header or {"alg": "HS256", "typ": "JWT"}).encode()
+    p = raw_payload if raw_payload is not None else json.dumps(
+        payload if payload is not None else {"sub": SUB, "role": "authenticated", "aud": "authenticated",
+                                             "iat": NOW - 60, "exp": NOW + 3600}).encode()
+    signing = b64(h) + "." + b64(p)
+    if sig is None:
+        sig = b64(hmac.new(secret, signing.encode(), hashlib.sha256).digest())
+    return signing + "." + sig
+
+
+VALID = token()
+EXPIRED = token(payload={"sub": SUB, "role": "authenticated", "exp": NOW - 1})
+TOKENS = {
+    "valid": VALID,
+    "valid_upper_sub": token(payload={"sub": SUB.upper(), "exp": NOW + 60}),
+    "valid_float_exp": token(payload={"sub": SUB, "exp": NOW + 60.5}),
+    "expired": EXPIRED,
+    "exp_now": token(payload={"sub": SUB, "exp": NOW}),
+    "alg_hs512": token(header={"alg": "HS512", "typ": "JWT"}),
+    "alg_rs256": token(header={"alg": "RS256", "typ": "JWT"}),
+    "alg_none": token(header={"alg": "none", "typ": "JWT"}, sig=""),
+    "alg_none_sig": token(header={"alg": "none"}),
+    "wrong_secret": token(secret=b"another-secret"),
+    "no_exp": token(payload={"sub": SUB}),
+    "exp_string": token(payload={"sub": SUB, "exp": str(NOW + 60)}),
+    "no_sub": token(payload={"exp": NOW + 60}),
+    "sub_not_uuid": token(payload={"sub": "admin", "exp": NOW + 60}),
+    "payload_array": token(raw_payload=b"[1,2]"),
+    "header_not_json": token(raw_header=b"{alg:HS256"),
+    "padded": VALID + "==",
+    "two_parts": VALID.rsplit(".", 1)[0],
+    "four_parts": VALID + ".x",
+    "std_base64": VALID.replace("-", "+").replace("_", "/"),
+}
+
+
+def write(target: str, name: str, data) -> None:
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(HERE, "corpus", target, name), "wb") as f:
+        f.write(data)
+
+
+def frames() -> None:
+    seeds = {
+        "subscribe": {"type": "subscribe", "ref": "1", "topic": f"thread:{THREAD}"},
+        "subscribe_since_str": {"type": "subscribe", "ref": "1", "topic": f"thread:{THREAD}", "since": "0"},
+        "subscribe_since_int": {"type": "subscribe", "topic": f"thread:{THREAD}", "since": 41},
+        "subscribe_ticket": {"type": "subscribe", "topic": f"ticket:{TICKET}"},
+        "subscribe_user": {"type": "subscribe", "topic": f"user:{SUB}"},
+        "subscribe_bad_topic": {"type": "subscribe", "topic": "room:1"},
+        "subscribe_neg_since": {"type": "subscribe", "topic": f"thread:{THREAD}", "since": -1},
+        "unsubscribe": {"type": "unsubscribe", "ref": "2", "topic": f"thread:{THREAD}"},
+        "send": {"type": "send", "ref": "3", "thread_id": THREAD, "content": "hello", "client_msg_id": "c-1"},
+        "send_full": {"type": "send", "ref": "3", "thread_id": THREAD.upper(), "content": "héllo \u2603",
+                      "message_type": "image", "metadata": {"url": "https://x/y.png", "n": [1, {"a": None}]},
+                      "client_msg_id": "c-2"},
+        "send_bad_type": {"type": "send", "thread_id": THREAD, "content": "x", "message_type": "video"},
+        "send_nul": {"type": "send", "thread_id": THREAD, "content": "a\u0000b"},
+        "send_meta_nul_key": {"type": "send", "thread_id": THREAD, "content": "a", "metadata": {"k\u0000": 1}},
+        "send_meta_array": {"type": "send", "thread_id": THREAD, "content": "a", "metadata": [1]},
+        "send_empty": {"type": "send", "thread_id": THREAD, "content": ""},
+        "history": {"type": "history", "ref": "4", "thread_id": THREAD, "limit": 5},
+        "history_before": {"type": "history", "thread_id": THREAD, "before": "31", "limit": 200},
+        "history_limit0": {"type": "history", "thread_id": THREAD, "limit": 0},
+        "typing": {"type": "typing", "thread_id": THREAD},
+        "thread_create": {"type": "thread.create", "ref": "5", "title": "Brakes", "ticket_id": TICKET,
+                          "assistant": False},
+        "thread_create_empty": {"type": "thread.create"},
+        "thread_update": {"type": "thread.update", "ref": "6", "thread_id": THREAD, "title": "t", "assistant": True},
+        "threads_list": {"type": "threads.list", "ref": "7", "limit": 10, "before": "opaque-token"},
+        "assistant_cancel": {"type": "assistant.cancel", "ref": "8", "thread_id": THREAD},
+        "auth": {"type": "auth", "ref": "9", "access_token": VALID},
+        "ping": {"type": "ping", "ref": "10"},
+        "ping_null_ref": {"type": "ping", "ref": None},
+        "unknown_type": {"type": "dance", "ref": "11"},
+        "type_number": {"type": 7},
+        "ref_long": {"type": "ping", "ref": "r" * 65},
+        "big_int": {"type": "history", "thread_id": THREAD, "before": 18446744073709551615},
+    }
+    for name, obj in seeds.items():
+        write("frame", name + ".json", json.dumps(obj, ensure_ascii=False))
+    raw = {
+        "not_object": "[1,2,3]",
+        "empty": "",
+        "garbage": "{\"type\":\"ping\"} trailing",
+        "bad_utf8": b"{\"type\":\"send\",\"content\":\"\xff\xfe\"}",
+        "deep": "[" * 33 + "]" * 33,
+        "deep_meta": "{\"type\":\"send\",\"thread_id\":\"" + THREAD + "\",\"content\":\"x\",\"metadata\":" +
+                     "{\"a\":" * 31 + "1" + "}" * 31 + "}",
+        "dup_keys": "{\"type\":\"ping\",\"type\":\"send\"}",
+        "escapes": "{\"type\":\"p\\u0069ng\",\"ref\":\"\\ud83d\\ude00\"}",
+        "fraction": "{\"type\":\"history\",\"thread_id\":\"" + THREAD + "\",\"limit\":1.5}",
+        "topic_thread": "thread:" + THREAD,
+        "topic_upper": "ticket:" + TICKET.upper(),
+        "cursor": "42",
+        "cursor_zeros": "0007",
+        "cursor_max": "9223372036854775807",
+        "cursor_over": "9223372036854775808",
+        "cursor_neg_zero": "-0",
+    }
+    for name, data in raw.items():
+        write("frame", name + ".txt", data)
+
+
+def jwts() -> None:
+    for name, t in TOKENS.items():
+        write("jwt", "token_" + name, b"\x00" + t.encode())
+    pairs = {
+        "hs256": ('{"alg":"HS256","typ":"JWT"}', '{"sub":"%s","exp":%d,"role":"technician"}' % (SUB, NOW + 60)),
+        "exp_float": ('{"alg":"HS256"}', '{"sub":"%s","exp":1.7e10}' % SUB),
+        "exp_huge": ('{"alg":"HS256"}', '{"sub":"%s","exp":1e300}' % SUB),
+        "exp_neg": ('{"alg":"HS256"}', '{"sub":"%s","exp":-1e300}' % SUB),
+        "exp_nan_like": ('{"alg":"HS256"}', '{"sub":"%s","exp":18446744073709551615}' % SUB),
+        "alg_none": ('{"alg":"none"}', '{"sub":"%s","exp":%d}' % (SUB, NOW + 60)),
+        "alg_number": ('{"alg":256}', '{}'),
+        "header_array": ('[]', '{}'),
+        "role_object": ('{"alg":"HS256"}', '{"sub":"%s","exp":%d,"role":{"x":1}}' % (SUB, NOW + 60)),
+    }
+    for name, (h, p) in pairs.items():
+        write("jwt", "pair_" + name, b"\x01" + h.encode() + b"\n" + p.encode())
+    for name, text in {"b64_valid": VALID.split(".")[2], "b64_one_char": "A", "b64_pad": "QQ==",
+                       "b64_std": "+/+/", "b64_two": "QQ"}.items():
+        write("jwt", name, b"\x02" + text.encode())
+    for name, text in {"mint_sub": SUB, "mint_upper": SUB.upper() + "\nadmin", "mint_role_escapes":
+                       SUB + "\nline\n\"quoted\"\\\t\x01", "mint_bad_sub": "not-a-uuid\nrole",
+                       "mint_bad_utf8": SUB + "\n\xff"}.items():
+        write("jwt", name, b"\x03" + text.encode("latin-1"))
+
+
+def http_requests() -> None:
+    def upgrade(target, extra=""):
+        return ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n") % (target, extra)
+
+    enc = "".join("%2E" if c == "." else c for c in VALID)
+    seeds = {
+        "ws_query": upgrade("/v1/ws?access_token=" + VALID),
+        "ws_query_encoded": upgrade("/v1/ws?x=1&access_token=" + enc + "&y=2"),
+        "ws_bearer": upgrade("/v1/ws", "Authorization: Bearer " + VALID + "\r\n"),
+        "ws_bearer_lower": upgrade("/v1/ws", "Authorization: bearer " + VALID + "\r\n"),
+        "ws_subprotocol": upgrade("/v1/ws?access_token=" + VALID, "Sec-WebSocket-Protocol: chat, techpulse.v1\r\n"),
+        "ws_origin_ok": upgrade("/v1/ws?access_token=" + VALID, "Origin: https://app.techpulse.example\r\n"),
+        "ws_origin_bad": upgrade("/v1/ws?access_token=" + VALID, "Origin: https://evil.example\r\n"),
+        "ws_expired": upgrade("/v1/ws?access_token=" + EXPIRED),
+        "ws_none_alg": upgrade("/v1/ws?access_token=" + TOKENS["alg_none"]),
+        "ws_no_token": upgrade("/v1/ws"),
+        "ws_empty_token": upgrade("/v1/ws?access_token="),
+        "ws_no_upgrade": "GET /v1/ws?access_token=%s HTTP/1.1\r\nHost: x\r\n\r\n" % VALID,
+        "healthz": "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "readyz_10": "GET /readyz HTTP/1.0\r\n\r\n",
+        "not_found": "GET /nope?access_token=abc HTTP/1.1\r\nHost: x\r\n\r\n",
+        "pipelined": "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n\r\n" +
+                     upgrade("/v1/ws?access_token=" + VALID),
+        "post_body": "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
+                     "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        "chunked": "POST /v1/ws HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "bad_request_line": "GET\r\n\r\n",
+        "bad_version": "GET /healthz HTTP/9.9\r\n\r\n",
+        "bad_header": "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
+        "bare_lf": "GET /healthz HTTP/1.1\nHost: x\n\n",
+        "truncated": upgrade("/v1/ws?access_token=" + VALID)[:60],
+        "huge_content_length": "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    }
+    for name, data in seeds.items():
+        write("upgrade", name + ".http", data)
+
+
+def main() -> None:
+    for target in ("frame", "jwt", "upgrade"):
+        d = os.path.join(HERE, "corpus", target)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    frames()
+    jwts()
+    http_requests()
+
+
+if __name__ == "__main__":
+    main()

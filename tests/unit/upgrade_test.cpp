@@ -1,0 +1,149 @@
+// Unit tests of the HTTP routing and upgrade decision (gateway/upgrade.hpp): requests are parsed from raw bytes by
+// the same Beast parser, with the same limits, that serve_http uses.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/upgrade.hpp"
+
+using namespace techpulse::gateway;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
+constexpr int64_t kNow = 1'700'000'000;
+const std::string kSub = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+
+std::optional<HttpRequest> parse(std::string_view raw) {
+  HttpRequestParser parser;
+  apply_request_limits(parser);
+  parser.eager(true);
+  boost::system::error_code ec;
+  size_t used = 0;
+  while (!parser.is_done() && used < raw.size()) {
+    auto n = parser.put(boost::asio::buffer(raw.data() + used, raw.size() - used), ec);
+    if (ec) return std::nullopt;
+    if (n == 0) break;
+    used += n;
+  }
+  if (!parser.is_done()) return std::nullopt;
+  return parser.release();
+}
+
+Config config(std::string origins = "") {
+  Config c;
+  c.jwt_secret = std::string(kSecret);
+  c.allowed_origins = std::move(origins);
+  return c;
+}
+
+std::string token(int64_t exp = kNow + 3600) {
+  Claims c{kSub, "authenticated", exp};
+  return mint_jwt(c, kSecret, kNow - 60);
+}
+
+std::string upgrade(std::string_view target, std::string_view extra_headers = "") {
+  return "GET " + std::string(target) +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+         std::string(extra_headers) + "\r\n";
+}
+
+Decision decide_raw(std::string_view raw, const Config& cfg = config()) {
+  auto req = parse(raw);
+  REQUIRE(req);
+  return decide(*req, cfg, kNow);
+}
+
+}  // namespace
+
+TEST_CASE("a valid token in access_token upgrades with its sub and exp") {
+  auto d = decide_raw(upgrade("/v1/ws?access_token=" + token()));
+  REQUIRE(d.route == Route::websocket);
+  CHECK(d.claims.sub == kSub);
+  CHECK(d.claims.exp == kNow + 3600);
+  CHECK_FALSE(d.echo_subprotocol);
+}
+
+TEST_CASE("a valid token in Authorization: Bearer upgrades, and an offered techpulse.v1 is echoed") {
+  auto d = decide_raw(upgrade("/v1/ws", "Authorization: Bearer " + token() +
+                                            "\r\nSec-WebSocket-Protocol: chat, techpulse.v1 \r\n"));
+  REQUIRE(d.route == Route::websocket);
+  CHECK(d.echo_subprotocol);
+}
+
+TEST_CASE("a percent-encoded access_token is decoded before it is verified") {
+  std::string t = token();
+  std::string encoded;
+  for (char c : t) encoded += c == '.' ? std::string("%2E") : std::string(1, c);
+  auto d = decide_raw(upgrade("/v1/ws?x=1&access_token=" + encoded));
+  CHECK(d.route == Route::websocket);
+}
+
+TEST_CASE("an upgrade without a token is 401 unauthorized and closes") {
+  auto d = decide_raw(upgrade("/v1/ws"));
+  REQUIRE(d.route == Route::refuse);
+  CHECK(d.status == http::status::unauthorized);
+  CHECK(d.code == "unauthorized");
+  CHECK(d.message == "an access token is required");
+  CHECK(d.kind == RefusalKind::no_token);
+  CHECK(d.close);
+}
+
+TEST_CASE("an expired or forged token is 401 with the verifier's reason, which never holds the token") {
+  std::string expired = token(kNow - 1);
+  auto d = decide_raw(upgrade("/v1/ws?access_token=" + expired));
+  REQUIRE(d.route == Route::refuse);
+  CHECK(d.status == http::status::unauthorized);
+  CHECK(d.message == "token has expired");
+  CHECK(d.kind == RefusalKind::bad_token);
+  CHECK(d.close);
+
+  auto forged = decide_raw(upgrade("/v1/ws", "Authorization: Bearer " + token() + "x\r\n"));
+  CHECK(forged.status == http::status::unauthorized);
+  CHECK(forged.message.find(token()) == std::string::npos);
+}
+
+TEST_CASE("a foreign Origin is 403 forbidden before the token is looked at; a listed one or none passes") {
+  auto cfg = config("https://app.techpulse.example, https://admin.techpulse.example");
+  auto d = decide_raw(upgrade("/v1/ws", "Origin: https://evil.example\r\n"), cfg);
+  REQUIRE(d.route == Route::refuse);
+  CHECK(d.status == http::status::forbidden);
+  CHECK(d.code == "forbidden");
+  CHECK(d.kind == RefusalKind::origin);
+  CHECK(d.close);
+  CHECK(decide_raw(upgrade("/v1/ws?access_token=" + token(), "Origin: https://admin.techpulse.example\r\n"), cfg)
+            .route == Route::websocket);
+  CHECK(decide_raw(upgrade("/v1/ws?access_token=" + token()), cfg).route == Route::websocket);
+  CHECK(decide_raw(upgrade("/v1/ws?access_token=" + token(), "Origin: https://app.techpulse.example.evil\r\n"), cfg)
+            .status == http::status::forbidden);
+}
+
+TEST_CASE("routes: healthz, readyz, /v1/ws without upgrade is 426 with Upgrade, anything else 404") {
+  CHECK(decide_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").route == Route::healthz);
+  CHECK(decide_raw("GET /readyz?verbose=1 HTTP/1.1\r\nHost: x\r\n\r\n").route == Route::readyz);
+  auto ws = decide_raw("GET /v1/ws?access_token=abc HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(ws.status == http::status::upgrade_required);
+  CHECK(ws.upgrade_header);
+  CHECK_FALSE(ws.close);
+  auto nf = decide_raw("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(nf.status == http::status::not_found);
+  CHECK(nf.code == "not_found");
+  CHECK_FALSE(nf.close);
+}
+
+TEST_CASE("percent_decode decodes %XX and +, and leaves a broken escape as it is") {
+  CHECK(percent_decode("a%2Eb+c") == "a.b c");
+  CHECK(percent_decode("%4") == "%4");
+  CHECK(percent_decode("%zz%41") == "%zzA");
+  CHECK(percent_decode("%") == "%");
+}
+
+TEST_CASE("a request over the header limit is refused by the parser") {
+  std::string big = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(kHttpHeaderLimit, 'a') + "\r\n\r\n";
+  CHECK_FALSE(parse(big));
+}
