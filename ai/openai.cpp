@@ -186,9 +186,9 @@ class OpenAi final : public Provider {
     for (int attempt = 0;; ++attempt) {
       Attempt a;
       if (url_.tls) {
-        a = co_await exchange_tls(body, ctl);
+        a = co_await exchange_tls(body, *ctl);
       } else {
-        a = co_await exchange_plain(body, ctl);
+        a = co_await exchange_plain(body, *ctl);
       }
       if (ctl->cancelled) {
         out.code = ProviderResult::cancelled;
@@ -240,39 +240,39 @@ class OpenAi final : public Provider {
     return a;
   }
 
-  static Attempt from_error(const boost::system::error_code& ec, const std::shared_ptr<TurnControl>& ctl,
+  static Attempt from_error(const boost::system::error_code& ec, const TurnControl& ctl,
                             std::string_view what) {
-    if (ctl->cancelled) return failed(ProviderResult::cancelled, false, "cancelled");
+    if (ctl.cancelled) return failed(ProviderResult::cancelled, false, "cancelled");
     if (ec == beast::error::timeout) {
       return failed(ProviderResult::timeout, true, fmt::format("the provider did not answer in time ({})", what));
     }
     return failed(ProviderResult::provider_error, true, fmt::format("{}: {}", what, ec.message()));
   }
 
-  asio::awaitable<Attempt> exchange_plain(const std::string& body, std::shared_ptr<TurnControl> ctl) {
+  asio::awaitable<Attempt> exchange_plain(const std::string& body, TurnControl& ctl) {
     beast::tcp_stream stream(ex_);
-    ctl->abort = [&stream] { stream.cancel(); stream.close(); };
+    ctl.abort = [&stream] { stream.cancel(); stream.close(); };
     auto r = co_await connect(stream, ctl);
     if (r) {
-      ctl->abort = nullptr;
+      ctl.abort = nullptr;
       co_return *r;
     }
     auto a = co_await exchange(stream, stream, body, ctl);
-    ctl->abort = nullptr;
+    ctl.abort = nullptr;
     co_return a;
   }
 
-  asio::awaitable<Attempt> exchange_tls(const std::string& body, std::shared_ptr<TurnControl> ctl) {
+  asio::awaitable<Attempt> exchange_tls(const std::string& body, TurnControl& ctl) {
     beast::ssl_stream<beast::tcp_stream> stream(ex_, ssl_ctx_);
     auto& low = beast::get_lowest_layer(stream);
-    ctl->abort = [&low] { low.cancel(); low.close(); };
+    ctl.abort = [&low] { low.cancel(); low.close(); };
     auto r = co_await connect(low, ctl);
     if (r) {
-      ctl->abort = nullptr;
+      ctl.abort = nullptr;
       co_return *r;
     }
     if (!SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str())) {
-      ctl->abort = nullptr;
+      ctl.abort = nullptr;
       co_return failed(ProviderResult::provider_error, false, "cannot set the TLS server name");
     }
     stream.set_verify_callback(ssl::host_name_verification(url_.host));
@@ -280,17 +280,17 @@ class OpenAi final : public Provider {
     low.expires_after(std::chrono::milliseconds(opts_.timeout_ms));
     co_await stream.async_handshake(ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      ctl->abort = nullptr;
-      if (ctl->cancelled || ec == beast::error::timeout) co_return from_error(ec, ctl, "TLS handshake");
+      ctl.abort = nullptr;
+      if (ctl.cancelled || ec == beast::error::timeout) co_return from_error(ec, ctl, "TLS handshake");
       // A certificate that does not verify is not worth retrying.
       co_return failed(ProviderResult::provider_error, false, "TLS handshake with the provider failed: " + ec.message());
     }
     auto a = co_await exchange(stream, low, body, ctl);
-    ctl->abort = nullptr;
+    ctl.abort = nullptr;
     co_return a;
   }
 
-  asio::awaitable<std::optional<Attempt>> connect(beast::tcp_stream& low, std::shared_ptr<TurnControl> ctl) {
+  asio::awaitable<std::optional<Attempt>> connect(beast::tcp_stream& low, TurnControl& ctl) {
     tcp::resolver resolver(ex_);
     boost::system::error_code ec;
     auto results = co_await resolver.async_resolve(url_.host, url_.port, asio::redirect_error(asio::use_awaitable, ec));
@@ -303,7 +303,7 @@ class OpenAi final : public Provider {
 
   template <class Stream>
   asio::awaitable<Attempt> exchange(Stream& stream, beast::tcp_stream& low, const std::string& body,
-                                    std::shared_ptr<TurnControl> ctl) {
+                                    TurnControl& ctl) {
     boost::system::error_code ec;
     auto req = make_request(body);
     low.expires_after(std::chrono::milliseconds(opts_.timeout_ms));
@@ -344,8 +344,8 @@ class OpenAi final : public Provider {
         low.expires_after(std::chrono::milliseconds(opts_.timeout_ms));
         co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
-          if (ctl->cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
-          co_return failed(ProviderResult::provider_error, !ctl->emitted, "the provider closed the stream early");
+          if (ctl.cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
+          co_return failed(ProviderResult::provider_error, !ctl.emitted, "the provider closed the stream early");
         }
         if (ec) co_return from_error(ec, ctl, "reading the stream");
       }
@@ -362,7 +362,7 @@ class OpenAi final : public Provider {
         if (!chunk.error.empty()) co_return failed(ProviderResult::provider_error, false, "the provider: " + chunk.error);
         if (!chunk.content.empty()) {
           out.text += chunk.content;
-          ctl->emit(std::move(chunk.content));
+          ctl.emit(std::move(chunk.content));
         }
       }
       if (parser.is_done() && !done) {

@@ -64,8 +64,9 @@ struct Worker {
 
   asio::awaitable<void> run();
   asio::awaitable<void> run_turn(const storage::ClaimedJob& job);
-  asio::awaitable<void> end_turn(const storage::ClaimedJob& job, const storage::TurnInput& turn, std::string status,
-                                 std::string code, std::string message);
+  // status / code are literals; message a named string (no temporaries in co_await expressions: g++ 12).
+  asio::awaitable<void> end_turn(const storage::ClaimedJob& job, const storage::TurnInput& turn, const char* status,
+                                 const char* code, const std::string& message);
   void poke() {
     poked = true;
     wake.cancel();
@@ -135,14 +136,15 @@ asio::awaitable<void> Worker::run() {
 }
 
 asio::awaitable<void> Worker::end_turn(const storage::ClaimedJob& job, const storage::TurnInput& turn,
-                                       std::string status, std::string code, std::string message) {
+                                       const char* status, const char* code, const std::string& message) {
   const Millis qt{5000};
+  const std::string st(status);
   auto ev = protocol::encode_assistant_error(turn.thread_id, job.id, code, message);
-  auto r = co_await AssistantStore::end(conn, job, turn, status, message, ev, qt);
+  auto r = co_await AssistantStore::end(conn, job, turn, st, message, ev, qt);
   if (!r.ok()) {
     log_line("warn", "turn_end_failed", "worker={} job={} error={}", name, job.id, quoted(r.error.message));
   }
-  log_line(status == "cancelled" ? "info" : "warn", status == "cancelled" ? "turn_cancelled" : "turn_failed",
+  log_line(st == "cancelled" ? "info" : "warn", st == "cancelled" ? "turn_cancelled" : "turn_failed",
            "worker={} job={} thread={} code={} reason={}", name, job.id, turn.thread_id, code, quoted(message));
 }
 
@@ -157,7 +159,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     if (!in.error.unavailable()) {
       storage::TurnInput t;
       t.thread_id = job.thread_id;
-      co_await end_turn(job, t, "failed", "provider_error", "the turn could not be prepared: " + in.error.message);
+      const std::string why = "the turn could not be prepared: " + in.error.message;
+      co_await end_turn(job, t, "failed", "provider_error", why);
     }
     co_return;  // database away: the lease runs out and the job is taken again
   }
@@ -180,7 +183,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   }
   if (!found.ok()) {
     if (!found.error.unavailable()) {
-      co_await end_turn(job, turn, "failed", "provider_error", "retrieval failed: " + found.error.message);
+      const std::string why = "retrieval failed: " + found.error.message;
+      co_await end_turn(job, turn, "failed", "provider_error", why);
     }
     co_return;
   }
@@ -285,12 +289,14 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
              lost ? "\"the lease was taken over\"" : db_broken ? "\"the database connection failed\"" : "\"shutting down\"");
     co_return;
   }
+  const std::string cancelled_why = "the turn was cancelled";
   if (user_cancelled) {
-    co_await end_turn(job, turn, "cancelled", "cancelled", "the turn was cancelled");
+    co_await end_turn(job, turn, "cancelled", "cancelled", cancelled_why);
     co_return;
   }
   if (too_long) {
-    co_await end_turn(job, turn, "failed", "timeout", "the turn took longer than 10 minutes");
+    const std::string why = "the turn took longer than 10 minutes";
+    co_await end_turn(job, turn, "failed", "timeout", why);
     co_return;
   }
   if (result.code == ProviderResult::timeout) {
@@ -298,8 +304,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     co_return;
   }
   if (result.code != ProviderResult::ok || result.text.empty()) {
-    co_await end_turn(job, turn, "failed", "provider_error",
-                      result.message.empty() ? "the provider returned no text" : result.message);
+    const std::string why = result.message.empty() ? std::string("the provider returned no text") : result.message;
+    co_await end_turn(job, turn, "failed", "provider_error", why);
     co_return;
   }
 
@@ -331,7 +337,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     // Not ours any more, or a cancel came in at the last moment.
     auto hb = co_await AssistantStore::heartbeat(conn, job, lease, qt);
     if (hb.ok() && *hb.value && **hb.value) {
-      co_await end_turn(job, turn, "cancelled", "cancelled", "the turn was cancelled");
+      co_await end_turn(job, turn, "cancelled", "cancelled", cancelled_why);
     } else {
       log_line("warn", "turn_abandoned", "worker={} job={} reason=\"the lease was taken over\"", name, job.id);
     }

@@ -83,7 +83,9 @@ SELECT pg_notify('tp_assistant', g.thread_id || '|' || coalesce(t.ticket_id::tex
 asio::awaitable<PgOutcome<std::optional<ClaimedJob>>> AssistantStore::claim(PgConn& c, const Lease& lease,
                                                                             int max_attempts, Millis timeout) {
   using R = std::optional<ClaimedJob>;
-  // Only the oldest open job of a thread is a candidate, so a thread's turns run one at a time, in order.
+  // Only the open job of a thread's oldest message is a candidate, so a thread's turns run one at a time, in
+  // message order. A job commits with its message, and cursors are in commit order, so when a job is visible
+  // every older job of its thread is too.
   // SKIP LOCKED lets concurrent claimers pass each other; a row claimed meanwhile fails the re-check of its
   // status and lease. The unique index on running jobs per thread is the last word.
   static constexpr std::string_view sql = R"SQL(
@@ -94,7 +96,7 @@ WITH cand AS (
        AND j.attempts < $3
        AND NOT EXISTS (SELECT 1 FROM assistant_jobs o
                         WHERE o.thread_id = j.thread_id AND o.status IN ('queued', 'running')
-                          AND (o.created_at, o.id) < (j.created_at, j.id))
+                          AND o.message_seq < j.message_seq)
      ORDER BY j.created_at, j.id
      LIMIT 1
      FOR UPDATE SKIP LOCKED)
@@ -292,7 +294,7 @@ asio::awaitable<PgOutcome<bool>> AssistantStore::finish(PgConn& c, const Claimed
 }
 
 asio::awaitable<PgOutcome<bool>> AssistantStore::end(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
-                                                     std::string status, std::string reason,
+                                                     const std::string& status, const std::string& reason,
                                                      const std::string& error_event, Millis timeout) {
   auto p = params(job.id, std::to_string(job.attempt), status, reason, payload(turn, error_event));
   auto r = co_await c.query(

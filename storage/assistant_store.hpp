@@ -90,7 +90,8 @@ class AssistantStore {
                                                  const Reply& reply, Millis timeout);
   // Ends the job as failed or cancelled with its reason and publishes the error event, in one statement.
   static asio::awaitable<PgOutcome<bool>> end(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
-                                              std::string status, std::string reason, const std::string& error_event,
+                                              const std::string& status, const std::string& reason,
+                                              const std::string& error_event,
                                               Millis timeout);
 };
 

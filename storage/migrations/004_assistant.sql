@@ -75,12 +75,14 @@ CREATE FUNCTION tp_thread_vehicle(p_thread uuid) RETURNS text
 
 -- One row per turn. id is the turn_id of the assistant.* events. A turn is claimed by one worker at a time
 -- (status running, lease_until in the future); a worker that stops renewing its lease loses the job to the next
--- claim. The job of the oldest unfinished message of a thread goes first: one turn at a time per thread, in
--- message order.
+-- claim. The job of the thread's oldest unfinished message (lowest cursor) goes first: one turn at a time per
+-- thread, in message order.
 CREATE TABLE assistant_jobs (
     id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     thread_id         uuid NOT NULL REFERENCES conversation_threads (id) ON DELETE CASCADE,
     message_id        uuid NOT NULL UNIQUE REFERENCES chat_messages (id) ON DELETE CASCADE,
+    -- The message's cursor: a thread's turns run in this order (commit order; created_at is not).
+    message_seq       bigint NOT NULL,
     status            text NOT NULL DEFAULT 'queued'
                       CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
     attempts          integer NOT NULL DEFAULT 0,
@@ -95,7 +97,7 @@ CREATE TABLE assistant_jobs (
     finished_at       timestamptz
 );
 CREATE INDEX assistant_jobs_open_idx ON assistant_jobs (created_at) WHERE status IN ('queued', 'running');
-CREATE INDEX assistant_jobs_thread_idx ON assistant_jobs (thread_id, created_at);
+CREATE INDEX assistant_jobs_thread_idx ON assistant_jobs (thread_id, message_seq);
 -- The database itself refuses a second running turn in one thread.
 CREATE UNIQUE INDEX assistant_jobs_one_running_key ON assistant_jobs (thread_id) WHERE status = 'running';
 
@@ -109,8 +111,8 @@ BEGIN
     IF NEW.created_at < now() - interval '10 minutes' THEN
         RETURN NULL;
     END IF;
-    INSERT INTO assistant_jobs (thread_id, message_id)
-    SELECT NEW.thread_id, NEW.id FROM conversation_threads t WHERE t.id = NEW.thread_id AND t.assistant_enabled
+    INSERT INTO assistant_jobs (thread_id, message_id, message_seq)
+    SELECT NEW.thread_id, NEW.id, NEW.seq FROM conversation_threads t WHERE t.id = NEW.thread_id AND t.assistant_enabled
     RETURNING id INTO job;
     IF job IS NOT NULL THEN
         PERFORM pg_notify('tp_job', job::text);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -248,24 +249,83 @@ std::map<std::string, std::string> openai_env(const FakeLlm& llm, std::map<std::
   return env;
 }
 
-std::unique_ptr<WsClient> connect_as(const GatewayProcess& gw, const std::string& user) {
-  auto c = WsClient::connect(gw.port(), gw.token(user));
-  REQUIRE(c);
-  REQUIRE(c->recv_type("welcome"));
-  return c;
+// A WebSocket client that keeps the frames it skipped while waiting for a reply (a fast turn's events can arrive
+// before the send's ack), so a later read still sees them.
+class Client {
+ public:
+  explicit Client(std::unique_ptr<WsClient> ws) : ws_(std::move(ws)) {}
+  void send(const std::string& text) { ws_->send(text); }
+  std::optional<std::string> recv(std::chrono::milliseconds timeout) {
+    if (!stash_.empty()) {
+      auto f = std::move(stash_.front());
+      stash_.pop_front();
+      return f;
+    }
+    return ws_->recv(timeout);
+  }
+  // The first frame satisfying pred; frames before it are kept for later reads.
+  std::optional<std::string> wait_for(const std::function<bool(const std::string&)>& pred,
+                                      std::chrono::milliseconds timeout) {
+    for (auto it = stash_.begin(); it != stash_.end(); ++it) {
+      if (pred(*it)) {
+        auto f = std::move(*it);
+        stash_.erase(it);
+        return f;
+      }
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto f = ws_->recv(left);
+      if (!f) return std::nullopt;
+      if (pred(*f)) return f;
+      stash_.push_back(std::move(*f));
+    }
+    return std::nullopt;
+  }
+  // The first frame satisfying pred; frames before it are dropped.
+  std::optional<std::string> recv_until(const std::function<bool(const std::string&)>& pred,
+                                        std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto f = recv(left);
+      if (!f) return std::nullopt;
+      if (pred(*f)) return f;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::string> recv_type(const std::string& type, std::chrono::milliseconds timeout,
+                                       const std::string& ref = {}) {
+    return recv_until(
+        [&](const std::string& f) { return json_str(f, "/type") == type && (ref.empty() || json_str(f, "/ref") == ref); },
+        timeout);
+  }
+
+ private:
+  std::unique_ptr<WsClient> ws_;
+  std::deque<std::string> stash_;
+};
+
+std::unique_ptr<Client> connect_as(const GatewayProcess& gw, const std::string& user) {
+  auto ws = WsClient::connect(gw.port(), gw.token(user));
+  REQUIRE(ws);
+  REQUIRE(ws->recv_type("welcome"));
+  return std::make_unique<Client>(std::move(ws));
 }
 
-void subscribe(WsClient& c, const std::string& thread, const std::string& ref = "s") {
+void subscribe(Client& c, const std::string& thread, const std::string& ref = "s") {
   c.send(R"({"type":"subscribe","ref":")" + ref + R"(","topic":"thread:)" + thread + "\"}");
-  auto r = c.recv_until([&](const std::string& f) { return json_str(f, "/ref") == ref; });
+  auto r = c.wait_for([&](const std::string& f) { return json_str(f, "/ref") == ref; }, 5s);
   REQUIRE(r);
   REQUIRE(json_str(*r, "/type") == "subscribed");
 }
 
 // Sends a user message and returns its id (from the ack).
-std::string send(WsClient& c, const std::string& thread, const std::string& content, const std::string& ref) {
+std::string send(Client& c, const std::string& thread, const std::string& content, const std::string& ref) {
   c.send(R"({"type":"send","ref":")" + ref + R"(","thread_id":")" + thread + R"(","content":")" + content + "\"}");
-  auto ack = c.recv_type("ack", 10s, ref);
+  auto ack = c.wait_for([&](const std::string& f) { return json_str(f, "/type") == "ack" && json_str(f, "/ref") == ref; },
+                        10s);
   REQUIRE(ack);
   return json_str(*ack, "/message_id");
 }
@@ -284,7 +344,7 @@ struct Turn {
 };
 
 // Reads one turn of a thread: assistant.start ... assistant.done / assistant.error (bounded).
-Turn read_turn(WsClient& c, const std::string& thread, std::chrono::milliseconds timeout = 20s) {
+Turn read_turn(Client& c, const std::string& thread, std::chrono::milliseconds timeout = 20s) {
   Turn t;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -568,8 +628,12 @@ TEST_CASE("exactly once: two nodes, 50 user messages over 10 threads, 50 assista
   CHECK(db.scalar("SELECT count(DISTINCT split_part(worker, '/', 1)) FROM assistant_jobs WHERE thread_id = ANY(" +
                   in_threads + ")") == "2");
   CHECK(db.scalar("SELECT count(*) FROM assistant_jobs j JOIN assistant_jobs k ON k.thread_id = j.thread_id "
-                  "AND k.created_at > j.created_at AND k.started_at < j.finished_at WHERE j.thread_id = ANY(" +
-                  in_threads + ")") == "0");
+                  "AND k.id <> j.id AND k.started_at < j.finished_at AND j.started_at < k.finished_at "
+                  "WHERE j.thread_id = ANY(" + in_threads + ")") == "0");
+  // ... and they ran in the order of their questions.
+  CHECK(db.scalar("SELECT count(*) FROM assistant_jobs j JOIN chat_messages jm ON jm.id = j.message_id "
+                  "JOIN assistant_jobs k ON k.thread_id = j.thread_id JOIN chat_messages km ON km.id = k.message_id "
+                  "WHERE km.seq > jm.seq AND k.started_at < j.finished_at AND j.thread_id = ANY(" + in_threads + ")") == "0");
   // Each reply comes after its question in the thread.
   CHECK(db.scalar("SELECT count(*) FROM chat_messages r JOIN chat_messages q ON q.id = (r.metadata->>'in_reply_to')::uuid "
                   "WHERE r.role = 'assistant' AND r.seq < q.seq AND r.thread_id = ANY(" + in_threads + ")") == "0");
