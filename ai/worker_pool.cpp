@@ -165,6 +165,10 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     co_return;  // database away: the lease runs out and the job is taken again
   }
   const storage::TurnInput& turn = *in.value;
+  // assistant.start goes out first, so clients can show that the assistant is answering while it searches.
+  auto start_ev = protocol::encode_assistant_start(turn.thread_id, job.id, job.message_id);
+  auto st = co_await AssistantStore::publish(conn, turn, start_ev, qt);
+  if (!st.ok()) co_return;
 
   // Retrieval: the question alone; a short follow-up ("how much would that cost?") that finds nothing is
   // searched again together with the previous user message.
@@ -197,10 +201,6 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
 
   TurnRequest req{turn, retrieval, confidence_from(retrieval),
                   !retrieval.passages.empty() && retrieval.passages.front().score >= kRelevantScore};
-  auto start_ev = protocol::encode_assistant_start(turn.thread_id, job.id, job.message_id);
-  auto st = co_await AssistantStore::publish(conn, turn, start_ev, qt);
-  if (!st.ok()) co_return;
-
   // The provider runs beside this driver on the same thread; the driver publishes what it emits, renews the lease
   // and stops it on cancel. Everything below shares this frame, so the driver waits for the provider to finish.
   auto ctl = std::make_shared<TurnControl>();

@@ -15,6 +15,15 @@ ALTER TABLE knowledge_base ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
     || setweight(to_tsvector('english', coalesce(vehicle_context, '')), 'B')
     || setweight(to_tsvector('english', content), 'C')) STORED;
 CREATE INDEX knowledge_base_search_idx ON knowledge_base USING gin (search_tsv);
+-- The same fields without the content: small, never TOASTed. Retrieval ranks only the articles that match a query
+-- word here (when there are enough of them): a common word matches nearly every article's content, and ranking
+-- them all costs a detoast of each search_tsv.
+ALTER TABLE knowledge_base ADD COLUMN head_tsv tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', coalesce(title, '')), 'A')
+    || setweight(to_tsvector('english', tp_words(tags)), 'A')
+    || setweight(to_tsvector('english', coalesce(category, '')), 'B')
+    || setweight(to_tsvector('english', coalesce(vehicle_context, '')), 'B')) STORED;
+CREATE INDEX knowledge_base_head_idx ON knowledge_base USING gin (head_tsv);
 
 -- websearch_to_tsquery ANDs the words of a question, and a customer's question rarely uses every word of the
 -- article that answers it. The lexemes it produces (stemmed, stop words gone) are ORed instead, and ts_rank_cd
