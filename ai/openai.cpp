@@ -271,7 +271,10 @@ class OpenAi final : public Provider {
       ctl.abort = nullptr;
       co_return *r;
     }
-    if (!SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str())) {
+    boost::system::error_code addr_ec;
+    asio::ip::make_address(url_.host, addr_ec);
+    // SNI carries host names only, never an IP address (RFC 6066).
+    if (addr_ec && !SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str())) {
       ctl.abort = nullptr;
       co_return failed(ProviderResult::provider_error, false, "cannot set the TLS server name");
     }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -72,11 +74,12 @@ class FakeLlm {
   };
   class Conn {
    public:
-    Conn(int fd, FakeLlm& owner) : fd_(fd), owner_(owner) {}
+    Conn(int fd, SSL* ssl, FakeLlm& owner) : fd_(fd), ssl_(ssl), owner_(owner) {}
     bool write(const std::string& s) {
       size_t off = 0;
       while (off < s.size()) {
-        ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        ssize_t n = ssl_ ? SSL_write(ssl_, s.data() + off, static_cast<int>(s.size() - off))
+                         : ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
         if (n <= 0) {
           owner_.peer_closed_ = true;
           return false;
@@ -127,7 +130,7 @@ class FakeLlm {
         pollfd p{fd_, POLLIN, 0};
         if (::poll(&p, 1, 20) > 0) {
           char b[256];
-          if (::recv(fd_, b, sizeof b, 0) <= 0) {
+          if ((ssl_ ? SSL_read(ssl_, b, sizeof b) : ::recv(fd_, b, sizeof b, 0)) <= 0) {
             owner_.peer_closed_ = true;
             return;
           }
@@ -137,11 +140,21 @@ class FakeLlm {
 
    private:
     int fd_;
+    SSL* ssl_;
     FakeLlm& owner_;
   };
   using Handler = std::function<void(Conn&)>;
 
-  explicit FakeLlm(std::vector<Handler> script) : script_(std::move(script)) {
+  // With cert and key (PEM files), the server speaks HTTPS.
+  explicit FakeLlm(std::vector<Handler> script, const std::string& cert = {}, const std::string& key = {})
+      : script_(std::move(script)) {
+    if (!cert.empty()) {
+      tls_ = SSL_CTX_new(TLS_server_method());
+      if (SSL_CTX_use_certificate_chain_file(tls_, cert.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        throw std::runtime_error("FakeLlm: cannot load the certificate");
+      }
+    }
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -160,8 +173,12 @@ class FakeLlm {
     accept_thread_.join();
     for (auto& t : conn_threads_) t.join();
     ::close(fd_);
+    if (tls_) SSL_CTX_free(tls_);
   }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  std::string base_url() const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/v1";
+  }
+  int handshake_failures() const { return handshake_failures_; }
   size_t request_count() {
     std::lock_guard<std::mutex> g(mu_);
     return requests_.size();
@@ -192,6 +209,17 @@ class FakeLlm {
     }
   }
   void serve(int fd) {
+    SSL* ssl = nullptr;
+    if (tls_) {
+      ssl = SSL_new(tls_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        ++handshake_failures_;
+        SSL_free(ssl);
+        ::close(fd);
+        return;
+      }
+    }
     Request req;
     std::string buf;
     char b[4096];
@@ -199,9 +227,11 @@ class FakeLlm {
     size_t head_end = std::string::npos;
     size_t want = 0;
     while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      ssize_t n = ::recv(fd, b, sizeof b, 0);
+      if (!(ssl && SSL_pending(ssl) > 0)) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+      }
+      ssize_t n = ssl ? SSL_read(ssl, b, sizeof b) : ::recv(fd, b, sizeof b, 0);
       if (n <= 0) break;
       buf.append(b, static_cast<size_t>(n));
       if (head_end == std::string::npos && (head_end = buf.find("\r\n\r\n")) != std::string::npos) {
@@ -223,12 +253,18 @@ class FakeLlm {
       requests_.push_back(req);
       index = requests_.size() - 1;
     }
-    Conn conn(fd, *this);
+    Conn conn(fd, ssl, *this);
     script_[std::min(index, script_.size() - 1)](conn);
+    if (ssl) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
     ::close(fd);
   }
 
   std::vector<Handler> script_;
+  SSL_CTX* tls_ = nullptr;
+  std::atomic<int> handshake_failures_{0};
   int fd_ = -1;
   unsigned short port_ = 0;
   std::atomic<bool> stop_{false};
@@ -673,4 +709,47 @@ TEST_CASE("lease expiry: when a worker's process is killed mid-turn, another nod
   CHECK(count_assistant_messages(db, thread) == 1);
   CHECK(db.scalar("SELECT content FROM chat_messages WHERE thread_id = $1 AND role = 'assistant'", {thread}) ==
         "Answer from the second node.");
+}
+
+TEST_CASE("openai over https: a certificate from a trusted CA file is accepted, an untrusted one is refused",
+          "[e2e][assistant][openai][tls]") {
+  // A self-signed certificate for 127.0.0.1, made by the openssl command line.
+  std::string dir = "/tmp/techpulse-ai-tls-" + std::to_string(::getpid());
+  std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
+                    "/cert.pem >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  Db db(ai_db());
+  auto user = make_profile(db);
+
+  SECTION("trusted through TECHPULSE_AI_CA_FILE") {
+    FakeLlm llm({[](FakeLlm::Conn& c) { c.stream({"Over ", "TLS."}, 5); }}, dir + "/cert.pem", dir + "/key.pem");
+    REQUIRE(llm.base_url().rfind("https://", 0) == 0);
+    auto thread = make_thread(db, user);
+    GatewayProcess gw(ai_db(), openai_env(llm, {{"TECHPULSE_AI_CA_FILE", dir + "/cert.pem"}}));
+    auto c = connect_as(gw, user);
+    subscribe(*c, thread);
+    send(*c, thread, "My brakes squeal when I stop", "m1");
+    auto t = read_turn(*c, thread);
+    REQUIRE(json_str(t.end, "/type") == "assistant.done");
+    CHECK(t.text() == "Over TLS.");
+    CHECK(llm.handshake_failures() == 0);
+    CHECK(db.scalar("SELECT content FROM chat_messages WHERE id = $1", {json_str(t.end, "/message_id")}) == "Over TLS.");
+  }
+  SECTION("not trusted: provider_error, no request sent, nothing stored") {
+    FakeLlm llm({[](FakeLlm::Conn& c) { c.stream({"should not be seen"}, 5); }}, dir + "/cert.pem", dir + "/key.pem");
+    auto thread = make_thread(db, user);
+    GatewayProcess gw(ai_db(), openai_env(llm));
+    auto c = connect_as(gw, user);
+    subscribe(*c, thread);
+    send(*c, thread, "My brakes squeal when I stop", "m1");
+    auto t = read_turn(*c, thread);
+    REQUIRE(json_str(t.end, "/type") == "assistant.error");
+    CHECK(json_str(t.end, "/code") == "provider_error");
+    CHECK(json_str(t.end, "/message").find("TLS") != std::string::npos);
+    CHECK(llm.request_count() == 0);
+    CHECK(llm.handshake_failures() >= 1);
+    CHECK(count_assistant_messages(db, thread) == 0);
+  }
+  std::system(("rm -rf " + dir).c_str());
 }
