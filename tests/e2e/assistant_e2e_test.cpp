@@ -280,7 +280,8 @@ std::map<std::string, std::string> openai_env(const FakeLlm& llm, std::map<std::
                                             {"TECHPULSE_AI_BASE_URL", llm.base_url()},
                                             {"TECHPULSE_AI_MODEL", "fake-model"},
                                             {"TECHPULSE_AI_API_KEY", "sk-test-do-not-log-0123"},
-                                            {"TECHPULSE_AI_TIMEOUT_MS", "5000"}};
+                                            {"TECHPULSE_AI_TIMEOUT_MS", "5000"},
+                                            {"TECHPULSE_AI_WORKERS", "2"}};
   for (auto& [k, v] : extra) env[k] = v;
   return env;
 }
@@ -418,7 +419,7 @@ TEST_CASE("extractive: subscribers on both nodes get start, ordered deltas and d
   Db db(ai_db());
   auto user = make_profile(db);
   auto thread = make_thread(db, user);
-  GatewayProcess a(ai_db());
+  GatewayProcess a(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
   GatewayProcess b(ai_db(), {{"TECHPULSE_AI_WORKERS", "0"}});  // b runs no turns: its client sees a's turn
   auto ca = connect_as(a, user);
   auto cb = connect_as(b, user);
@@ -474,7 +475,7 @@ TEST_CASE("a thread whose assistant is off gets no turn", "[e2e][assistant]") {
   auto user = make_profile(db);
   auto thread = make_thread(db, user);
   db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {thread});
-  GatewayProcess gw(ai_db());
+  GatewayProcess gw(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
   auto c = connect_as(gw, user);
   subscribe(*c, thread);
   send(*c, thread, "My brakes squeal", "m1");
