@@ -297,9 +297,12 @@ class OpenAi final : public Provider {
     tcp::resolver resolver(ex_);
     boost::system::error_code ec;
     auto results = co_await resolver.async_resolve(url_.host, url_.port, asio::redirect_error(asio::use_awaitable, ec));
+    // A cancel that came while resolving (abort closes the stream, not the resolver) stops here.
+    if (ctl.cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
     if (ec) co_return from_error(ec, ctl, "resolving " + url_.host);
     low.expires_after(std::chrono::milliseconds(opts_.timeout_ms));
     co_await low.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
+    if (ctl.cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
     if (ec) co_return from_error(ec, ctl, "connecting to the provider");
     co_return std::nullopt;
   }
@@ -346,6 +349,7 @@ class OpenAi final : public Provider {
       if (!parser.is_done()) {
         low.expires_after(std::chrono::milliseconds(opts_.timeout_ms));
         co_await http::async_read_some(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ctl.cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
         if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
           if (ctl.cancelled) co_return failed(ProviderResult::cancelled, false, "cancelled");
           co_return failed(ProviderResult::provider_error, !ctl.emitted, "the provider closed the stream early");

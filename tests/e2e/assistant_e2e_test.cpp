@@ -754,3 +754,34 @@ TEST_CASE("openai over https: a certificate from a trusted CA file is accepted, 
   }
   std::system(("rm -rf " + dir).c_str());
 }
+
+TEST_CASE("a follow-up question is answered with the thread's earlier question as context, one turn at a time",
+          "[e2e][assistant]") {
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  // Sent back to back: the second waits for the first turn (one turn at a time per thread), then runs.
+  auto first = send(*c, thread, "My brakes squeal really loud every time I stop", "m1");
+  auto second = send(*c, thread, "is that expensive to fix?", "m2");
+  auto t1 = read_turn(*c, thread);
+  auto t2 = read_turn(*c, thread);
+  REQUIRE(json_str(t1.end, "/type") == "assistant.done");
+  REQUIRE(json_str(t2.end, "/type") == "assistant.done");
+  CHECK(json_str(t1.start, "/in_reply_to") == first);
+  CHECK(json_str(t2.start, "/in_reply_to") == second);
+  auto logs = db.exec("SELECT query_text, 'b0000000-0000-4000-8000-000000000011' = ANY(result_ids[1:3]), "
+                      "(SELECT category FROM knowledge_base WHERE id = result_ids[1]) "
+                      "FROM retrieval_logs WHERE thread_id = $1 ORDER BY returned_at",
+                      {thread});
+  REQUIRE(logs.size() == 2);
+  CHECK(*logs[0][0] == "My brakes squeal really loud every time I stop");
+  // The follow-up alone finds nothing worth citing; searched with the earlier question it finds the brake article.
+  CHECK(logs[1][0]->find("My brakes squeal") != std::string::npos);
+  CHECK(logs[1][0]->find("is that expensive to fix?") != std::string::npos);
+  CHECK(*logs[1][1] == "t");          // the brake pads article is in the top 3
+  CHECK(*logs[1][2] == "brakes");     // and the best match is about brakes
+  CHECK(json_str(t2.end, "/sources/0/id") == json_str(t1.end, "/sources/0/id"));
+}
