@@ -33,6 +33,19 @@ struct Config {
   size_t db_max_batch = 256;
   std::string log_level = "info";
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
+  // The assistant worker pool (ai/assistant.hpp).
+  std::string ai_provider = "extractive";
+  unsigned ai_workers = 2;
+  std::string ai_base_url;
+  std::string ai_model;
+  std::string ai_api_key;
+  std::string ai_ca_file;
+  int ai_timeout_ms = 30000;
+  int ai_retries = 2;
+  int ai_lease_ms = 30000;
+  int ai_max_attempts = 3;
+  int ai_prompt_budget_chars = 12000;
+  int ai_history_messages = 10;
 };
 
 struct ConfigOption {

@@ -62,6 +62,24 @@ void Hub::deliver_event(TopicKind kind, const std::string& key, const Frame& fra
   }
 }
 
+void Hub::deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const Frame& frame) {
+  std::unordered_set<Subscriber*> sent;
+  if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
+    auto subs = it->second;
+    for (const auto& sub : subs) {
+      if (sub->live && sent.insert(sub->owner).second) sub->owner->push(frame);
+    }
+  }
+  if (!ticket_id.empty()) {
+    if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
+      auto subs = it->second;
+      for (const auto& sub : subs) {
+        if (sub->live && sent.insert(sub->owner).second) sub->owner->push(frame);
+      }
+    }
+  }
+}
+
 void Hub::deliver_typing(const std::string& thread_id, const std::string& except_session, const Frame& frame) {
   auto it = by_thread_.find(thread_id);
   if (it == by_thread_.end()) return;

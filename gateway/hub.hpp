@@ -69,6 +69,9 @@ class Hub {
                        const Frame& thread_frame, const Frame& ticket_frame);
   // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
   void deliver_event(protocol::TopicKind kind, const std::string& key, const Frame& frame);
+  // An assistant.* event: to the live subscribers of the thread, and to those of its ticket that do not also
+  // subscribe to the thread (the event carries no topic, so a session gets it once).
+  void deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const Frame& frame);
   void deliver_typing(const std::string& thread_id, const std::string& except_session, const Frame& frame);
   // Threads with live subscriptions (direct or through a ticket) and the lowest cursor delivered among them.
   std::vector<storage::ThreadCursor> live_threads() const;

@@ -34,6 +34,21 @@ Server::Server(Config cfg)
                                                 storage::WriterOptions{cfg_.db_writers, cfg_.db_max_batch});
   listener_ = std::make_unique<storage::Listener>(*store_, *this, cfg_.database_url);
   services_ = std::make_unique<Services>(Services{cfg_, *store_, *listener_, *this});
+  ai::Options ai;
+  ai.conninfo = cfg_.database_url;
+  ai.provider = cfg_.ai_provider;
+  ai.workers = cfg_.ai_workers;
+  ai.base_url = cfg_.ai_base_url;
+  ai.model = cfg_.ai_model;
+  ai.api_key = cfg_.ai_api_key;
+  ai.ca_file = cfg_.ai_ca_file;
+  ai.timeout_ms = cfg_.ai_timeout_ms;
+  ai.retries = cfg_.ai_retries;
+  ai.lease_ms = cfg_.ai_lease_ms;
+  ai.max_attempts = cfg_.ai_max_attempts;
+  ai.prompt_budget_chars = cfg_.ai_prompt_budget_chars;
+  ai.history_messages = cfg_.ai_history_messages;
+  assistant_ = std::make_unique<ai::WorkerPool>(std::move(ai));
 }
 
 Server::~Server() = default;
@@ -93,6 +108,15 @@ void Server::on_resync() {
     asio::post(loop->ioc, [l = loop.get()] {
       std::vector<Subscriber*> all(l->hub.sessions().begin(), l->hub.sessions().end());
       for (auto* s : all) s->recheck_access();
+    });
+  }
+}
+
+void Server::on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) {
+  auto frame = std::make_shared<const std::string>(json);
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), thread_id, ticket_id, frame] {
+      l->hub.deliver_assistant(thread_id, ticket_id, frame);
     });
   }
 }
@@ -185,6 +209,7 @@ int Server::run() {
 
   store_->start();
   listener_->start();
+  assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
 
   auto db_guard = asio::make_work_guard(db_ioc_);
@@ -208,6 +233,7 @@ int Server::run() {
 
   asio::post(loops_[0]->ioc, [this] { shutdown(); });
   wait_for_drain();
+  assistant_->stop();  // a turn in flight is taken again by another node after its lease
   asio::post(db_ioc_, [this] {
     store_->stop();
     listener_->stop();

@@ -10,6 +10,7 @@
 #include "gateway/conn_limits.hpp"
 #include "gateway/hub.hpp"
 #include "storage/chat_store.hpp"
+#include "ai/assistant.hpp"
 #include "storage/listener.hpp"
 
 namespace techpulse::gateway {
@@ -50,6 +51,7 @@ class Server : public storage::RealtimeSink {
   void on_event(char kind, const std::string& key, const std::string& json) override;
   void on_access_change(char kind, const std::string& id) override;
   void on_resync() override;
+  void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) override;
 
   // WebSocket sessions alive in this process (a SIGTERM drain waits for them to finish).
   void session_opened() { sessions_.fetch_add(1, std::memory_order_relaxed); }
@@ -67,6 +69,7 @@ class Server : public storage::RealtimeSink {
   std::unique_ptr<storage::ChatStore> store_;
   std::unique_ptr<storage::Listener> listener_;
   std::unique_ptr<Services> services_;
+  std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;

@@ -9,6 +9,7 @@
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "protocol/uuid.hpp"
+#include "storage/assistant_store.hpp"
 
 namespace techpulse::gateway {
 
@@ -706,7 +707,17 @@ asio::awaitable<void> WsSession::on_threads_list(const protocol::ClientFrame& f)
 asio::awaitable<void> WsSession::on_assistant_cancel(const protocol::ClientFrame& f) {
   bool allowed = co_await authorize_thread(f.ref, f.thread_id);
   if (!allowed) co_return;
-  error(f.ref, ErrorCode::not_found, "no assistant turn is running in this thread");
+  // The turn's worker, on whichever node, ends it with assistant.error code `cancelled`: no direct reply.
+  auto r = co_await on_store(svc_.store, storage::cancel_assistant(svc_.store.pool(), who_.user_id, f.thread_id));
+  if (!r.ok()) {
+    db_error(f.ref, r.error);
+    co_return;
+  }
+  if (!r.value->allowed) {
+    error(f.ref, ErrorCode::forbidden, "you may not use this thread");
+  } else if (r.value->jobs == 0) {
+    error(f.ref, ErrorCode::not_found, "no assistant turn is running in this thread");
+  }
 }
 
 }  // namespace techpulse::gateway

@@ -185,3 +185,49 @@ std::string encode_threads(std::string_view ref, const std::vector<std::string>&
 }
 
 }  // namespace techpulse::protocol
+
+// The assistant's turn events ------------------------------------------------------------------------------
+namespace techpulse::protocol {
+
+namespace {
+JsonWriter& assistant_head(JsonWriter& w, std::string_view type, std::string_view thread_id, std::string_view turn_id) {
+  return w.begin_object().field("type", type).field("thread_id", thread_id).field("turn_id", turn_id);
+}
+}  // namespace
+
+std::string encode_assistant_start(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to) {
+  std::string out;
+  JsonWriter w(out);
+  assistant_head(w, "assistant.start", thread_id, turn_id).field("in_reply_to", in_reply_to).end_object();
+  return out;
+}
+
+std::string encode_assistant_delta(std::string_view thread_id, std::string_view turn_id, int64_t index,
+                                   std::string_view text) {
+  std::string out;
+  JsonWriter w(out);
+  assistant_head(w, "assistant.delta", thread_id, turn_id).field("index", index).field("text", text).end_object();
+  return out;
+}
+
+std::string encode_assistant_done(std::string_view thread_id, std::string_view turn_id, std::string_view message_id,
+                                  double confidence, const std::vector<AssistantSource>& sources) {
+  std::string out;
+  JsonWriter w(out);
+  assistant_head(w, "assistant.done", thread_id, turn_id).field("message_id", message_id);
+  w.key("confidence").raw(fmt::format("{:.2f}", confidence));
+  w.begin_array("sources");
+  for (const auto& s : sources) w.begin_object().field("id", s.id).field("title", s.title).end_object();
+  w.end_array().end_object();
+  return out;
+}
+
+std::string encode_assistant_error(std::string_view thread_id, std::string_view turn_id, std::string_view code,
+                                   std::string_view message) {
+  std::string out;
+  JsonWriter w(out);
+  assistant_head(w, "assistant.error", thread_id, turn_id).field("code", code).field("message", message).end_object();
+  return out;
+}
+
+}  // namespace techpulse::protocol

@@ -48,3 +48,20 @@ std::string encode_threads(std::string_view ref, const std::vector<std::string>&
                            std::string_view next_before);
 
 }  // namespace techpulse::protocol
+
+// The assistant's turn events (assistant.start / .delta / .done / .error), built by the worker and fanned out
+// unchanged by every node.
+namespace techpulse::protocol {
+struct AssistantSource {
+  std::string id;
+  std::string title;
+};
+std::string encode_assistant_start(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to);
+std::string encode_assistant_delta(std::string_view thread_id, std::string_view turn_id, int64_t index,
+                                   std::string_view text);
+std::string encode_assistant_done(std::string_view thread_id, std::string_view turn_id, std::string_view message_id,
+                                  double confidence, const std::vector<AssistantSource>& sources);
+// code: cancelled | provider_error | timeout
+std::string encode_assistant_error(std::string_view thread_id, std::string_view turn_id, std::string_view code,
+                                   std::string_view message);
+}  // namespace techpulse::protocol

@@ -56,7 +56,7 @@ asio::awaitable<void> Listener::run() {
       }
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
-        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access", store_.pool().options().query_timeout);
+        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant", store_.pool().options().query_timeout);
         if (!r.ok()) err = r.error;
       }
       if (err) {
@@ -70,7 +70,7 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
-      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access");
+      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -160,6 +160,10 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     std::string_view p = n.payload;
     if (p.size() < 3 || p[1] != '|') co_return true;
     sink_.on_access_change(p[0], std::string(p.substr(2)));
+  } else if (n.channel == "tp_assistant") {
+    // '<thread>|<ticket or empty>|<event json>'
+    if (!split_fields(n.payload, 3, f)) co_return true;
+    sink_.on_assistant(std::string(f[0]), std::string(f[1]), std::string(f[2]));
   } else if (n.channel == "tp_typing") {
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_typing(TypingEvent{std::string(f[0]), std::string(f[1]), std::string(f[2])});

@@ -38,6 +38,8 @@ class RealtimeSink {
   virtual void on_access_change(char kind, const std::string& id) = 0;
   // After a reconnect: access notices may have been missed, so every session re-checks its subscriptions.
   virtual void on_resync() = 0;
+  // An assistant.* event of a thread (channel tp_assistant), to the thread's subscribers (and its ticket's).
+  virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) = 0;
 };
 
 // The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,

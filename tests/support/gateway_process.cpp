@@ -53,6 +53,9 @@ void GatewayProcess::spawn() {
   std::vector<std::string> envs = {"TECHPULSE_DATABASE_URL=" + database_url_,
                                    "TECHPULSE_LISTEN=127.0.0.1:" + std::to_string(port_),
                                    "TECHPULSE_JWT_SECRET=" + kTestSecret, "TECHPULSE_LOG_LEVEL=debug"};
+  // The chat suites count a thread's messages exactly: their gateways answer no assistant turns unless the test
+  // sets TECHPULSE_AI_WORKERS (the assistant suite does).
+  if (!env_.count("TECHPULSE_AI_WORKERS")) envs.push_back("TECHPULSE_AI_WORKERS=0");
   for (auto& [k, v] : env_) envs.push_back(k + "=" + v);
   if (const char* path = std::getenv("PATH")) envs.push_back(std::string("PATH=") + path);
   // Sanitizer builds (tests/run.sh, build-asan): the gateway reports where the tests' own reports go.

@@ -100,9 +100,7 @@ std::string make_profile(Db& db, const std::string& role) {
 
 std::string make_thread(Db& db, const std::string& user_id, const std::string& title) {
   auto id = random_uuid();
-  // The assistant is off: chat tests count messages, and an assistant turn would add its own.
-  db.exec("INSERT INTO conversation_threads (id, user_id, title, assistant_enabled) VALUES ($1, $2, $3, false)",
-          {id, user_id, title});
+  db.exec("INSERT INTO conversation_threads (id, user_id, title) VALUES ($1, $2, $3)", {id, user_id, title});
   return id;
 }
 

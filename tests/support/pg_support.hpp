@@ -39,7 +39,7 @@ std::string random_uuid();
 
 // Inserts a profile and returns its id.
 std::string make_profile(Db& db, const std::string& role = "customer");
-// Inserts a thread owned by user, with the assistant off, and returns its id.
+// Inserts a thread owned by user (assistant on, the column default) and returns its id.
 std::string make_thread(Db& db, const std::string& user_id, const std::string& title = "test thread");
 
 }  // namespace techpulse::test

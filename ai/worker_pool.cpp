@@ -1,0 +1,422 @@
+// The worker pool: each worker is a thread with its own io_context and its own database connection; it claims a
+// job, runs the turn (retrieval, provider, streaming, the final message) and claims the next.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <thread>
+
+#include "ai/assistant.hpp"
+#include "ai/provider.hpp"
+#include "protocol/events.hpp"
+#include "protocol/json_writer.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::ai {
+
+using storage::AssistantStore;
+using storage::Millis;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+template <class... A>
+void log_line(std::string_view level, std::string_view event, fmt::format_string<A...> f, A&&... a) {
+  fmt::print(stderr, "level={} component=ai event={} {}\n", level, event, fmt::format(f, std::forward<A>(a)...));
+}
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  protocol::append_json_string(out, s.substr(0, 300));
+  return out;
+}
+
+// A turn may not run longer than this, whatever the provider does.
+constexpr auto kMaxTurn = std::chrono::minutes(10);
+constexpr size_t kMaxDeltaBytes = 1000;  // keeps every tp_assistant payload under PostgreSQL's 8000-byte limit
+
+}  // namespace
+
+void validate(const Options& o) {
+  if (o.provider != "extractive" && o.provider != "openai") {
+    throw std::invalid_argument("TECHPULSE_AI_PROVIDER must be extractive or openai");
+  }
+  if (o.provider == "openai") {
+    if (o.base_url.rfind("http://", 0) != 0 && o.base_url.rfind("https://", 0) != 0) {
+      throw std::invalid_argument("TECHPULSE_AI_PROVIDER=openai needs TECHPULSE_AI_BASE_URL (http:// or https://)");
+    }
+    if (o.model.empty()) throw std::invalid_argument("TECHPULSE_AI_PROVIDER=openai needs TECHPULSE_AI_MODEL");
+  }
+}
+
+struct Worker {
+  Worker(const Options& opts, std::string name)
+      : opts(opts), name(std::move(name)), conn(ioc.get_executor(), opts.conninfo), wake(ioc) {
+    provider = opts.provider == "openai" ? make_openai(opts, ioc.get_executor()) : make_extractive();
+  }
+
+  asio::awaitable<void> run();
+  asio::awaitable<void> run_turn(const storage::ClaimedJob& job);
+  // status / code are literals; message a named string (no temporaries in co_await expressions: g++ 12).
+  asio::awaitable<void> end_turn(const storage::ClaimedJob& job, const storage::TurnInput& turn, const char* status,
+                                 const char* code, const std::string& message);
+  void poke() {
+    poked = true;
+    wake.cancel();
+  }
+  void cancel(const std::string& job_id) {
+    if (current_job == job_id && cancel_current) cancel_current(true);
+  }
+
+  const Options& opts;
+  std::string name;
+  asio::io_context ioc{1};
+  storage::PgConn conn;
+  asio::steady_timer wake;
+  std::unique_ptr<Provider> provider;
+  std::thread thread;
+  bool stopping = false;
+  bool poked = false;
+  std::string current_job;
+  std::function<void(bool by_user)> cancel_current;  // by_user false: the node is stopping
+};
+
+asio::awaitable<void> Worker::run() {
+  const Millis connect_timeout{2000};
+  const Millis qt{5000};
+  const Millis poll{std::max(50, std::min(opts.poll_ms, opts.lease_ms / 2))};
+  const storage::Lease lease{name, Millis{opts.lease_ms}};
+  Millis backoff{100};
+  auto last_sweep = Clock::time_point{};
+  while (!stopping) {
+    if (!conn.connected()) {
+      auto err = co_await conn.connect(connect_timeout);
+      if (err) {
+        log_line("warn", "db_unavailable", "worker={} error={}", name, quoted(err->message));
+        wake.expires_after(backoff);
+        boost::system::error_code ec;
+        co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        backoff = std::min(backoff * 2, Millis{5000});
+        continue;
+      }
+      backoff = Millis{100};
+    }
+    if (Clock::now() - last_sweep >= poll) {
+      last_sweep = Clock::now();
+      auto s = co_await AssistantStore::sweep(conn, opts.max_attempts, qt);
+      if (s.ok() && *s.value > 0) log_line("warn", "jobs_given_up", "worker={} jobs={}", name, *s.value);
+    }
+    poked = false;
+    auto job = co_await AssistantStore::claim(conn, lease, opts.max_attempts, qt);
+    if (!job.ok()) {
+      log_line("warn", "claim_failed", "worker={} error={}", name, quoted(job.error.message));
+      wake.expires_after(backoff);
+      boost::system::error_code ec;
+      co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    if (*job.value) {
+      storage::ClaimedJob claimed = **job.value;
+      co_await run_turn(claimed);
+      continue;
+    }
+    if (poked) continue;  // a job was announced while we were claiming
+    wake.expires_after(poll);
+    boost::system::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  conn.close();
+}
+
+asio::awaitable<void> Worker::end_turn(const storage::ClaimedJob& job, const storage::TurnInput& turn,
+                                       const char* status, const char* code, const std::string& message) {
+  const Millis qt{5000};
+  const std::string st(status);
+  auto ev = protocol::encode_assistant_error(turn.thread_id, job.id, code, message);
+  auto r = co_await AssistantStore::end(conn, job, turn, st, message, ev, qt);
+  if (!r.ok()) {
+    log_line("warn", "turn_end_failed", "worker={} job={} error={}", name, job.id, quoted(r.error.message));
+  }
+  log_line(st == "cancelled" ? "info" : "warn", st == "cancelled" ? "turn_cancelled" : "turn_failed",
+           "worker={} job={} thread={} code={} reason={}", name, job.id, turn.thread_id, code, quoted(message));
+}
+
+asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
+  const Millis qt{5000};
+  const storage::Lease lease{name, Millis{opts.lease_ms}};
+  auto started = Clock::now();
+  log_line("info", "turn_claimed", "worker={} job={} thread={} attempt={}", name, job.id, job.thread_id, job.attempt);
+
+  auto in = co_await AssistantStore::load_turn(conn, job, opts.history_messages, qt);
+  if (!in.ok()) {
+    if (!in.error.unavailable()) {
+      storage::TurnInput t;
+      t.thread_id = job.thread_id;
+      const std::string why = "the turn could not be prepared: " + in.error.message;
+      co_await end_turn(job, t, "failed", "provider_error", why);
+    }
+    co_return;  // database away: the lease runs out and the job is taken again
+  }
+  const storage::TurnInput& turn = *in.value;
+  // assistant.start goes out first, so clients can show that the assistant is answering while it searches.
+  auto start_ev = protocol::encode_assistant_start(turn.thread_id, job.id, job.message_id);
+  auto st = co_await AssistantStore::publish(conn, turn, start_ev, qt);
+  if (!st.ok()) co_return;
+
+  // Retrieval: the question alone; a short follow-up ("how much would that cost?") that finds nothing is
+  // searched again together with the previous user message.
+  auto found = co_await AssistantStore::search(conn, turn.question, turn.vehicle, 5, qt);
+  if (found.ok() && (found.value->passages.empty() || found.value->passages.front().score < kRelevantScore)) {
+    for (auto it = turn.recent.rbegin(); it != turn.recent.rend(); ++it) {
+      if (it->role != "user") continue;
+      std::string q = it->content + "\n" + turn.question;
+      auto again = co_await AssistantStore::search(conn, q, turn.vehicle, 5, qt);
+      if (again.ok() && !again.value->passages.empty() &&
+          (found.value->passages.empty() || again.value->passages.front().score > found.value->passages.front().score)) {
+        found = std::move(again);
+      }
+      break;
+    }
+  }
+  if (!found.ok()) {
+    if (!found.error.unavailable()) {
+      const std::string why = "retrieval failed: " + found.error.message;
+      co_await end_turn(job, turn, "failed", "provider_error", why);
+    }
+    co_return;
+  }
+  const storage::Retrieval& retrieval = *found.value;
+  auto logged = co_await AssistantStore::log_retrieval(conn, turn.thread_id, retrieval, qt);
+  if (!logged.ok()) {
+    if (logged.error.unavailable()) co_return;
+    log_line("warn", "retrieval_log_failed", "job={} error={}", job.id, quoted(logged.error.message));
+  }
+
+  TurnRequest req{turn, retrieval, confidence_from(retrieval),
+                  !retrieval.passages.empty() && retrieval.passages.front().score >= kRelevantScore};
+  // The provider runs beside this driver on the same thread; the driver publishes what it emits, renews the lease
+  // and stops it on cancel. Everything below shares this frame, so the driver waits for the provider to finish.
+  auto ctl = std::make_shared<TurnControl>();
+  std::deque<std::string> queue;
+  bool provider_done = false;
+  ProviderResult result;
+  asio::steady_timer signal(ioc);
+  bool user_cancelled = false, lost = false, db_broken = false, too_long = false;
+  ctl->emit = [&](std::string piece) {
+    ctl->emitted = true;
+    queue.push_back(std::move(piece));
+    signal.cancel();
+  };
+  current_job = job.id;
+  cancel_current = [&](bool by_user) {
+    if (by_user) user_cancelled = true;
+    ctl->cancel();
+    signal.cancel();
+  };
+  asio::co_spawn(ioc, provider->run(req, ctl), [&](std::exception_ptr e, ProviderResult r) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        r = ProviderResult{ProviderResult::provider_error, {}, std::string("the provider failed: ") + ex.what(), {}};
+      }
+    }
+    result = std::move(r);
+    provider_done = true;
+    signal.cancel();
+  });
+
+  int64_t index = 0;
+  const auto hb_every = std::max(Millis{20}, Millis{opts.lease_ms / 3});
+  auto next_hb = Clock::now() + hb_every;
+  const auto deadline = started + kMaxTurn;
+  for (;;) {
+    while (!queue.empty()) {
+      std::string piece = std::move(queue.front());
+      queue.pop_front();
+      // Behind on publishing: merge what waits, so a fast provider cannot outrun the database.
+      while (queue.size() > 8 && piece.size() + queue.front().size() <= kMaxDeltaBytes) {
+        piece += queue.front();
+        queue.pop_front();
+      }
+      auto parts = piece.size() > kMaxDeltaBytes ? chunk_text(piece, kMaxDeltaBytes) : std::vector<std::string>{piece};
+      for (auto& part : parts) {
+        if (lost || db_broken) continue;
+        auto ev = protocol::encode_assistant_delta(turn.thread_id, job.id, index++, part);
+        auto p = co_await AssistantStore::publish(conn, turn, ev, qt);
+        if (!p.ok()) {
+          db_broken = true;
+          ctl->cancel();
+        }
+      }
+    }
+    if (provider_done) break;
+    if (Clock::now() >= next_hb && !lost && !db_broken) {
+      next_hb = Clock::now() + hb_every;
+      auto hb = co_await AssistantStore::heartbeat(conn, job, lease, qt);
+      if (!hb.ok()) {
+        db_broken = true;
+        ctl->cancel();
+      } else if (!*hb.value) {
+        lost = true;
+        ctl->cancel();
+      } else if (**hb.value && !user_cancelled) {
+        user_cancelled = true;  // the cancel notice was missed; the flag in the row is authoritative
+        ctl->cancel();
+      }
+      continue;
+    }
+    if (Clock::now() >= deadline && !too_long) {
+      too_long = true;
+      ctl->cancel();
+    }
+    signal.expires_at(std::min(next_hb, deadline));
+    boost::system::error_code ec;
+    co_await signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  current_job.clear();
+  cancel_current = nullptr;
+
+  if (lost || db_broken || (stopping && !user_cancelled)) {
+    log_line("warn", "turn_abandoned", "worker={} job={} reason={}", name, job.id,
+             lost ? "\"the lease was taken over\"" : db_broken ? "\"the database connection failed\"" : "\"shutting down\"");
+    co_return;
+  }
+  const std::string cancelled_why = "the turn was cancelled";
+  if (user_cancelled) {
+    co_await end_turn(job, turn, "cancelled", "cancelled", cancelled_why);
+    co_return;
+  }
+  if (too_long) {
+    const std::string why = "the turn took longer than 10 minutes";
+    co_await end_turn(job, turn, "failed", "timeout", why);
+    co_return;
+  }
+  if (result.code == ProviderResult::timeout) {
+    co_await end_turn(job, turn, "failed", "timeout", result.message);
+    co_return;
+  }
+  if (result.code != ProviderResult::ok || result.text.empty()) {
+    const std::string why = result.message.empty() ? std::string("the provider returned no text") : result.message;
+    co_await end_turn(job, turn, "failed", "provider_error", why);
+    co_return;
+  }
+
+  AssistantStore::Reply reply;
+  reply.message_id = protocol::new_uuid();
+  reply.content = result.text;
+  reply.confidence = req.confidence;
+  reply.provider = provider->name();
+  std::vector<protocol::AssistantSource> sources;
+  for (size_t i : cited_passages(req)) {
+    sources.push_back({retrieval.passages[i].id, retrieval.passages[i].title});
+  }
+  protocol::JsonWriter w(reply.metadata_json);
+  w.begin_object().field("turn_id", job.id).field("in_reply_to", job.message_id).field("provider", reply.provider);
+  if (!result.model.empty()) w.field("model", result.model);
+  w.key("confidence").raw(fmt::format("{:.2f}", reply.confidence));
+  w.begin_array("sources");
+  for (const auto& s : sources) w.begin_object().field("id", s.id).field("title", s.title).end_object();
+  w.end_array().end_object();
+  reply.done_event_json =
+      protocol::encode_assistant_done(turn.thread_id, job.id, reply.message_id, reply.confidence, sources);
+
+  auto fin = co_await AssistantStore::finish(conn, job, turn, reply, qt);
+  if (!fin.ok()) {
+    log_line("warn", "turn_finish_failed", "worker={} job={} error={}", name, job.id, quoted(fin.error.message));
+    co_return;  // nothing was committed; the lease runs out and the turn runs again
+  }
+  if (!*fin.value) {
+    // Not ours any more, or a cancel came in at the last moment.
+    auto hb = co_await AssistantStore::heartbeat(conn, job, lease, qt);
+    if (hb.ok() && *hb.value && **hb.value) {
+      co_await end_turn(job, turn, "cancelled", "cancelled", cancelled_why);
+    } else {
+      log_line("warn", "turn_abandoned", "worker={} job={} reason=\"the lease was taken over\"", name, job.id);
+    }
+    co_return;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  log_line("info", "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={}",
+           name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms);
+}
+
+struct WorkerPool::Impl {
+  Options opts;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<storage::JobListener> listener;
+  bool started = false;
+};
+
+WorkerPool::WorkerPool(Options opts) : impl_(std::make_unique<Impl>()) {
+  validate(opts);
+  impl_->opts = std::move(opts);
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  std::string node = fmt::format("{}:{}", host, ::getpid());
+  for (unsigned i = 0; i < impl_->opts.workers; ++i) {
+    impl_->workers.push_back(std::make_unique<Worker>(impl_->opts, fmt::format("{}/{}", node, i)));
+  }
+}
+
+WorkerPool::~WorkerPool() { stop(); }
+
+void WorkerPool::start() {
+  if (impl_->workers.empty() || impl_->started) return;
+  impl_->started = true;
+  auto* self = impl_.get();
+  // The LISTEN connection lives on worker 0's loop and pokes every worker.
+  impl_->listener = std::make_unique<storage::JobListener>(
+      impl_->workers[0]->ioc.get_executor(), impl_->opts.conninfo,
+      [self](const std::string&) {
+        for (auto& w : self->workers) asio::post(w->ioc, [wp = w.get()] { wp->poke(); });
+      },
+      [self](const std::string& job) {
+        for (auto& w : self->workers) asio::post(w->ioc, [wp = w.get(), job] { wp->cancel(job); });
+      });
+  for (auto& w : impl_->workers) {
+    asio::co_spawn(w->ioc, w->run(), [name = w->name](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log_line("error", "worker_died", "worker={} error={}", name, quoted(ex.what()));
+      }
+    });
+  }
+  asio::post(impl_->workers[0]->ioc, [self] { self->listener->start(); });
+  for (auto& w : impl_->workers) {
+    w->thread = std::thread([wp = w.get()] { wp->ioc.run(); });
+  }
+  log_line("info", "workers_started", "workers={} provider={} lease_ms={}", impl_->workers.size(), impl_->opts.provider,
+           impl_->opts.lease_ms);
+}
+
+void WorkerPool::stop() {
+  if (!impl_->started) return;
+  impl_->started = false;
+  auto* self = impl_.get();
+  asio::post(impl_->workers[0]->ioc, [self] { self->listener->stop(); });
+  for (auto& w : impl_->workers) {
+    asio::post(w->ioc, [wp = w.get()] {
+      wp->stopping = true;
+      wp->wake.cancel();
+      if (wp->cancel_current) wp->cancel_current(false);
+    });
+  }
+  // A turn in flight is not finished here: its lease runs out and another worker runs it again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  for (auto& w : impl_->workers) w->ioc.stop();
+  for (auto& w : impl_->workers) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+}  // namespace techpulse::ai

@@ -1,0 +1,787 @@
+// The assistant end to end: real gateway processes, real sockets, a real PostgreSQL, and (for the openai
+// provider) a fake OpenAI-compatible server on 127.0.0.1 that speaks the real chat/completions SSE format.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "support/gateway_process.hpp"
+#include "support/pg_support.hpp"
+#include "support/ws_client.hpp"
+
+using namespace techpulse::test;
+
+namespace {
+
+void exec_file(const std::string& url, const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  PGconn* c = PQconnectdb(url.c_str());
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PGresult* r = PQexec(c, ss.str().c_str());
+  auto st = PQresultStatus(r);
+  std::string err = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error(path + ": " + err);
+}
+
+std::string ai_db() {
+  static std::string url = [] {
+    auto u = fresh_database("tp_test_ai_e2e");
+    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+    exec_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
+    return u;
+  }();
+  return url;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+// A fake OpenAI-compatible server: request n is answered by script[n] (the last entry repeats).
+class FakeLlm {
+ public:
+  struct Request {
+    std::string head;
+    std::string body;
+  };
+  class Conn {
+   public:
+    Conn(int fd, SSL* ssl, FakeLlm& owner) : fd_(fd), ssl_(ssl), owner_(owner) {}
+    bool write(const std::string& s) {
+      size_t off = 0;
+      while (off < s.size()) {
+        ssize_t n = ssl_ ? SSL_write(ssl_, s.data() + off, static_cast<int>(s.size() - off))
+                         : ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+        if (n <= 0) {
+          owner_.peer_closed_ = true;
+          return false;
+        }
+        off += static_cast<size_t>(n);
+      }
+      return true;
+    }
+    void status(int code, const std::string& body) {
+      write(fmt::format("HTTP/1.1 {} Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\n"
+                        "Connection: close\r\n\r\n{}",
+                        code, body.size(), body));
+    }
+    void begin_stream() {
+      write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    }
+    bool event(const std::string& data) {
+      std::string ev = "data: " + data + "\n\n";
+      return write(fmt::format("{:x}\r\n{}\r\n", ev.size(), ev));
+    }
+    bool content(const std::string& text) {
+      return event(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"fake",)"
+                   R"("choices":[{"index":0,"delta":{"content":")" +
+                   json_escape(text) + R"("},"finish_reason":null}]})");
+    }
+    void end_stream() {
+      event(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"fake",)"
+            R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})");
+      event("[DONE]");
+      write("0\r\n\r\n");
+    }
+    // Streams the pieces with a pause between them.
+    void stream(const std::vector<std::string>& pieces, int gap_ms) {
+      begin_stream();
+      event(R"({"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"fake",)"
+            R"("choices":[{"index":0,"delta":{"role":"assistant"},"finish_reason":null}]})");
+      for (const auto& p : pieces) {
+        if (!content(p)) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
+      }
+      end_stream();
+    }
+    // Holds the connection open, silent, until the client closes it or the server stops (at most 60 s).
+    void hold() {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!owner_.stop_ && std::chrono::steady_clock::now() < deadline) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 20) > 0) {
+          char b[256];
+          if ((ssl_ ? SSL_read(ssl_, b, sizeof b) : ::recv(fd_, b, sizeof b, 0)) <= 0) {
+            owner_.peer_closed_ = true;
+            return;
+          }
+        }
+      }
+    }
+
+   private:
+    int fd_;
+    SSL* ssl_;
+    FakeLlm& owner_;
+  };
+  using Handler = std::function<void(Conn&)>;
+
+  // With cert and key (PEM files), the server speaks HTTPS.
+  explicit FakeLlm(std::vector<Handler> script, const std::string& cert = {}, const std::string& key = {})
+      : script_(std::move(script)) {
+    if (!cert.empty()) {
+      tls_ = SSL_CTX_new(TLS_server_method());
+      if (SSL_CTX_use_certificate_chain_file(tls_, cert.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        throw std::runtime_error("FakeLlm: cannot load the certificate");
+      }
+    }
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    ::listen(fd_, 16);
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~FakeLlm() {
+    stop_ = true;
+    accept_thread_.join();
+    for (auto& t : conn_threads_) t.join();
+    ::close(fd_);
+    if (tls_) SSL_CTX_free(tls_);
+  }
+  std::string base_url() const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/v1";
+  }
+  int handshake_failures() const { return handshake_failures_; }
+  size_t request_count() {
+    std::lock_guard<std::mutex> g(mu_);
+    return requests_.size();
+  }
+  std::vector<Request> requests() {
+    std::lock_guard<std::mutex> g(mu_);
+    return requests_;
+  }
+  bool peer_closed() const { return peer_closed_; }
+  // Waits (bounded) until at least n requests arrived.
+  bool wait_requests(size_t n, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (request_count() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+ private:
+  void accept_loop() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      conn_threads_.emplace_back([this, c] { serve(c); });
+    }
+  }
+  void serve(int fd) {
+    SSL* ssl = nullptr;
+    if (tls_) {
+      ssl = SSL_new(tls_);
+      SSL_set_fd(ssl, fd);
+      if (SSL_accept(ssl) != 1) {
+        ++handshake_failures_;
+        SSL_free(ssl);
+        ::close(fd);
+        return;
+      }
+    }
+    Request req;
+    std::string buf;
+    char b[4096];
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    size_t head_end = std::string::npos;
+    size_t want = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (!(ssl && SSL_pending(ssl) > 0)) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 50) <= 0) continue;
+      }
+      ssize_t n = ssl ? SSL_read(ssl, b, sizeof b) : ::recv(fd, b, sizeof b, 0);
+      if (n <= 0) break;
+      buf.append(b, static_cast<size_t>(n));
+      if (head_end == std::string::npos && (head_end = buf.find("\r\n\r\n")) != std::string::npos) {
+        std::string head = buf.substr(0, head_end);
+        std::string lower = head;
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        auto cl = lower.find("content-length:");
+        want = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 15));
+        req.head = head;
+      }
+      if (head_end != std::string::npos && buf.size() >= head_end + 4 + want) {
+        req.body = buf.substr(head_end + 4, want);
+        break;
+      }
+    }
+    size_t index;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      requests_.push_back(req);
+      index = requests_.size() - 1;
+    }
+    Conn conn(fd, ssl, *this);
+    script_[std::min(index, script_.size() - 1)](conn);
+    if (ssl) {
+      SSL_shutdown(ssl);
+      SSL_free(ssl);
+    }
+    ::close(fd);
+  }
+
+  std::vector<Handler> script_;
+  SSL_CTX* tls_ = nullptr;
+  std::atomic<int> handshake_failures_{0};
+  int fd_ = -1;
+  unsigned short port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> peer_closed_{false};
+  std::thread accept_thread_;
+  std::vector<std::thread> conn_threads_;
+  std::mutex mu_;
+  std::vector<Request> requests_;
+};
+
+std::map<std::string, std::string> openai_env(const FakeLlm& llm, std::map<std::string, std::string> extra = {}) {
+  std::map<std::string, std::string> env = {{"TECHPULSE_AI_PROVIDER", "openai"},
+                                            {"TECHPULSE_AI_BASE_URL", llm.base_url()},
+                                            {"TECHPULSE_AI_MODEL", "fake-model"},
+                                            {"TECHPULSE_AI_API_KEY", "sk-test-do-not-log-0123"},
+                                            {"TECHPULSE_AI_TIMEOUT_MS", "5000"},
+                                            {"TECHPULSE_AI_WORKERS", "2"}};
+  for (auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+// A WebSocket client that keeps the frames it skipped while waiting for a reply (a fast turn's events can arrive
+// before the send's ack), so a later read still sees them.
+class Client {
+ public:
+  explicit Client(std::unique_ptr<WsClient> ws) : ws_(std::move(ws)) {}
+  void send(const std::string& text) { ws_->send(text); }
+  std::optional<std::string> recv(std::chrono::milliseconds timeout) {
+    if (!stash_.empty()) {
+      auto f = std::move(stash_.front());
+      stash_.pop_front();
+      return f;
+    }
+    return ws_->recv(timeout);
+  }
+  // The first frame satisfying pred; frames before it are kept for later reads.
+  std::optional<std::string> wait_for(const std::function<bool(const std::string&)>& pred,
+                                      std::chrono::milliseconds timeout) {
+    for (auto it = stash_.begin(); it != stash_.end(); ++it) {
+      if (pred(*it)) {
+        auto f = std::move(*it);
+        stash_.erase(it);
+        return f;
+      }
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto f = ws_->recv(left);
+      if (!f) return std::nullopt;
+      if (pred(*f)) return f;
+      stash_.push_back(std::move(*f));
+    }
+    return std::nullopt;
+  }
+  // The first frame satisfying pred; frames before it are dropped.
+  std::optional<std::string> recv_until(const std::function<bool(const std::string&)>& pred,
+                                        std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto f = recv(left);
+      if (!f) return std::nullopt;
+      if (pred(*f)) return f;
+    }
+    return std::nullopt;
+  }
+  std::optional<std::string> recv_type(const std::string& type, std::chrono::milliseconds timeout,
+                                       const std::string& ref = {}) {
+    return recv_until(
+        [&](const std::string& f) { return json_str(f, "/type") == type && (ref.empty() || json_str(f, "/ref") == ref); },
+        timeout);
+  }
+
+ private:
+  std::unique_ptr<WsClient> ws_;
+  std::deque<std::string> stash_;
+};
+
+std::unique_ptr<Client> connect_as(const GatewayProcess& gw, const std::string& user) {
+  auto ws = WsClient::connect(gw.port(), gw.token(user));
+  REQUIRE(ws);
+  REQUIRE(ws->recv_type("welcome"));
+  return std::make_unique<Client>(std::move(ws));
+}
+
+void subscribe(Client& c, const std::string& thread, const std::string& ref = "s") {
+  c.send(R"({"type":"subscribe","ref":")" + ref + R"(","topic":"thread:)" + thread + "\"}");
+  auto r = c.wait_for([&](const std::string& f) { return json_str(f, "/ref") == ref; }, 5s);
+  REQUIRE(r);
+  REQUIRE(json_str(*r, "/type") == "subscribed");
+}
+
+// Sends a user message and returns its id (from the ack).
+std::string send(Client& c, const std::string& thread, const std::string& content, const std::string& ref) {
+  c.send(R"({"type":"send","ref":")" + ref + R"(","thread_id":")" + thread + R"(","content":")" + content + "\"}");
+  auto ack = c.wait_for([&](const std::string& f) { return json_str(f, "/type") == "ack" && json_str(f, "/ref") == ref; },
+                        10s);
+  REQUIRE(ack);
+  return json_str(*ack, "/message_id");
+}
+
+struct Turn {
+  std::string start;
+  std::vector<std::string> deltas;  // texts, in arrival order
+  std::vector<int> indexes;
+  std::string end;  // assistant.done or assistant.error
+  std::string assistant_message;  // the `message` frame of the stored reply, if it came before `end`
+  std::string text() const {
+    std::string s;
+    for (auto& d : deltas) s += d;
+    return s;
+  }
+};
+
+// Reads one turn of a thread: assistant.start ... assistant.done / assistant.error (bounded).
+Turn read_turn(Client& c, const std::string& thread, std::chrono::milliseconds timeout = 20s) {
+  Turn t;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto f = c.recv(left);
+    if (!f) break;
+    auto type = json_str(*f, "/type");
+    if (type == "message" && json_str(*f, "/message/role") == "assistant") t.assistant_message = *f;
+    if (type.rfind("assistant.", 0) != 0 || json_str(*f, "/thread_id") != thread) continue;
+    if (type == "assistant.start") {
+      if (!t.start.empty() && json_str(*f, "/turn_id") == json_str(t.start, "/turn_id")) {
+        t.deltas.clear();  // the turn was restarted by another worker
+        t.indexes.clear();
+      }
+      t.start = *f;
+    } else if (type == "assistant.delta") {
+      t.deltas.push_back(json_str(*f, "/text"));
+      t.indexes.push_back(std::stoi(json_str(*f, "/index")));
+    } else {
+      t.end = *f;
+      break;
+    }
+  }
+  return t;
+}
+
+int count_assistant_messages(Db& db, const std::string& thread) {
+  return std::stoi(db.scalar("SELECT count(*) FROM chat_messages WHERE thread_id = $1 AND role = 'assistant'", {thread}));
+}
+
+}  // namespace
+
+TEST_CASE("extractive: subscribers on both nodes get start, ordered deltas and done; the stored reply equals the deltas",
+          "[e2e][assistant]") {
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess a(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
+  GatewayProcess b(ai_db(), {{"TECHPULSE_AI_WORKERS", "0"}});  // b runs no turns: its client sees a's turn
+  auto ca = connect_as(a, user);
+  auto cb = connect_as(b, user);
+  subscribe(*ca, thread, "sa");
+  subscribe(*cb, thread, "sb");
+  const std::string question = "My car won't start, I just hear rapid clicking when I turn the key";
+  auto msg_id = send(*ca, thread, question, "m1");
+
+  auto ta = read_turn(*ca, thread);
+  auto tb = read_turn(*cb, thread);
+  for (auto* t : {&ta, &tb}) {
+    REQUIRE_FALSE(t->start.empty());
+    CHECK(json_str(t->start, "/in_reply_to") == msg_id);
+    REQUIRE(json_str(t->end, "/type") == "assistant.done");
+    CHECK(json_str(t->end, "/turn_id") == json_str(t->start, "/turn_id"));
+    REQUIRE(t->deltas.size() >= 2);
+    for (size_t i = 0; i < t->indexes.size(); ++i) CHECK(t->indexes[i] == static_cast<int>(i));
+  }
+  CHECK(ta.text() == tb.text());
+  auto message_id = json_str(ta.end, "/message_id");
+  auto stored = db.exec("SELECT content, metadata->>'provider', metadata->>'confidence', metadata->'sources'->0->>'id', "
+                        "metadata->>'in_reply_to', sender_id FROM chat_messages WHERE id = $1 AND role = 'assistant'",
+                        {message_id});
+  REQUIRE(stored.size() == 1);
+  CHECK(*stored[0][0] == ta.text());
+  CHECK(*stored[0][1] == "extractive");
+  CHECK(std::stod(*stored[0][2]) == Approx(std::stod(json_str(ta.end, "/confidence"))));
+  CHECK(*stored[0][3] == json_str(ta.end, "/sources/0/id"));
+  CHECK(*stored[0][3] == "b0000000-0000-4000-8000-000000000015");  // the dead-battery article
+  CHECK(*stored[0][4] == msg_id);
+  CHECK_FALSE(stored[0][5].has_value());
+  CHECK(ta.text().find("[1]") != std::string::npos);
+
+  // The stored reply also arrives as an ordinary message (on both nodes).
+  auto m = cb->recv_until([&](const std::string& f) { return json_str(f, "/message/id") == message_id; }, 5s);
+  if (tb.assistant_message.empty()) CHECK(m);
+
+  // One retrieval log row, results in rank order; the thread records the answer.
+  auto log = db.exec("SELECT query_text, source_type, result_ids[1]::text, returned_at IS NOT NULL FROM retrieval_logs "
+                     "WHERE thread_id = $1",
+                     {thread});
+  REQUIRE(log.size() == 1);
+  CHECK(*log[0][0] == question);
+  CHECK(*log[0][1] == "knowledge_base");
+  CHECK(*log[0][2] == "b0000000-0000-4000-8000-000000000015");
+  CHECK(db.scalar("SELECT ai_response = $2 FROM conversation_threads WHERE id = $1", {thread, ta.text()}) == "t");
+  CHECK(db.scalar("SELECT confidence_score > 0 FROM conversation_threads WHERE id = $1", {thread}) == "t");
+  CHECK(db.scalar("SELECT status || '/' || attempts FROM assistant_jobs WHERE message_id = $1", {msg_id}) == "done/1");
+}
+
+TEST_CASE("a thread whose assistant is off gets no turn", "[e2e][assistant]") {
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {thread});
+  GatewayProcess gw(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  send(*c, thread, "My brakes squeal", "m1");
+  auto ev = c->recv_until([](const std::string& f) { return json_str(f, "/type").rfind("assistant.", 0) == 0; }, 1500ms);
+  CHECK_FALSE(ev);
+  CHECK(count_assistant_messages(db, thread) == 0);
+}
+
+TEST_CASE("openai: streamed chunks arrive as ordered deltas and the stored message is their concatenation",
+          "[e2e][assistant][openai]") {
+  const std::vector<std::string> pieces = {"Rapid clicking ", "usually means ", "a weak 12V battery ",
+                                           "[1]. Try a jump ", "start, then have ", "the battery tested."};
+  FakeLlm llm({[&](FakeLlm::Conn& c) { c.stream(pieces, 30); }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), openai_env(llm));
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  send(*c, thread, "My car won't start, I just hear rapid clicking when I turn the key", "m1");
+  auto t = read_turn(*c, thread);
+  REQUIRE(json_str(t.end, "/type") == "assistant.done");
+  CHECK(t.deltas == pieces);
+  std::string all;
+  for (auto& p : pieces) all += p;
+  auto message_id = json_str(t.end, "/message_id");
+  CHECK(db.scalar("SELECT content FROM chat_messages WHERE id = $1", {message_id}) == all);
+  CHECK(db.scalar("SELECT metadata->>'provider' || '/' || (metadata->>'model') FROM chat_messages WHERE id = $1",
+                  {message_id}) == "openai/fake-model");
+
+  // The request: the real endpoint, the key as a bearer token, stream:true, the prompt with the passages.
+  auto reqs = llm.requests();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].head.rfind("POST /v1/chat/completions HTTP/1.1", 0) == 0);
+  CHECK(reqs[0].head.find("Authorization: Bearer sk-test-do-not-log-0123") != std::string::npos);
+  CHECK(json_str(reqs[0].body, "/model") == "fake-model");
+  CHECK(json_bool(reqs[0].body, "/stream"));
+  CHECK(json_str(reqs[0].body, "/messages/0/role") == "system");
+  CHECK(json_str(reqs[0].body, "/messages/0/content").find("12V battery") != std::string::npos);
+  CHECK(json_str(reqs[0].body, "/messages/1/content").find("rapid clicking") != std::string::npos);
+  gw.terminate();
+  CHECK(read_file(gw.log_path()).find("sk-test-do-not-log-0123") == std::string::npos);
+}
+
+TEST_CASE("openai: a 500 is retried and the retry's answer is stored", "[e2e][assistant][openai]") {
+  FakeLlm llm({[](FakeLlm::Conn& c) { c.status(500, R"({"error":{"message":"overloaded"}})"); },
+               [](FakeLlm::Conn& c) { c.stream({"Second ", "time lucky."}, 5); }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), openai_env(llm));
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  send(*c, thread, "My brakes squeal when I stop", "m1");
+  auto t = read_turn(*c, thread);
+  REQUIRE(json_str(t.end, "/type") == "assistant.done");
+  CHECK(llm.request_count() == 2);
+  CHECK(t.text() == "Second time lucky.");
+  CHECK(db.scalar("SELECT content FROM chat_messages WHERE id = $1", {json_str(t.end, "/message_id")}) ==
+        "Second time lucky.");
+}
+
+TEST_CASE("openai: a 401 ends the turn with provider_error, is not retried, and stores nothing",
+          "[e2e][assistant][openai]") {
+  FakeLlm llm({[](FakeLlm::Conn& c) { c.status(401, R"({"error":{"message":"invalid api key"}})"); }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), openai_env(llm));
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  auto msg = send(*c, thread, "My brakes squeal when I stop", "m1");
+  auto t = read_turn(*c, thread);
+  REQUIRE(json_str(t.end, "/type") == "assistant.error");
+  CHECK(json_str(t.end, "/code") == "provider_error");
+  CHECK(json_str(t.end, "/message").find("401") != std::string::npos);
+  CHECK(llm.request_count() == 1);
+  CHECK(count_assistant_messages(db, thread) == 0);
+  CHECK(db.scalar("SELECT status FROM assistant_jobs WHERE message_id = $1", {msg}) == "failed");
+  CHECK(db.scalar("SELECT error FROM assistant_jobs WHERE message_id = $1", {msg}).find("HTTP 401") != std::string::npos);
+}
+
+TEST_CASE("openai: a stream that stalls ends with timeout and stores nothing", "[e2e][assistant][openai]") {
+  FakeLlm llm({[](FakeLlm::Conn& c) {
+    c.begin_stream();
+    c.content("Let me think");
+    c.hold();
+  }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), openai_env(llm, {{"TECHPULSE_AI_TIMEOUT_MS", "800"}}));
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  auto msg = send(*c, thread, "My brakes squeal when I stop", "m1");
+  auto t = read_turn(*c, thread);
+  CHECK(t.deltas == std::vector<std::string>{"Let me think"});
+  REQUIRE(json_str(t.end, "/type") == "assistant.error");
+  CHECK(json_str(t.end, "/code") == "timeout");
+  CHECK(count_assistant_messages(db, thread) == 0);
+  CHECK(db.scalar("SELECT status FROM assistant_jobs WHERE message_id = $1", {msg}) == "failed");
+}
+
+TEST_CASE("assistant.cancel stops the stream, closes the upstream request and stores nothing",
+          "[e2e][assistant][openai]") {
+  std::vector<std::string> many(200, "word ");
+  FakeLlm llm({[&](FakeLlm::Conn& c) { c.stream(many, 50); }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess a(ai_db(), openai_env(llm));
+  GatewayProcess b(ai_db(), {{"TECHPULSE_AI_WORKERS", "0"}});
+  auto ca = connect_as(a, user);
+  auto cb = connect_as(b, user);  // cancels from the other node
+  subscribe(*ca, thread, "sa");
+  subscribe(*cb, thread, "sb");
+  auto msg = send(*ca, thread, "My brakes squeal when I stop", "m1");
+  auto first = ca->recv_type("assistant.delta", 10s);
+  REQUIRE(first);
+  cb->send(R"({"type":"assistant.cancel","ref":"c1","thread_id":")" + thread + "\"}");
+  auto t = read_turn(*ca, thread);
+  REQUIRE(json_str(t.end, "/type") == "assistant.error");
+  CHECK(json_str(t.end, "/code") == "cancelled");
+  CHECK(json_str(t.end, "/turn_id") == json_str(*first, "/turn_id"));
+  CHECK(t.deltas.size() < many.size());
+  auto on_b = cb->recv_until([](const std::string& f) { return json_str(f, "/type") == "assistant.error"; }, 5s);
+  REQUIRE(on_b);
+  CHECK(json_str(*on_b, "/code") == "cancelled");
+  CHECK(count_assistant_messages(db, thread) == 0);
+  CHECK(db.scalar("SELECT status FROM assistant_jobs WHERE message_id = $1", {msg}) == "cancelled");
+  // The upstream request was closed, not left streaming.
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!llm.peer_closed() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  CHECK(llm.peer_closed());
+  // Nothing runs any more: another cancel finds nothing.
+  cb->send(R"({"type":"assistant.cancel","ref":"c2","thread_id":")" + thread + "\"}");
+  auto none = cb->recv_type("error", 5s, "c2");
+  REQUIRE(none);
+  CHECK(json_str(*none, "/code") == "not_found");
+  // A user who may not write the thread may not cancel its turns.
+  auto stranger = make_profile(db);
+  auto cs = connect_as(b, stranger);
+  cs->send(R"({"type":"assistant.cancel","ref":"c3","thread_id":")" + thread + "\"}");
+  auto refused = cs->recv_type("error", 5s, "c3");
+  REQUIRE(refused);
+  CHECK(json_str(*refused, "/code") == "forbidden");
+}
+
+TEST_CASE("exactly once: two nodes, 50 user messages over 10 threads, 50 assistant messages", "[e2e][assistant]") {
+  Db db(ai_db());
+  auto user = make_profile(db);
+  std::vector<std::string> threads;
+  for (int i = 0; i < 10; ++i) threads.push_back(make_thread(db, user));
+  GatewayProcess a(ai_db(), {{"TECHPULSE_AI_WORKERS", "3"}});
+  GatewayProcess b(ai_db(), {{"TECHPULSE_AI_WORKERS", "3"}});
+  auto ca = connect_as(a, user);
+  auto cb = connect_as(b, user);
+  const std::vector<std::string> questions = {"My brakes squeal when I stop", "The battery light came on",
+                                              "Car pulls to the right", "AC blows warm air",
+                                              "Humming noise louder with speed"};
+  std::set<std::string> sent;
+  int n = 0;
+  for (int round = 0; round < 5; ++round) {
+    for (auto& t : threads) {
+      auto& c = (n % 2 == 0) ? *ca : *cb;
+      sent.insert(send(c, t, questions[static_cast<size_t>(round)], "m" + std::to_string(n)));
+      ++n;
+    }
+  }
+  REQUIRE(sent.size() == 50);
+  std::string in_threads = "ARRAY[";
+  for (size_t i = 0; i < threads.size(); ++i) in_threads += (i ? ",'" : "'") + threads[i] + "'";
+  in_threads += "]::uuid[]";
+  auto count = [&] {
+    return std::stoi(db.scalar("SELECT count(*) FROM chat_messages WHERE role = 'assistant' AND thread_id = ANY(" +
+                               in_threads + ")"));
+  };
+  auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (count() < 50 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1s);  // anything extra would show up now
+  CHECK(count() == 50);
+  CHECK(db.scalar("SELECT count(DISTINCT metadata->>'in_reply_to') FROM chat_messages WHERE role = 'assistant' AND "
+                  "thread_id = ANY(" + in_threads + ")") == "50");
+  CHECK(db.scalar("SELECT count(*) FROM assistant_jobs WHERE status = 'done' AND attempts = 1 AND thread_id = ANY(" +
+                  in_threads + ")") == "50");
+  // Both nodes took turns, and within a thread no two turns overlapped.
+  CHECK(db.scalar("SELECT count(DISTINCT split_part(worker, '/', 1)) FROM assistant_jobs WHERE thread_id = ANY(" +
+                  in_threads + ")") == "2");
+  CHECK(db.scalar("SELECT count(*) FROM assistant_jobs j JOIN assistant_jobs k ON k.thread_id = j.thread_id "
+                  "AND k.id <> j.id AND k.started_at < j.finished_at AND j.started_at < k.finished_at "
+                  "WHERE j.thread_id = ANY(" + in_threads + ")") == "0");
+  // ... and they ran in the order of their questions.
+  CHECK(db.scalar("SELECT count(*) FROM assistant_jobs j JOIN chat_messages jm ON jm.id = j.message_id "
+                  "JOIN assistant_jobs k ON k.thread_id = j.thread_id JOIN chat_messages km ON km.id = k.message_id "
+                  "WHERE km.seq > jm.seq AND k.started_at < j.finished_at AND j.thread_id = ANY(" + in_threads + ")") == "0");
+  // Each reply comes after its question in the thread.
+  CHECK(db.scalar("SELECT count(*) FROM chat_messages r JOIN chat_messages q ON q.id = (r.metadata->>'in_reply_to')::uuid "
+                  "WHERE r.role = 'assistant' AND r.seq < q.seq AND r.thread_id = ANY(" + in_threads + ")") == "0");
+}
+
+TEST_CASE("lease expiry: when a worker's process is killed mid-turn, another node takes the turn after the lease",
+          "[e2e][assistant][openai]") {
+  FakeLlm llm({[](FakeLlm::Conn& c) {
+                 c.begin_stream();
+                 c.content("partial ");
+                 c.hold();  // the first worker dies while this is open
+               },
+               [](FakeLlm::Conn& c) { c.stream({"Answer from ", "the second node."}, 5); }});
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  auto env = openai_env(llm, {{"TECHPULSE_AI_LEASE_MS", "1500"}, {"TECHPULSE_AI_TIMEOUT_MS", "60000"}});
+  auto first = std::make_unique<GatewayProcess>(ai_db(), env);
+  auto c = connect_as(*first, user);
+  subscribe(*c, thread);
+  auto msg = send(*c, thread, "My brakes squeal when I stop", "m1");
+  REQUIRE(llm.wait_requests(1, 10s));
+  auto partial = c->recv_type("assistant.delta", 10s);
+  REQUIRE(partial);
+  auto turn_id = json_str(*partial, "/turn_id");
+  first->kill9();
+  CHECK(db.scalar("SELECT status FROM assistant_jobs WHERE message_id = $1", {msg}) == "running");
+
+  GatewayProcess second(ai_db(), env);
+  auto c2 = connect_as(second, user);
+  subscribe(*c2, thread, "s2");
+  REQUIRE(llm.wait_requests(2, 20s));
+  auto t = read_turn(*c2, thread);
+  REQUIRE(json_str(t.end, "/type") == "assistant.done");
+  CHECK(json_str(t.end, "/turn_id") == turn_id);
+  CHECK(db.scalar("SELECT status || '/' || attempts FROM assistant_jobs WHERE message_id = $1", {msg}) == "done/2");
+  CHECK(count_assistant_messages(db, thread) == 1);
+  CHECK(db.scalar("SELECT content FROM chat_messages WHERE thread_id = $1 AND role = 'assistant'", {thread}) ==
+        "Answer from the second node.");
+}
+
+TEST_CASE("openai over https: a certificate from a trusted CA file is accepted, an untrusted one is refused",
+          "[e2e][assistant][openai][tls]") {
+  // A self-signed certificate for 127.0.0.1, made by the openssl command line.
+  std::string dir = "/tmp/techpulse-ai-tls-" + std::to_string(::getpid());
+  std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                    "-addext subjectAltName=IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir +
+                    "/cert.pem >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  Db db(ai_db());
+  auto user = make_profile(db);
+
+  SECTION("trusted through TECHPULSE_AI_CA_FILE") {
+    FakeLlm llm({[](FakeLlm::Conn& c) { c.stream({"Over ", "TLS."}, 5); }}, dir + "/cert.pem", dir + "/key.pem");
+    REQUIRE(llm.base_url().rfind("https://", 0) == 0);
+    auto thread = make_thread(db, user);
+    GatewayProcess gw(ai_db(), openai_env(llm, {{"TECHPULSE_AI_CA_FILE", dir + "/cert.pem"}}));
+    auto c = connect_as(gw, user);
+    subscribe(*c, thread);
+    send(*c, thread, "My brakes squeal when I stop", "m1");
+    auto t = read_turn(*c, thread);
+    REQUIRE(json_str(t.end, "/type") == "assistant.done");
+    CHECK(t.text() == "Over TLS.");
+    CHECK(llm.handshake_failures() == 0);
+    CHECK(db.scalar("SELECT content FROM chat_messages WHERE id = $1", {json_str(t.end, "/message_id")}) == "Over TLS.");
+  }
+  SECTION("not trusted: provider_error, no request sent, nothing stored") {
+    FakeLlm llm({[](FakeLlm::Conn& c) { c.stream({"should not be seen"}, 5); }}, dir + "/cert.pem", dir + "/key.pem");
+    auto thread = make_thread(db, user);
+    GatewayProcess gw(ai_db(), openai_env(llm));
+    auto c = connect_as(gw, user);
+    subscribe(*c, thread);
+    send(*c, thread, "My brakes squeal when I stop", "m1");
+    auto t = read_turn(*c, thread);
+    REQUIRE(json_str(t.end, "/type") == "assistant.error");
+    CHECK(json_str(t.end, "/code") == "provider_error");
+    CHECK(json_str(t.end, "/message").find("TLS") != std::string::npos);
+    CHECK(llm.request_count() == 0);
+    CHECK(llm.handshake_failures() >= 1);
+    CHECK(count_assistant_messages(db, thread) == 0);
+  }
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("a follow-up question is answered with the thread's earlier question as context, one turn at a time",
+          "[e2e][assistant]") {
+  Db db(ai_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  GatewayProcess gw(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread);
+  // Sent back to back: the second waits for the first turn (one turn at a time per thread), then runs.
+  auto first = send(*c, thread, "My brakes squeal really loud every time I stop", "m1");
+  auto second = send(*c, thread, "is that expensive to fix?", "m2");
+  auto t1 = read_turn(*c, thread);
+  auto t2 = read_turn(*c, thread);
+  REQUIRE(json_str(t1.end, "/type") == "assistant.done");
+  REQUIRE(json_str(t2.end, "/type") == "assistant.done");
+  CHECK(json_str(t1.start, "/in_reply_to") == first);
+  CHECK(json_str(t2.start, "/in_reply_to") == second);
+  auto logs = db.exec("SELECT query_text, 'b0000000-0000-4000-8000-000000000011' = ANY(result_ids[1:3]), "
+                      "(SELECT category FROM knowledge_base WHERE id = result_ids[1]) "
+                      "FROM retrieval_logs WHERE thread_id = $1 ORDER BY returned_at",
+                      {thread});
+  REQUIRE(logs.size() == 2);
+  CHECK(*logs[0][0] == "My brakes squeal really loud every time I stop");
+  // The follow-up alone finds nothing worth citing; searched with the earlier question it finds the brake article.
+  CHECK(logs[1][0]->find("My brakes squeal") != std::string::npos);
+  CHECK(logs[1][0]->find("is that expensive to fix?") != std::string::npos);
+  CHECK(*logs[1][1] == "t");          // the brake pads article is in the top 3
+  CHECK(*logs[1][2] == "brakes");     // and the best match is about brakes
+  CHECK(json_str(t2.end, "/sources/0/id") == json_str(t1.end, "/sources/0/id"));
+}
