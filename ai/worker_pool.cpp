@@ -331,7 +331,9 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   auto fin = co_await AssistantStore::finish(conn, job, turn, reply, qt);
   if (!fin.ok()) {
     log_line("warn", "turn_finish_failed", "worker={} job={} error={}", name, job.id, quoted(fin.error.message));
-    co_return;  // nothing was committed; the lease runs out and the turn runs again
+    // Unknown outcome (e.g. the connection dropped around COMMIT): if it committed, the job is done and nobody
+    // runs it again; if not, the lease runs out and the turn runs again. Either way, one answer at most.
+    co_return;
   }
   if (!*fin.value) {
     // Not ours any more, or a cancel came in at the last moment.
