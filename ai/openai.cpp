@@ -343,7 +343,6 @@ class OpenAi final : public Provider {
 
     SseParser sse;
     Attempt out;
-    size_t consumed = 0;
     bool done = false;
     while (!done) {
       if (!parser.is_done()) {
@@ -356,10 +355,12 @@ class OpenAi final : public Provider {
         }
         if (ec) co_return from_error(ec, ctl, "reading the stream");
       }
+      // The body so far is handed to the SSE parser and dropped, so a long stream does not pile up in memory
+      // (string_body appends at the string's current end).
       auto& b = parser.get().body();
-      std::string_view fresh(b.data() + consumed, b.size() - consumed);
-      consumed = b.size();
-      for (auto& data : sse.feed(fresh)) {
+      auto events = sse.feed(b);
+      b.clear();
+      for (auto& data : events) {
         if (data == "[DONE]") {
           done = true;
           break;
