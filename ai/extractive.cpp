@@ -46,7 +46,7 @@ std::vector<size_t> cited_passages(const TurnRequest& req) {
   if (!req.relevant) return out;
   out.push_back(0);
   for (size_t i = 1; i < ps.size() && out.size() < 3; ++i) {
-    if (ps[i].score >= std::max(kRelevantScore, 0.5 * ps[0].score) && !ps[i].sentences.empty()) out.push_back(i);
+    if (ps[i].score >= std::max(kRelevantScore, 0.6 * ps[0].score) && !ps[i].sentences.empty()) out.push_back(i);
   }
   return out;
 }

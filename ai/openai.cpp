@@ -2,6 +2,7 @@
 // (OpenAI, vLLM, llama.cpp server, Ollama), over HTTP or HTTPS (OpenSSL verifies the certificate and the host
 // name), reading the server-sent events as they arrive.
 #include <fmt/format.h>
+#include <algorithm>
 #include <simdjson.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -63,7 +64,11 @@ ChunkInfo parse_chunk(std::string_view json) {
   simdjson::dom::array choices;
   if (doc["choices"].get(choices) || choices.size() == 0) return info;
   std::string_view content;
-  if (!choices.at(0)["delta"]["content"].get(content)) info.content = std::string(content);
+  if (!choices.at(0)["delta"]["content"].get(content)) {
+    info.content = std::string(content);
+    // PostgreSQL text cannot hold NUL: a model that emits \u0000 would make the answer unstorable.
+    info.content.erase(std::remove(info.content.begin(), info.content.end(), '\0'), info.content.end());
+  }
   return info;
 }
 
@@ -343,7 +348,6 @@ class OpenAi final : public Provider {
 
     SseParser sse;
     Attempt out;
-    size_t consumed = 0;
     bool done = false;
     while (!done) {
       if (!parser.is_done()) {
@@ -356,10 +360,12 @@ class OpenAi final : public Provider {
         }
         if (ec) co_return from_error(ec, ctl, "reading the stream");
       }
+      // The body so far is handed to the SSE parser and dropped, so a long stream does not pile up in memory
+      // (string_body appends at the string's current end).
       auto& b = parser.get().body();
-      std::string_view fresh(b.data() + consumed, b.size() - consumed);
-      consumed = b.size();
-      for (auto& data : sse.feed(fresh)) {
+      auto events = sse.feed(b);
+      b.clear();
+      for (auto& data : events) {
         if (data == "[DONE]") {
           done = true;
           break;

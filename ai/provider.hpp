@@ -55,7 +55,7 @@ constexpr double kRelevantScore = 2.0;
 double confidence_from(const storage::Retrieval& r);
 
 // The passages an answer cites, in citation order ([1], [2], ...): the best one and up to two more that score at
-// least half as well. None when retrieval found nothing relevant.
+// least 60% as well. None when retrieval found nothing relevant.
 std::vector<size_t> cited_passages(const TurnRequest& req);
 // The extractive answer text (deterministic), exposed for tests.
 std::string compose_extractive(const TurnRequest& req);

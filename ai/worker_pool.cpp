@@ -148,10 +148,18 @@ asio::awaitable<void> Worker::end_turn(const storage::ClaimedJob& job, const sto
            "worker={} job={} thread={} code={} reason={}", name, job.id, turn.thread_id, code, quoted(message));
 }
 
+// g++ 12 warns -Wmismatched-new-delete on this coroutine's frame (Asio's awaitable_frame_base defines the matching
+// operator new and delete): a known false positive for large coroutine frames, silenced for this function only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   const Millis qt{5000};
   const storage::Lease lease{name, Millis{opts.lease_ms}};
   auto started = Clock::now();
+  // A cancel notice that comes before the provider runs is remembered here.
+  bool early_cancel = false;
+  current_job = job.id;
+  cancel_current = [&early_cancel](bool by_user) { early_cancel = early_cancel || by_user; };
   log_line("info", "turn_claimed", "worker={} job={} thread={} attempt={}", name, job.id, job.thread_id, job.attempt);
 
   auto in = co_await AssistantStore::load_turn(conn, job, opts.history_messages, qt);
@@ -162,13 +170,19 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
       const std::string why = "the turn could not be prepared: " + in.error.message;
       co_await end_turn(job, t, "failed", "provider_error", why);
     }
+    current_job.clear();
+    cancel_current = nullptr;
     co_return;  // database away: the lease runs out and the job is taken again
   }
   const storage::TurnInput& turn = *in.value;
   // assistant.start goes out first, so clients can show that the assistant is answering while it searches.
   auto start_ev = protocol::encode_assistant_start(turn.thread_id, job.id, job.message_id);
   auto st = co_await AssistantStore::publish(conn, turn, start_ev, qt);
-  if (!st.ok()) co_return;
+  if (!st.ok()) {
+    current_job.clear();
+    cancel_current = nullptr;
+    co_return;
+  }
 
   // Retrieval: the question alone; a short follow-up ("how much would that cost?") that finds nothing is
   // searched again together with the previous user message.
@@ -186,6 +200,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     }
   }
   if (!found.ok()) {
+    current_job.clear();
+    cancel_current = nullptr;
     if (!found.error.unavailable()) {
       const std::string why = "retrieval failed: " + found.error.message;
       co_await end_turn(job, turn, "failed", "provider_error", why);
@@ -195,7 +211,11 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   const storage::Retrieval& retrieval = *found.value;
   auto logged = co_await AssistantStore::log_retrieval(conn, turn.thread_id, retrieval, qt);
   if (!logged.ok()) {
-    if (logged.error.unavailable()) co_return;
+    if (logged.error.unavailable()) {
+      current_job.clear();
+      cancel_current = nullptr;
+      co_return;
+    }
     log_line("warn", "retrieval_log_failed", "job={} error={}", job.id, quoted(logged.error.message));
   }
 
@@ -208,13 +228,13 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   bool provider_done = false;
   ProviderResult result;
   asio::steady_timer signal(ioc);
-  bool user_cancelled = false, lost = false, db_broken = false, too_long = false;
+  bool user_cancelled = early_cancel, lost = false, db_broken = false, too_long = false;
+  if (user_cancelled) ctl->cancelled = true;  // the provider stops before its first piece or request
   ctl->emit = [&](std::string piece) {
     ctl->emitted = true;
     queue.push_back(std::move(piece));
     signal.cancel();
   };
-  current_job = job.id;
   cancel_current = [&](bool by_user) {
     if (by_user) user_cancelled = true;
     ctl->cancel();
@@ -331,7 +351,9 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   auto fin = co_await AssistantStore::finish(conn, job, turn, reply, qt);
   if (!fin.ok()) {
     log_line("warn", "turn_finish_failed", "worker={} job={} error={}", name, job.id, quoted(fin.error.message));
-    co_return;  // nothing was committed; the lease runs out and the turn runs again
+    // Unknown outcome (e.g. the connection dropped around COMMIT): if it committed, the job is done and nobody
+    // runs it again; if not, the lease runs out and the turn runs again. Either way, one answer at most.
+    co_return;
   }
   if (!*fin.value) {
     // Not ours any more, or a cancel came in at the last moment.
@@ -347,6 +369,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   log_line("info", "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={}",
            name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms);
 }
+#pragma GCC diagnostic pop
 
 struct WorkerPool::Impl {
   Options opts;

@@ -62,18 +62,21 @@ asio::awaitable<PgOutcome<int>> AssistantStore::sweep(PgConn& c, int max_attempt
   static const std::string sql = fmt::format(R"SQL(
 WITH gone AS (
     UPDATE assistant_jobs j
-       SET status = CASE WHEN j.cancel_requested THEN 'cancelled' ELSE 'failed' END,
-           error = CASE WHEN j.cancel_requested THEN 'cancelled'
+       SET status = CASE WHEN j.cancel_requested OR j.status = 'queued' THEN 'cancelled' ELSE 'failed' END,
+           error = CASE WHEN j.cancel_requested THEN 'the turn was cancelled'
+                        WHEN j.status = 'queued' THEN 'the assistant was turned off in this thread'
                         ELSE 'gave up after ' || j.attempts || ' attempts: the worker stopped renewing its lease' END,
            finished_at = now(), lease_until = NULL
      WHERE (j.status = 'running' AND j.lease_until < now() AND (j.attempts >= $1 OR j.cancel_requested))
         OR (j.status = 'queued' AND j.cancel_requested)
+        OR (j.status = 'queued' AND NOT EXISTS (SELECT 1 FROM conversation_threads t
+                                                 WHERE t.id = j.thread_id AND t.assistant_enabled))
     RETURNING j.id, j.thread_id, j.status, j.error)
 SELECT pg_notify('tp_assistant', g.thread_id || '|' || coalesce(t.ticket_id::text, '') || '|' || {})
   FROM gone g JOIN conversation_threads t ON t.id = g.thread_id)SQL",
                                              error_event_sql("g.thread_id", "g.id",
                                                              "CASE WHEN g.status = 'cancelled' THEN 'cancelled' ELSE 'provider_error' END",
-                                                             "CASE WHEN g.status = 'cancelled' THEN 'the turn was cancelled' ELSE 'the assistant could not answer: ' || g.error END"));
+                                                             "CASE WHEN g.status = 'cancelled' THEN g.error ELSE 'the assistant could not answer: ' || g.error END"));
   auto p = params(std::to_string(max_attempts));
   auto r = co_await c.query(sql, p, timeout);
   if (!r.ok()) co_return fail<int>(r.error);
@@ -94,6 +97,8 @@ WITH cand AS (
      WHERE j.status IN ('queued', 'running') AND NOT j.cancel_requested
        AND (j.status = 'queued' OR j.lease_until < now())
        AND j.attempts < $3
+       AND (j.status = 'running' OR EXISTS (SELECT 1 FROM conversation_threads t
+                                             WHERE t.id = j.thread_id AND t.assistant_enabled))
        AND NOT EXISTS (SELECT 1 FROM assistant_jobs o
                         WHERE o.thread_id = j.thread_id AND o.status IN ('queued', 'running')
                           AND o.message_seq < j.message_seq)

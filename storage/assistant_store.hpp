@@ -54,8 +54,9 @@ struct Lease {
 
 class AssistantStore {
  public:
-  // Marks jobs that can no longer run: running past their lease with no attempts left (failed) and jobs whose
-  // cancel was requested while nobody runs them (cancelled). Each gets an assistant.error on tp_assistant.
+  // Marks jobs that can no longer run: running past their lease with no attempts left (failed), jobs whose cancel
+  // was requested while nobody runs them, and queued jobs of threads whose assistant was turned off (cancelled).
+  // Each gets an assistant.error on tp_assistant.
   static asio::awaitable<PgOutcome<int>> sweep(PgConn& c, int max_attempts, Millis timeout);
   // Claims the next runnable job (oldest first; only the oldest open job of a thread), or none.
   static asio::awaitable<PgOutcome<std::optional<ClaimedJob>>> claim(PgConn& c, const Lease& lease, int max_attempts,

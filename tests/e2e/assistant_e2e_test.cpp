@@ -785,3 +785,46 @@ TEST_CASE("a follow-up question is answered with the thread's earlier question a
   CHECK(*logs[1][2] == "brakes");     // and the best match is about brakes
   CHECK(json_str(t2.end, "/sources/0/id") == json_str(t1.end, "/sources/0/id"));
 }
+
+TEST_CASE("a thread of a ticket: the vehicle steers retrieval, and the ticket's technician sees the turn once",
+          "[e2e][assistant]") {
+  Db db(ai_db());
+  auto customer = make_profile(db);
+  auto tech = make_profile(db, "technician");
+  auto ticket = random_uuid();
+  db.exec("INSERT INTO support_tickets (id, ticket_number, customer_name, vehicle_info, issue_summary, "
+          "assigned_technician) VALUES ($1, $2, 'Test', '2015 Toyota Camry LE 2.5L', 'Misfire at idle', $3)",
+          {ticket, "TP-" + ticket.substr(0, 8), tech});
+  auto thread = random_uuid();
+  db.exec("INSERT INTO conversation_threads (id, user_id, title, ticket_id) VALUES ($1, $2, 'Camry', $3)",
+          {thread, customer, ticket});
+  GatewayProcess a(ai_db(), {{"TECHPULSE_AI_WORKERS", "2"}});
+  GatewayProcess b(ai_db(), {{"TECHPULSE_AI_WORKERS", "0"}});
+  auto c = connect_as(a, customer);
+  subscribe(*c, thread);
+  auto t1 = connect_as(b, tech);  // the ticket only
+  t1->send(R"({"type":"subscribe","ref":"k","topic":"ticket:)" + ticket + "\"}");
+  REQUIRE(t1->wait_for([](const std::string& f) { return json_str(f, "/ref") == "k"; }, 5s));
+  auto t2 = connect_as(b, tech);  // the ticket and the thread: still one copy of each event
+  t2->send(R"({"type":"subscribe","ref":"k","topic":"ticket:)" + ticket + "\"}");
+  REQUIRE(t2->wait_for([](const std::string& f) { return json_str(f, "/ref") == "k"; }, 5s));
+  subscribe(*t2, thread, "t");
+
+  send(*c, thread, "engine misfire, do I need new spark plugs?", "m1");
+  auto turn = read_turn(*c, thread);
+  REQUIRE(json_str(turn.end, "/type") == "assistant.done");
+  // The Camry article (vehicle_context 'Toyota Camry 2012-2017') comes first, and the answer names the vehicle.
+  CHECK(json_str(turn.end, "/sources/0/id") == "b0000000-0000-4000-8000-000000000035");
+  CHECK(turn.text().find("For your 2015 Toyota Camry LE 2.5L") != std::string::npos);
+
+  for (auto* tc : {t1.get(), t2.get()}) {
+    auto seen = read_turn(*tc, thread);
+    REQUIRE(json_str(seen.end, "/type") == "assistant.done");
+    CHECK(seen.text() == turn.text());
+    CHECK(seen.indexes.size() == turn.indexes.size());  // no event twice
+    // Nothing more about this turn arrives (a second copy of done would).
+    auto extra = tc->recv_until([](const std::string& f) { return json_str(f, "/type").rfind("assistant.", 0) == 0; },
+                                500ms);
+    CHECK_FALSE(extra);
+  }
+}

@@ -356,3 +356,21 @@ TEST_CASE("cancel asks a running turn to stop, ends a queued one, and refuses a 
   CHECK(**hb.value == true);
   db.exec("UPDATE assistant_jobs SET status = 'cancelled' WHERE thread_id = $1", {t});
 }
+
+TEST_CASE("turning the assistant off cancels the thread's queued turns", "[pg][assistant][jobs]") {
+  Db db(kb_db());
+  db.exec("UPDATE assistant_jobs SET status = 'done' WHERE status IN ('queued', 'running')");
+  auto user = make_profile(db);
+  auto t = make_thread(db, user);
+  auto msg = db.scalar(
+      "INSERT INTO chat_messages (thread_id, sender_id, role, content) VALUES ($1, $2, 'user', 'q') RETURNING id",
+      {t, user});
+  db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {t});
+  Conn c(kb_db());
+  CHECK_FALSE(c.claim("w", 60000));
+  auto swept = run_sync(c.ioc, AssistantStore::sweep(c.conn, 3, Millis{5000}));
+  REQUIRE(swept.ok());
+  CHECK(*swept.value == 1);
+  CHECK(db.scalar("SELECT status || ': ' || error FROM assistant_jobs WHERE message_id = $1", {msg}) ==
+        "cancelled: the assistant was turned off in this thread");
+}
