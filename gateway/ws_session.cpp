@@ -39,6 +39,7 @@ WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identi
 WsSession::~WsSession() { cleanup(); }
 
 void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
+  ws_.next_layer().set_owner(weak_from_this());
   asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
 }
 
@@ -102,42 +103,22 @@ void WsSession::cleanup() {
 void WsSession::push(const Frame& frame) {
   if (closing_) return;
   const auto& cfg = svc_.config;
-  if (queue_.size() >= cfg.max_queue_frames || queued_bytes_ + frame->size() > cfg.max_queue_bytes) {
-    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", session_id_, queue_.size(),
-        queued_bytes_);
+  auto& out = ws_.next_layer();
+  if (out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + frame->size() > cfg.max_queue_bytes) {
+    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", session_id_, out.queued_frames(),
+        out.queued_bytes());
     close_with(websocket::close_code::policy_error, "slow consumer");
     return;
   }
-  queue_.push_back(frame);
-  queued_bytes_ += frame->size();
-  if (!writing_) do_write();
-}
-
-void WsSession::do_write() {
-  writing_ = true;
-  ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-    self->queued_bytes_ -= self->queue_.front()->size();
-    self->queue_.pop_front();
-    if (ec || self->closing_) {
-      self->writing_ = false;
-      return;
-    }
-    if (self->queue_.empty()) {
-      self->writing_ = false;
-    } else {
-      self->do_write();
-    }
-  });
+  // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
+  out.enqueue_text(frame);
 }
 
 void WsSession::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
-  // Free queued frames now, keeping the one a write may still be reading from.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  // Free queued frames now, keeping those a write may still be reading from.
+  ws_.next_layer().drop_pending_frames();
   cleanup();
   auto self = shared_from_this();
   if (expiry_timer_) expiry_timer_->cancel();

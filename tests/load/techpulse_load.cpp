@@ -183,6 +183,7 @@ struct Options {
   int source_ips = 8;
   int connect_concurrency = 256;
   double hold = 2;
+  int64_t messages = 0;  // stop publishing after this many (0: no limit); for instruction-count profiles
   int server_pid = 0;
   std::string json_out;
   std::string label;
@@ -205,6 +206,7 @@ void usage() {
   --duration SEC             measured window (default 5)   --drain SEC  after it (default 3)
   --size BYTES               message content size (default 100)
   --conns N --source-ips K --connect-concurrency C --hold SEC      (connections)
+  --messages N               publish at most N messages (for instruction-count profiles)
   --server-pid PID           the server process for CPU% and RSS
   --json-out FILE            append the run's JSON line to FILE (it is printed on stdout too)
   --label TEXT               copied into the JSON line
@@ -245,6 +247,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--source-ips") o.source_ips = std::stoi(need());
     else if (a == "--connect-concurrency") o.connect_concurrency = std::stoi(need());
     else if (a == "--hold") o.hold = std::stod(need());
+    else if (a == "--messages") o.messages = std::stoll(need());
     else if (a == "--server-pid") o.server_pid = std::stoi(need());
     else if (a == "--json-out") o.json_out = need();
     else if (a == "--label") o.label = need();
@@ -899,10 +902,14 @@ int Load::run_publish() {
       cpu_server1 = cpu_of(o_.server_pid);
       sys1 = sys_cpu();
     }
+    if (!window_closed && o_.messages > 0 && k >= o_.messages) {
+      window_end_ns_ = now;  // all sent: the window ends here, the drain waits for the deliveries
+      continue;
+    }
     if (!window_closed) {
       int64_t n_pub = 0;
       if (o_.rate > 0) {
-        while (now >= t0 + int64_t(double(k) * interval_ns)) {
+        while (now >= t0 + int64_t(double(k) * interval_ns) && (o_.messages == 0 || k < o_.messages)) {
           if (published_ - completed_ >= backlog_cap) {
             overloaded = true;
             break;
@@ -913,7 +920,10 @@ int Load::run_publish() {
           if (++n_pub >= 4096) break;
         }
       } else {
-        while (published_ - completed_ < o_.window && n_pub < 4096) publish(k++, now), ++n_pub;
+        while (published_ - completed_ < o_.window && n_pub < 4096 && (o_.messages == 0 || k < o_.messages)) {
+          publish(k++, now);
+          ++n_pub;
+        }
       }
       if (n_pub) {
         for (int p : pubs_) {
@@ -940,7 +950,7 @@ int Load::run_publish() {
   }
   measuring_ = false;
 
-  double secs = double(dur) / 1e9;
+  double secs = double(window_end_ns_ - t0) / 1e9;
   double client_cpu = cpu_pct(cpu_client0, cpu_client1);
   double server_cpu = cpu_pct(cpu_server0, cpu_server1);
   double server_cpu_s = cpu_seconds(cpu_server0, cpu_server1);
