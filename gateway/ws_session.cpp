@@ -67,6 +67,10 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     log(Level::debug, "ws_accept_failed", "error={}", quoted(ec.message()));
     co_return;
   }
+  {
+    // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
+    auto done = std::move(req);
+  }
   loop_.hub.add_session(this);
   log(Level::info, "session_open", "session={} user={} role={} loop={}", session_id_, who_.user_id, who_.role,
       loop_.index);
