@@ -5,7 +5,7 @@
 // Every run is bounded (setup, measured window and drain each have a deadline) and open loop: message k is due at
 // t0 + k/rate whether or not earlier ones were answered, and its latency is measured from that due time (no
 // coordinated omission). At --rate 0 it publishes as fast as a window of outstanding messages allows.
-// See tests/load/README.md and docs/benchmarks.md.
+// See docs/benchmarks.md.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
