@@ -76,7 +76,15 @@ void CorkedStream::drop_pending_frames() {
 void CorkedStream::schedule_flush() {
   if (flush_posted_ || writing_) return;
   flush_posted_ = true;
-  asio::post(stream_.get_executor(), [this, keep = owner_.lock()] {
+  asio::post(stream_.get_executor(), [this, keep = owner_.lock()]() mutable {
+    if (backlog_ && backlog_->load(std::memory_order_relaxed) > 0) {
+      // The inbox's drain is queued ahead of this second post: its frames join this write.
+      asio::post(stream_.get_executor(), [this, keep = std::move(keep)] {
+        flush_posted_ = false;
+        flush();
+      });
+      return;
+    }
     flush_posted_ = false;
     flush();
   });

@@ -14,6 +14,7 @@
 #include <boost/beast/core/role.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +40,9 @@ class CorkedStream {
 
   // Keeps the owner (the session) alive while a flush or a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+  // Messages about to be delivered on this loop: while it is non-zero, a flush waits one more turn so that their
+  // frames leave in the same write (at most one turn, so the wait is bounded).
+  void set_backlog(const std::atomic<std::size_t>* backlog) { backlog_ = backlog; }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -92,6 +96,7 @@ class CorkedStream {
   std::size_t queued_bytes_ = 0;
   std::vector<boost::asio::const_buffer> gather_;
   std::string headers_;  // the frame headers of the write in flight, contiguous
+  const std::atomic<std::size_t>* backlog_ = nullptr;
   bool flush_posted_ = false;
   bool writing_ = false;
   error_code failed_;

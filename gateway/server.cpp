@@ -50,6 +50,7 @@ void Server::on_message(const storage::ChatEvent& ev) {
       std::lock_guard<std::mutex> g(loop->inbox_mutex);
       first = loop->inbox.empty();
       loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, frame, ticket_frame});
+      loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
     }
     if (!first) continue;
     asio::post(loop->ioc, [l = loop.get()] {
@@ -57,6 +58,7 @@ void Server::on_message(const storage::ChatEvent& ev) {
       {
         std::lock_guard<std::mutex> g(l->inbox_mutex);
         batch.swap(l->inbox);
+        l->inbox_pending.store(0, std::memory_order_relaxed);
       }
       for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.frame, d.ticket_frame);
     });

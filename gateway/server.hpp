@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -31,6 +32,8 @@ struct Loop {
   };
   std::mutex inbox_mutex;
   std::vector<Delivery> inbox;
+  // Messages waiting in the inbox: a socket's flush waits one turn while there are some (see CorkedStream).
+  std::atomic<size_t> inbox_pending{0};
 };
 
 class Server;

@@ -34,7 +34,9 @@ std::string message_role(const std::string& profile_role) {
 }  // namespace
 
 WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who)
-    : svc_(svc), loop_(loop), ws_(std::move(stream)), who_(std::move(who)), session_id_(protocol::new_uuid()) {}
+    : svc_(svc), loop_(loop), ws_(std::move(stream)), who_(std::move(who)), session_id_(protocol::new_uuid()) {
+  ws_.next_layer().set_backlog(&loop_.inbox_pending);
+}
 
 WsSession::~WsSession() { cleanup(); }
 
