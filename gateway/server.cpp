@@ -61,8 +61,22 @@ void Server::on_message(const storage::ChatEvent& ev) {
     ticket_frame = std::make_shared<const std::string>(protocol::encode_message("ticket:" + ev.ticket_id, ev.seq, ev.message_json));
   }
   for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), thread = ev.thread_id, ticket = ev.ticket_id, seq = ev.seq, frame, ticket_frame] {
-      l->hub.deliver_message(thread, ticket, seq, frame, ticket_frame);
+    bool first;
+    {
+      std::lock_guard<std::mutex> g(loop->inbox_mutex);
+      first = loop->inbox.empty();
+      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, frame, ticket_frame});
+      loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
+    }
+    if (!first) continue;
+    asio::post(loop->ioc, [l = loop.get()] {
+      std::vector<Loop::Delivery> batch;
+      {
+        std::lock_guard<std::mutex> g(l->inbox_mutex);
+        batch.swap(l->inbox);
+        l->inbox_pending.store(0, std::memory_order_relaxed);
+      }
+      for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.frame, d.ticket_frame);
     });
   }
 }

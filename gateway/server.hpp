@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,6 +25,17 @@ struct Loop {
   asio::io_context ioc;
   Hub hub;
   std::thread thread;
+  // Chat messages handed over by the storage thread. The first one posts a drain; those that arrive before it runs
+  // join it, so a busy loop delivers several messages in one turn and each socket writes their frames at once.
+  struct Delivery {
+    std::string thread_id, ticket_id;
+    int64_t seq;
+    Frame frame, ticket_frame;
+  };
+  std::mutex inbox_mutex;
+  std::vector<Delivery> inbox;
+  // Messages waiting in the inbox: a socket's flush waits one turn while there are some (see CorkedStream).
+  std::atomic<size_t> inbox_pending{0};
 };
 
 class Server;

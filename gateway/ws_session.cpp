@@ -47,6 +47,7 @@ WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identi
   limits_.max_title_bytes = svc.config.max_title_bytes;
   limits_.max_metadata_bytes = svc.config.max_metadata_bytes;
   svc_.server.session_opened();
+  ws_.next_layer().set_backlog(&loop_.inbox_pending);
 }
 
 WsSession::~WsSession() {
@@ -55,6 +56,7 @@ WsSession::~WsSession() {
 }
 
 void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
+  ws_.next_layer().set_owner(weak_from_this());
   asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
 }
 
@@ -81,6 +83,10 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
   if (ec) {
     log(Level::debug, "ws_accept_failed", "error={}", quoted(ec.message()));
     co_return;
+  }
+  {
+    // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
+    auto done = std::move(req);
   }
   loop_.hub.add_session(this);
   log(Level::info, "session_open", "session={} user={} role={} loop={}", session_id_, who_.user_id, who_.role,
@@ -121,43 +127,22 @@ void WsSession::cleanup() {
 void WsSession::push(const Frame& frame) {
   if (closing_) return;
   const auto& cfg = svc_.config;
-  if (queue_.size() >= cfg.max_queue_frames || queued_bytes_ + frame->size() > cfg.max_queue_bytes) {
-    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", session_id_, queue_.size(),
-        queued_bytes_);
+  auto& out = ws_.next_layer();
+  if (out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + frame->size() > cfg.max_queue_bytes) {
+    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", session_id_, out.queued_frames(),
+        out.queued_bytes());
     close_with(websocket::close_code::policy_error, "slow consumer");
     return;
   }
-  queue_.push_back(frame);
-  queued_bytes_ += frame->size();
-  if (!writing_) do_write();
-}
-
-void WsSession::do_write() {
-  writing_ = true;
-  ws_.async_write(asio::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-    self->queued_bytes_ -= self->queue_.front()->size();
-    self->queue_.pop_front();
-    if (ec || self->closing_) {
-      self->writing_ = false;
-      return;
-    }
-    if (self->queue_.empty()) {
-      self->writing_ = false;
-      if (self->draining_) self->finish_drain_if_done();
-    } else {
-      self->do_write();
-    }
-  });
+  // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
+  out.enqueue_text(frame);
 }
 
 void WsSession::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
-  // Free queued frames now, keeping the one a write may still be reading from.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  // Free queued frames now, keeping those a write may still be reading from.
+  ws_.next_layer().drop_pending_frames();
   cleanup();
   auto self = shared_from_this();
   if (expiry_timer_) expiry_timer_->cancel();
@@ -203,7 +188,8 @@ bool WsSession::take_token() {
 
 bool WsSession::has_room() const {
   const auto& cfg = svc_.config;
-  return queue_.size() <= cfg.max_queue_frames / 2 && queued_bytes_ <= cfg.max_queue_bytes / 2;
+  const auto& out = ws_.next_layer();
+  return out.queued_frames() <= cfg.max_queue_frames / 2 && out.queued_bytes() <= cfg.max_queue_bytes / 2;
 }
 
 asio::awaitable<void> WsSession::wait_for_room() {
@@ -219,13 +205,17 @@ asio::awaitable<void> WsSession::wait_for_room() {
 void WsSession::drain() {
   if (closing_ || draining_) return;
   draining_ = true;
+  std::weak_ptr<WsSession> weak = shared_from_this();
+  ws_.next_layer().set_on_idle([weak] {
+    if (auto self = weak.lock()) self->finish_drain_if_done();
+  });
   log(Level::debug, "session_draining", "session={} sends_in_flight={}", session_id_, sends_in_flight_);
   finish_drain_if_done();
 }
 
 void WsSession::finish_drain_if_done() {
   // Every ack of a send in flight must be on the wire before the close frame.
-  if (closing_ || sends_in_flight_ > 0 || writing_ || !queue_.empty()) return;
+  if (closing_ || sends_in_flight_ > 0 || ws_.next_layer().queued_frames() > 0) return;
   close_with(beast::websocket::close_code::going_away, "server shutting down");
 }
 

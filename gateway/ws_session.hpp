@@ -9,6 +9,7 @@
 #include <map>
 
 #include "gateway/conn_limits.hpp"
+#include "gateway/corked_stream.hpp"
 #include "gateway/server.hpp"
 #include "protocol/events.hpp"
 
@@ -23,8 +24,9 @@ struct Identity {
 };
 
 // One WebSocket client. Lives on one loop; every member is used only on that loop's thread. Owns itself through
-// shared_from_this while its read loop runs. Outbound frames wait in a queue bounded in frames and bytes: a client
-// that does not read is closed ("slow consumer") instead of growing memory.
+// shared_from_this while its read loop runs. Outbound frames wait in the CorkedStream under the websocket stream
+// (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed ("slow
+// consumer") instead of growing memory.
 class WsSession : public std::enable_shared_from_this<WsSession>, public Subscriber {
  public:
   WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identity who, ConnectionSlot slot);
@@ -77,18 +79,14 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   void reply(std::string text);
   void error(std::string_view ref, protocol::ErrorCode code, std::string_view message);
   void db_error(std::string_view ref, const storage::PgError& e);
-  void do_write();
   void cleanup();
 
   Services& svc_;
   Loop& loop_;
-  beast::websocket::stream<beast::tcp_stream> ws_;
+  beast::websocket::stream<CorkedStream> ws_;
   beast::flat_buffer buffer_;
   Identity who_;
   std::string session_id_;
-  std::deque<Frame> queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
   bool closing_ = false;
   bool cleaned_ = false;
   size_t sends_in_flight_ = 0;
