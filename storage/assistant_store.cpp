@@ -13,24 +13,6 @@ namespace techpulse::storage {
 
 namespace {
 
-// Builds query parameters outside the co_await expression (g++ 12 miscompiles braced lists inside it).
-template <class... A>
-Params params(A&&... a) {
-  Params p;
-  (p.emplace_back(std::forward<A>(a)), ...);
-  return p;
-}
-
-template <class T>
-PgOutcome<T> fail(PgError e) {
-  return PgOutcome<T>::fail(std::move(e));
-}
-
-template <class T>
-PgOutcome<T> ok(T v) {
-  return PgOutcome<T>{std::move(v), {}};
-}
-
 std::string interval(Millis d) { return std::to_string(d.count()) + " milliseconds"; }
 
 std::string payload(const TurnInput& turn, const std::string& event_json) {

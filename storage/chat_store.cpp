@@ -17,24 +17,6 @@ namespace techpulse::storage {
 
 namespace {
 
-// Builds query parameters outside the co_await expression (g++ 12 miscompiles braced lists inside it).
-template <class... A>
-Params params(A&&... a) {
-  Params p;
-  (p.emplace_back(std::forward<A>(a)), ...);
-  return p;
-}
-
-template <class T>
-PgOutcome<T> fail(PgError e) {
-  return PgOutcome<T>::fail(std::move(e));
-}
-
-template <class T>
-PgOutcome<T> ok(T v) {
-  return PgOutcome<T>{std::move(v), {}};
-}
-
 constexpr std::string_view kInsertBatch = R"SQL(
 WITH input AS (
     SELECT r.*,

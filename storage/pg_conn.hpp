@@ -61,6 +61,25 @@ struct PgOutcome {
 // Text parameters; nullopt is SQL NULL.
 using Params = std::vector<std::optional<std::string>>;
 
+// Helpers for the stores' coroutines. params(...) builds query parameters as a named value outside the co_await
+// expression (g++ 12 miscompiles braced lists and temporaries inside it).
+template <class... A>
+Params params(A&&... a) {
+  Params p;
+  (p.emplace_back(std::forward<A>(a)), ...);
+  return p;
+}
+
+template <class T>
+PgOutcome<T> fail(PgError e) {
+  return PgOutcome<T>::fail(std::move(e));
+}
+
+template <class T>
+PgOutcome<T> ok(T v) {
+  return PgOutcome<T>{std::move(v), {}};
+}
+
 // One libpq connection, owned by one executor. Not thread-safe: use it only from its executor.
 class PgConn {
  public:
