@@ -69,6 +69,9 @@ bool base64url_decode(std::string_view in, std::string& out) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
+  // Canonical only: the bits of the last character that carry no byte must be zero. Otherwise several strings
+  // decode to the same bytes, and a token "tampered" in those bits would still verify.
+  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return false;
   return true;
 }
 
@@ -124,6 +127,23 @@ std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string
     return std::string("token has no exp");
   }
   if (c.exp <= now) return std::string("token has expired");
+  // nbf and iat, when present, may be at most kClockLeewaySeconds in the future (clocks of issuer and gateway
+  // differ a little); a token that is not valid yet is refused.
+  for (const char* claim : {"nbf", "iat"}) {
+    auto el = p[claim];
+    if (el.error() == simdjson::NO_SUCH_FIELD) continue;
+    double t = 0;
+    int64_t ti = 0;
+    if (!el.get_int64().get(ti)) {
+      t = static_cast<double>(ti);
+    } else if (el.get_double().get(t)) {
+      return std::string("token ") + claim + " must be a number";
+    }
+    if (t > static_cast<double>(now + kClockLeewaySeconds)) {
+      return std::string(claim[0] == 'n' ? "token is not valid yet (nbf is in the future)"
+                                         : "token was issued in the future (iat)");
+    }
+  }
   std::string_view role;
   if (!p["role"].get_string().get(role)) c.role.assign(role);
   return c;

@@ -29,7 +29,12 @@ PgConn::~PgConn() { close(); }
 
 bool PgConn::connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK && sd_ != nullptr; }
 
+PgError PgConn::closed_meanwhile() {
+  return PgError{PgError::connection, {}, "the connection was closed while the operation waited"};
+}
+
 void PgConn::close() {
+  ++generation_;
   timer_->timer.cancel();
   if (sd_) {
     boost::system::error_code ec;
@@ -95,6 +100,7 @@ asio::awaitable<std::optional<PgError>> PgConn::connect(Millis timeout) {
   }
   arm_timer(timeout);
   auto t = timer_;
+  const auto gen = generation_;
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
     if (st == PGRES_POLLING_FAILED) {
@@ -107,6 +113,7 @@ asio::awaitable<std::optional<PgError>> PgConn::connect(Millis timeout) {
     }
     sd_ = std::make_unique<asio::posix::stream_descriptor>(ex_, ::dup(fd));
     bool ok = co_await wait(st == PGRES_POLLING_READING ? Wait::read : Wait::write);
+    if (superseded(gen)) co_return closed_meanwhile();
     boost::system::error_code ignore;
     sd_->close(ignore);
     sd_.reset();
@@ -129,12 +136,15 @@ asio::awaitable<std::optional<PgError>> PgConn::connect(Millis timeout) {
 asio::awaitable<PgOutcome<PgResult>> PgConn::collect(Millis timeout) {
   arm_timer(timeout);
   auto t = timer_;
+  const auto gen = generation_;
   // Flush what libpq could not write at once.
   for (;;) {
     int r = PQflush(conn_);
     if (r == 0) break;
     if (r < 0) co_return PgOutcome<PgResult>::fail(conn_error("lost the connection to PostgreSQL"));
-    if (!co_await wait(Wait::write)) {
+    bool ok = co_await wait(Wait::write);
+    if (superseded(gen)) co_return PgOutcome<PgResult>::fail(closed_meanwhile());
+    if (!ok) {
       if (t->fired) {
         close();
         co_return PgOutcome<PgResult>::fail(PgError{PgError::timeout, {}, "PostgreSQL did not answer in time"});
@@ -146,7 +156,9 @@ asio::awaitable<PgOutcome<PgResult>> PgConn::collect(Millis timeout) {
   std::optional<PgError> first_error;
   for (;;) {
     while (PQisBusy(conn_)) {
-      if (!co_await wait(Wait::read)) {
+      bool ok = co_await wait(Wait::read);
+      if (superseded(gen)) co_return PgOutcome<PgResult>::fail(closed_meanwhile());
+      if (!ok) {
         if (t->fired) {
           close();
           co_return PgOutcome<PgResult>::fail(PgError{PgError::timeout, {}, "PostgreSQL did not answer in time"});
@@ -218,7 +230,9 @@ asio::awaitable<std::optional<PgError>> PgConn::wait_input(std::optional<Millis>
     arm_timer(*timeout);
   }
   auto t = timer_;
+  const auto gen = generation_;
   bool ok = co_await wait(Wait::read);
+  if (superseded(gen)) co_return closed_meanwhile();
   if (timeout) {
     t->timer.cancel();
   }

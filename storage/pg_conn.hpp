@@ -109,7 +109,8 @@ class PgConn {
 
  private:
   enum class Wait { read, write };
-  asio::awaitable<bool> wait(Wait w);  // false when cancelled (timeout) or broken
+  // False when cancelled (timeout), broken, or closed while suspended (then generation_ changed).
+  asio::awaitable<bool> wait(Wait w);
   asio::awaitable<PgOutcome<PgResult>> collect(Millis timeout);
   PgError conn_error(std::string_view what);
   void arm_timer(Millis timeout);
@@ -119,6 +120,11 @@ class PgConn {
   PGconn* conn_ = nullptr;
   std::unique_ptr<asio::posix::stream_descriptor> sd_;
   std::shared_ptr<struct PgTimer> timer_;
+  // Bumped by every close(). A coroutine suspended in wait() may find on resumption that someone else closed
+  // (and perhaps reopened) the connection: it must then touch neither conn_ nor sd_, which are no longer its own.
+  uint64_t generation_ = 0;
+  bool superseded(uint64_t gen) const { return gen != generation_; }
+  static PgError closed_meanwhile();
 };
 
 }  // namespace techpulse::storage

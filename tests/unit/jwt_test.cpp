@@ -401,3 +401,60 @@ TEST_CASE("base64url_decode rejects whitespace, other characters and impossible 
   CHECK(base64url_decode("", out));
   CHECK(out.empty());
 }
+
+TEST_CASE("base64url_decode rejects non-canonical text whose unused bits are not zero") {
+  std::string out;
+  // "Zg" is "f"; "Zh".."Zv" carry the same byte with padding bits set.
+  CHECK(base64url_decode("Zg", out));
+  CHECK(out == "f");
+  for (std::string s : {"Zh", "Zi", "Zj", "Zk", "Zv"}) {
+    INFO(s);
+    CHECK_FALSE(base64url_decode(s, out));
+  }
+  CHECK(base64url_decode("Zm8", out));  // "fo"
+  CHECK_FALSE(base64url_decode("Zm9", out));
+  CHECK_FALSE(base64url_decode("Zm-", out));
+}
+
+TEST_CASE("a token is refused when any segment's unused base64url bits are changed") {
+  auto token = make_token(kHs256Header, payload(kSub, kNow + 600));
+  auto parts = split(token);
+  REQUIRE(parts.size() == 3);
+  // A 32-byte HMAC is 43 characters: the last one carries 4 signature bits and 2 unused bits. Every variant of
+  // it with the same signature bits decodes to the same bytes, so only canonical text may verify.
+  verify_ok(token);
+  for (char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")) {
+    std::string sig = parts[2];
+    if (sig.back() == c) continue;
+    sig.back() = c;
+    require_refused(parts[0] + "." + parts[1] + "." + sig);
+  }
+  // The header and payload segments too: their lengths leave unused bits in the last character.
+  for (int seg : {0, 1}) {
+    if (parts[seg].size() % 4 == 0) continue;
+    std::string bad = parts[seg];
+    std::string out;
+    for (char c : std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")) {
+      bad.back() = c;
+      if (c != parts[seg].back() && !base64url_decode(bad, out)) break;
+    }
+    std::vector<std::string> p = parts;
+    p[seg] = bad;
+    require_refused(p[0] + "." + p[1] + "." + p[2]);
+  }
+}
+
+TEST_CASE("nbf and iat in the future beyond the leeway are refused, within it accepted") {
+  auto with = [](std::string_view claim, int64_t t) {
+    return make_token(kHs256Header, R"({"sub":")" + kSub + R"(","exp":)" + std::to_string(kNow + 3600) + R"(,")" +
+                                        std::string(claim) + R"(":)" + std::to_string(t) + "}");
+  };
+  for (std::string_view claim : {"nbf", "iat"}) {
+    INFO(claim);
+    verify_ok(with(claim, kNow - 100));
+    verify_ok(with(claim, kNow + kClockLeewaySeconds));
+    require_refused(with(claim, kNow + kClockLeewaySeconds + 1));
+    require_refused(make_token(kHs256Header, R"({"sub":")" + kSub + R"(","exp":)" + std::to_string(kNow + 3600) +
+                                                 R"(,")" + std::string(claim) + R"(":"soon"})"));
+  }
+}
