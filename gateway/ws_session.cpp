@@ -647,38 +647,42 @@ asio::awaitable<void> WsSession::on_typing(const protocol::ClientFrame& f) {
 
 asio::awaitable<void> WsSession::on_thread_create(const protocol::ClientFrame& f) {
   auto& store = svc_.store;
-  if (!f.ticket_id.empty()) {
-    auto t = co_await on_store(store, store.ticket_exists(f.ticket_id));
-    if (!t.ok()) {
-      db_error(f.ref, t.error);
-      co_return;
-    }
-    if (!*t.value) {
-      error(f.ref, ErrorCode::not_found, "ticket not found");
-      co_return;
-    }
-  }
   auto r = co_await on_store(store, store.create_thread(who_.user_id, f.title, f.ticket_id, f.assistant.value_or(true)));
   if (!r.ok()) {
     db_error(f.ref, r.error);
     co_return;
   }
-  reply(protocol::encode_thread(f.ref, *r.value));
+  thread_write_reply(f, *r.value);
 }
 
 asio::awaitable<void> WsSession::on_thread_update(const protocol::ClientFrame& f) {
-  bool allowed = co_await authorize_thread(f.ref, f.thread_id);
-  if (!allowed) co_return;
-  auto r = co_await on_store(svc_.store, svc_.store.update_thread(f.thread_id, f.title, f.assistant));
+  std::optional<std::string> ticket;
+  if (f.ticket_id_set) ticket = f.ticket_id;  // empty: unlink
+  auto r = co_await on_store(svc_.store,
+                             svc_.store.update_thread(who_.user_id, f.thread_id, f.title, f.assistant, ticket));
   if (!r.ok()) {
     db_error(f.ref, r.error);
     co_return;
   }
-  if (!*r.value) {
-    error(f.ref, ErrorCode::not_found, "thread not found");
-    co_return;
+  thread_write_reply(f, *r.value);
+}
+
+void WsSession::thread_write_reply(const protocol::ClientFrame& f, const storage::ThreadWrite& w) {
+  using W = storage::ThreadWrite;
+  switch (w.status) {
+    case W::ok: reply(protocol::encode_thread(f.ref, w.json)); return;
+    case W::thread_not_found: error(f.ref, ErrorCode::not_found, "thread not found"); return;
+    case W::ticket_not_found: error(f.ref, ErrorCode::not_found, "ticket not found"); return;
+    case W::thread_forbidden:
+      log(Level::warn, "forbidden", "session={} user={} thread={}", session_id_, who_.user_id, f.thread_id);
+      error(f.ref, ErrorCode::forbidden, "you may not use this thread");
+      return;
+    case W::ticket_forbidden:
+      log(Level::warn, "forbidden", "session={} user={} ticket={} action=link", session_id_, who_.user_id,
+          f.ticket_id);
+      error(f.ref, ErrorCode::forbidden, "you may not link a thread to this ticket");
+      return;
   }
-  reply(protocol::encode_thread(f.ref, **r.value));
 }
 
 asio::awaitable<void> WsSession::on_threads_list(const protocol::ClientFrame& f) {

@@ -58,6 +58,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public Subscri
   asio::awaitable<void> on_typing(const protocol::ClientFrame& f);
   asio::awaitable<void> on_thread_create(const protocol::ClientFrame& f);
   asio::awaitable<void> on_thread_update(const protocol::ClientFrame& f);
+  void thread_write_reply(const protocol::ClientFrame& f, const storage::ThreadWrite& w);
   asio::awaitable<void> on_threads_list(const protocol::ClientFrame& f);
   asio::awaitable<void> on_assistant_cancel(const protocol::ClientFrame& f);
   void on_auth(const protocol::ClientFrame& f);

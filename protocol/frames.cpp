@@ -362,6 +362,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::thread_update;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
     if (!(e = need_title()).empty()) return e.rfind("title is longer", 0) == 0 ? too_large(e) : fail(e);
+    frame.ticket_id_set = f[k_ticket_id].kind != Field::absent;
+    if (!(e = need_uuid(k_ticket_id, frame.ticket_id, false)).empty()) return fail(e);
     if (!(e = need_bool(k_assistant, frame.assistant)).empty()) return fail(e);
   } else if (type == "threads.list") {
     frame.type = FrameType::threads_list;

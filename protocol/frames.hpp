@@ -81,7 +81,8 @@ struct ClientFrame {
   std::string before_token;    // threads.list: opaque paging token
   int limit = 50;              // history, threads.list
   std::optional<std::string> title;  // thread.create, thread.update
-  std::string ticket_id;       // thread.create (empty: none)
+  std::string ticket_id;       // thread.create, thread.update (empty: none)
+  bool ticket_id_set = false;  // thread.update: ticket_id was given (a UUID links, null unlinks)
   std::optional<bool> assistant;  // thread.create, thread.update
   std::string access_token;    // auth
 };

@@ -54,7 +54,7 @@ WITH gone AS (
         OR (j.status = 'queued' AND NOT EXISTS (SELECT 1 FROM conversation_threads t
                                                  WHERE t.id = j.thread_id AND t.assistant_enabled))
     RETURNING j.id, j.thread_id, j.status, j.error)
-SELECT pg_notify('tp_assistant', g.thread_id || '|' || coalesce(t.ticket_id::text, '') || '|' || {})
+SELECT pg_notify('tp_assistant', g.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|' || {})
   FROM gone g JOIN conversation_threads t ON t.id = g.thread_id)SQL",
                                              error_event_sql("g.thread_id", "g.id",
                                                              "CASE WHEN g.status = 'cancelled' THEN 'cancelled' ELSE 'provider_error' END",
@@ -125,13 +125,14 @@ asio::awaitable<PgOutcome<TurnInput>> AssistantStore::load_turn(PgConn& c, const
   // The first row is the turn; the following rows are the earlier messages, newest first.
   auto r = co_await c.query(R"SQL(
 WITH turn AS (
-    SELECT j.thread_id, t.ticket_id, m.content, m.seq, coalesce(t.title, '') AS title,
+    SELECT j.thread_id, x.ticket_id, m.content, m.seq, coalesce(t.title, '') AS title,
            coalesce(tp_thread_vehicle(t.id), '') AS vehicle,
-           coalesce((SELECT concat_ws(': ', k.title, k.description) FROM tickets k WHERE k.id = t.ticket_id),
+           coalesce((SELECT concat_ws(': ', k.title, k.description) FROM tickets k WHERE k.id = x.ticket_id),
                     (SELECT concat_ws(': ', s.ticket_number, s.issue_summary) FROM support_tickets s
-                      WHERE s.id = t.ticket_id), '') AS summary
+                      WHERE s.id = x.ticket_id), '') AS summary
       FROM assistant_jobs j
       JOIN conversation_threads t ON t.id = j.thread_id
+      CROSS JOIN LATERAL (SELECT tp_thread_ticket(t.id) AS ticket_id) x  -- a link its owner may not see is ignored
       JOIN chat_messages m ON m.id = j.message_id
      WHERE j.id = $1)
 SELECT 0 AS k, thread_id::text, coalesce(ticket_id::text, ''), content, title, vehicle, summary, seq FROM turn
@@ -324,7 +325,7 @@ c AS (
     RETURNING j.id, j.thread_id, j.status),
 n AS (
     SELECT CASE WHEN c.status = 'cancelled'
-                THEN pg_notify('tp_assistant', c.thread_id || '|' || coalesce(t.ticket_id::text, '') || '|' || {})
+                THEN pg_notify('tp_assistant', c.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|' || {})
                 ELSE pg_notify('tp_job_cancel', c.id::text) END AS sent
       FROM c JOIN conversation_threads t ON t.id = c.thread_id)
 SELECT ok.allowed, (SELECT count(*) FROM n) FROM ok)SQL",

@@ -254,7 +254,8 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> ChatS
   using R = std::pair<std::vector<StoredMessage>, int64_t>;
   // One statement, so the page and last_seq come from one snapshot.
   auto r = co_await pool_.query(
-      "SELECT t.last_seq, m.seq, tp_message_json(m), t.ticket_id FROM conversation_threads t "
+      "SELECT t.last_seq, m.seq, tp_message_json(m), CASE WHEN tp_link_holds(t.user_id, t.ticket_id) THEN t.ticket_id END "
+      "FROM conversation_threads t "
       "LEFT JOIN LATERAL (SELECT * FROM chat_messages c WHERE c.thread_id = t.id AND c.seq > $2 "
       "ORDER BY c.seq LIMIT $3) m ON true WHERE t.id = $1 ORDER BY m.seq",
       params(thread_id, std::to_string(after), std::to_string(limit)));
@@ -330,7 +331,7 @@ asio::awaitable<PgOutcome<TicketAccess>> ChatStore::ticket_access(std::string us
   auto r = co_await pool_.query(
       "SELECT EXISTS (SELECT 1 FROM support_tickets WHERE id = $2) OR EXISTS (SELECT 1 FROM tickets WHERE id = $2), "
       "tp_can_access_ticket($1, $2), t.id, t.last_seq "
-      "FROM (SELECT 1) one LEFT JOIN conversation_threads t ON t.ticket_id = $2",
+      "FROM (SELECT 1) one LEFT JOIN conversation_threads t ON t.ticket_id = $2 AND tp_link_holds(t.user_id, t.ticket_id)",
       params(user_id, ticket_id));
   if (!r.ok()) co_return fail<TicketAccess>(r.error);
   TicketAccess a;
@@ -362,40 +363,82 @@ asio::awaitable<PgOutcome<AccessRecheck>> ChatStore::recheck_access(std::string 
   co_return ok(std::move(out));
 }
 
-asio::awaitable<PgOutcome<std::string>> ChatStore::create_thread(std::string user_id, std::optional<std::string> title,
+asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::create_thread(std::string user_id, std::optional<std::string> title,
                                                                  std::string ticket_id, bool assistant) {
   Params p = params(user_id, title, ticket_id.empty() ? std::nullopt : std::optional<std::string>(ticket_id),
                     assistant ? "true" : "false");
+  // One statement: the link check and the insert see the same snapshot.
   auto r = co_await pool_.query(
-      "INSERT INTO conversation_threads (user_id, title, ticket_id, assistant_enabled) VALUES ($1, $2, $3, $4) "
-      "RETURNING tp_thread_json(conversation_threads)",
+      "WITH chk AS (SELECT $3::uuid IS NULL OR tp_ticket_exists($3::uuid) AS found, "
+      "                    $3::uuid IS NULL OR tp_may_link($1::uuid, $1::uuid, $3::uuid) AS allowed), "
+      "ins AS (INSERT INTO conversation_threads (user_id, title, ticket_id, assistant_enabled) "
+      "        SELECT $1, $2, $3, $4 FROM chk WHERE chk.found AND chk.allowed "
+      "        RETURNING tp_thread_json(conversation_threads) AS j) "
+      "SELECT chk.found, chk.allowed, (SELECT j FROM ins) FROM chk",
       p);
-  if (!r.ok()) co_return fail<std::string>(r.error);
-  co_return ok(std::string(r.value->get(0, 0)));
+  if (!r.ok()) co_return fail<ThreadWrite>(r.error);
+  const auto& res = *r.value;
+  ThreadWrite w;
+  if (!res.get_bool(0, 0)) {
+    w.status = ThreadWrite::ticket_not_found;
+  } else if (!res.get_bool(0, 1)) {
+    w.status = ThreadWrite::ticket_forbidden;
+  } else {
+    w.json.assign(res.get(0, 2));
+  }
+  co_return ok(std::move(w));
 }
 
-asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::update_thread(std::string thread_id,
-                                                                               std::optional<std::string> title,
-                                                                               std::optional<bool> assistant) {
-  using R = std::optional<std::string>;
-  Params p = params(thread_id, title ? "true" : "false", title,
-                    assistant ? std::optional<std::string>(*assistant ? "true" : "false") : std::nullopt);
+asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::update_thread(std::string actor_id, std::string thread_id,
+                                                                 std::optional<std::string> title,
+                                                                 std::optional<bool> assistant,
+                                                                 std::optional<std::string> ticket) {
+  const bool set_ticket = ticket.has_value();
+  std::optional<std::string> ticket_value;
+  if (ticket && !ticket->empty()) ticket_value = *ticket;
+  Params p = params(actor_id, thread_id, title ? "true" : "false", title,
+                    assistant ? std::optional<std::string>(*assistant ? "true" : "false") : std::nullopt,
+                    set_ticket ? "true" : "false", ticket_value);
+  // One statement: access, the link check and the update see the same snapshot (the thread row is locked first).
   auto r = co_await pool_.query(
-      "UPDATE conversation_threads SET title = CASE WHEN $2 THEN $3 ELSE title END, "
-      "assistant_enabled = coalesce($4::boolean, assistant_enabled), updated_at = now() "
-      "WHERE id = $1 RETURNING tp_thread_json(conversation_threads)",
+      "WITH cur AS (SELECT t.id, t.user_id, tp_can_access($1::uuid, t.id) AS allowed FROM conversation_threads t "
+      "              WHERE t.id = $2::uuid FOR UPDATE), "
+      "chk AS (SELECT cur.id, cur.allowed, "
+      "               (NOT $6::boolean OR $7::uuid IS NULL OR tp_ticket_exists($7::uuid)) AS ticket_found, "
+      "               (NOT $6::boolean OR $7::uuid IS NULL OR tp_may_link($1::uuid, cur.user_id, $7::uuid)) AS may_link "
+      "          FROM cur), "
+      "upd AS (UPDATE conversation_threads t SET title = CASE WHEN $3::boolean THEN $4 ELSE t.title END, "
+      "               assistant_enabled = coalesce($5::boolean, t.assistant_enabled), "
+      "               ticket_id = CASE WHEN $6::boolean THEN $7::uuid ELSE t.ticket_id END, updated_at = now() "
+      "          FROM chk WHERE t.id = chk.id AND chk.allowed AND chk.ticket_found AND chk.may_link "
+      "        RETURNING t.id) "
+      "SELECT chk.id IS NOT NULL, coalesce(chk.allowed, false), coalesce(chk.ticket_found, false), "
+      "       coalesce(chk.may_link, false), (SELECT count(*) FROM upd) "
+      "  FROM (SELECT 1) one LEFT JOIN chk ON true",
       p);
-  if (!r.ok()) co_return fail<R>(r.error);
-  if (r.value->rows() == 0) co_return ok<R>(std::nullopt);
-  co_return ok<R>(std::string(r.value->get(0, 0)));
-}
-
-asio::awaitable<PgOutcome<bool>> ChatStore::ticket_exists(std::string ticket_id) {
-  auto r = co_await pool_.query(
-      "SELECT EXISTS (SELECT 1 FROM support_tickets WHERE id = $1) OR EXISTS (SELECT 1 FROM tickets WHERE id = $1)",
-      params(ticket_id));
-  if (!r.ok()) co_return fail<bool>(r.error);
-  co_return ok(r.value->get_bool(0, 0));
+  if (!r.ok()) co_return fail<ThreadWrite>(r.error);
+  const auto& res = *r.value;
+  ThreadWrite w;
+  if (!res.get_bool(0, 0)) {
+    w.status = ThreadWrite::thread_not_found;
+  } else if (!res.get_bool(0, 1)) {
+    w.status = ThreadWrite::thread_forbidden;
+  } else if (!res.get_bool(0, 2)) {
+    w.status = ThreadWrite::ticket_not_found;
+  } else if (!res.get_bool(0, 3)) {
+    w.status = ThreadWrite::ticket_forbidden;
+  } else {
+    // Read after the write: a link that made the owner's thread claim the ticket shows in a new snapshot.
+    auto j = co_await pool_.query("SELECT tp_thread_json(t) FROM conversation_threads t WHERE t.id = $1",
+                                  params(thread_id));
+    if (!j.ok()) co_return fail<ThreadWrite>(j.error);
+    if (j.value->rows() == 0) {
+      w.status = ThreadWrite::thread_not_found;
+    } else {
+      w.json.assign(j.value->get(0, 0));
+    }
+  }
+  co_return ok(std::move(w));
 }
 
 asio::awaitable<PgOutcome<ThreadPage>> ChatStore::list_threads(std::string user_id, std::string before, int limit) {

@@ -17,6 +17,13 @@ struct ThreadAccess {
   int64_t last_seq = 0;  // the thread's cursor at the time of the check
 };
 
+// The outcome of thread.create / thread.update.
+struct ThreadWrite {
+  enum Status { ok, thread_not_found, thread_forbidden, ticket_not_found, ticket_forbidden };
+  Status status = ok;
+  std::string json;  // the thread object (ok only)
+};
+
 struct StoredMessage {
   int64_t seq = 0;
   std::string json;  // the protocol message object, built by tp_message_json
@@ -102,13 +109,14 @@ class ChatStore {
   // Batched insert: the callback runs on the storage loop once the row is committed (or refused).
   void submit(NewMessage msg, std::function<void(SendOutcome)> done);
 
-  asio::awaitable<PgOutcome<std::string>> create_thread(std::string user_id, std::optional<std::string> title,
+  // Both check, in the statement that writes, that the actor may use the thread and may link it to the ticket
+  // (tp_may_link: the ticket is one the actor may see, and the link holds for the thread's owner).
+  asio::awaitable<PgOutcome<ThreadWrite>> create_thread(std::string user_id, std::optional<std::string> title,
                                                         std::string ticket_id, bool assistant);
-  // nullopt value with ok(): the thread does not exist.
-  asio::awaitable<PgOutcome<std::optional<std::string>>> update_thread(std::string thread_id,
-                                                                       std::optional<std::string> title,
-                                                                       std::optional<bool> assistant);
-  asio::awaitable<PgOutcome<bool>> ticket_exists(std::string ticket_id);
+  // ticket: nullopt leaves the link as it is; an empty string unlinks; a UUID links.
+  asio::awaitable<PgOutcome<ThreadWrite>> update_thread(std::string actor_id, std::string thread_id,
+                                                        std::optional<std::string> title, std::optional<bool> assistant,
+                                                        std::optional<std::string> ticket);
   asio::awaitable<PgOutcome<ThreadPage>> list_threads(std::string user_id, std::string before, int limit);
   asio::awaitable<PgOutcome<bool>> notify_typing(std::string thread_id, std::string user_id, std::string session_id);
   // True when the database answers and every embedded migration is applied.

@@ -380,7 +380,9 @@ TEST_CASE("assistant.cancel, thread.create with a ticket and thread.update of as
   auto user = make_profile(db);
   auto thread = make_thread(db, user);
   auto ticket = random_uuid();
-  db.exec("INSERT INTO support_tickets (id, ticket_number) VALUES ($1, $2)", {ticket, "T-" + ticket.substr(0, 8)});
+  // The customer's own ticket: only such a ticket may be linked (another's is tested in the security suite).
+  db.exec("INSERT INTO support_tickets (id, ticket_number, customer_id) VALUES ($1, $2, $3)",
+          {ticket, "T-" + ticket.substr(0, 8), user});
   GatewayProcess gw(e2e_db());
   auto c = connect_as(gw, user);
   c->send(R"({"type":"assistant.cancel","ref":"a1","thread_id":")" + thread + "\"}");

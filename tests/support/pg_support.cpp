@@ -60,6 +60,14 @@ Db::Db(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
 
 Db::~Db() { PQfinish(conn_); }
 
+void Db::exec_script(const std::string& sql) {
+  PGresult* r = PQexec(conn_, sql.c_str());
+  auto st = PQresultStatus(r);
+  std::string msg = PQresultErrorMessage(r);
+  PQclear(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error("SQL script failed: " + msg);
+}
+
 std::vector<Row> Db::exec(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);

@@ -30,6 +30,8 @@ class Db {
   // Runs a statement; throws std::runtime_error with the server's message on failure.
   std::vector<Row> exec(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
   std::string scalar(const std::string& sql, const std::vector<std::optional<std::string>>& params = {});
+  // Several statements in the simple protocol (a .sql file); throws on failure.
+  void exec_script(const std::string& sql);
 
  private:
   PGconn* conn_;
