@@ -26,7 +26,11 @@ WITH input AS (
                                               content text, message_type text, metadata jsonb, client_msg_id text)
 ), ins AS (
     INSERT INTO chat_messages (id, thread_id, sender_id, role, content, message_type, metadata, client_msg_id)
-    SELECT id, thread_id, sender_id, role, content, message_type, metadata, client_msg_id
+    -- The role is the sender's profile role at commit time (a session may not have heard of a demotion yet).
+    SELECT id, thread_id, sender_id,
+           coalesce((SELECT CASE p.role WHEN 'customer' THEN 'user' ELSE 'technician' END
+                       FROM profiles p WHERE p.id = input.sender_id), input.role),
+           content, message_type, metadata, client_msg_id
       FROM input
      WHERE allowed
        -- A retried send is answered from the existing row without reaching the seq trigger, so retries do not

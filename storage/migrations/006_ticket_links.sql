@@ -153,3 +153,15 @@ CREATE OR REPLACE FUNCTION tp_thread_vehicle(p_thread uuid) RETURNS text
               ORDER BY r.created_at LIMIT 1),
             (SELECT nullif(s.vehicle_info, '') FROM support_tickets s WHERE s.id = t.ticket))
           FROM (SELECT tp_thread_ticket(p_thread) AS ticket) t);
+
+-- A deleted profile ends its sessions on every node, whether or not they are subscribed to anything (before this
+-- only a role change was announced).
+CREATE FUNCTION tp_profiles_delete_notify() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('tp_access', 'u|' || OLD.id);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER profiles_delete_notify AFTER DELETE ON profiles
+    FOR EACH ROW EXECUTE FUNCTION tp_profiles_delete_notify();

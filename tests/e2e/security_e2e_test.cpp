@@ -334,3 +334,49 @@ TEST_CASE("a thread linked by SQL to a ticket its owner may not see: the ticket 
   CHECK_FALSE(ta.saw(b_thread));
   CHECK(ta.saw(a_ai));
 }
+
+TEST_CASE("revocation reaches idle sessions: a deleted profile ends every session, a demotion applies at once",
+          "[e2e][security][revocation]") {
+  Db db(security_db());
+  GatewayProcess a(security_db());
+  GatewayProcess b(security_db());
+
+  SECTION("profile deleted: both sessions, on two nodes, none subscribed to anything, are closed with 4401") {
+    auto user = make_profile(db, "customer");
+    auto s1 = connect_as(a, user);
+    auto s2 = connect_as(b, user);
+    db.exec("DELETE FROM profiles WHERE id = $1", {user});
+    for (auto* s : {s1.get(), s2.get()}) {
+      auto e = s->recv_until([](const std::string& f) { return json_str(f, "/type") == "error"; }, 10s);
+      REQUIRE(e);
+      CHECK(json_str(*e, "/code") == "unauthorized");
+      // The close follows the error.
+      CHECK_FALSE(s->recv_until([](const std::string&) { return false; }, 10s));
+      CHECK(s->closed());
+      CHECK(s->close_code() == 4401);
+    }
+    // A new connection with the same (still valid) token is refused before the upgrade.
+    int status = 0;
+    CHECK_FALSE(WsClient::connect(a.port(), a.token(user), &status));
+    CHECK(status == 401);
+  }
+
+  SECTION("role lowered: an idle technician's next actions are a customer's") {
+    auto tech = make_profile(db, "technician");
+    auto customer = make_profile(db, "customer");
+    auto ticket = random_uuid();
+    db.exec("INSERT INTO support_tickets (id, ticket_number, assigned_technician, customer_id) VALUES ($1, $2, $3, $4)",
+            {ticket, "TP-" + ticket.substr(0, 8), tech, customer});
+    auto own = make_thread(db, tech, "tech's own thread");
+    db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {own});
+    auto s = join(a, tech, "technician", {});
+    db.exec("UPDATE profiles SET role = 'customer' WHERE id = $1", {tech});
+    // No wait for the re-check: each action is decided by the database at the time it runs.
+    CHECK(s.refused(frame("subscribe", "k1", R"("topic":"ticket:)" + ticket + "\""), "k1") == "forbidden");
+    s.ws->send(send_frame(own, "written after the demotion", "m1"));
+    auto ack = s.reply("m1");
+    REQUIRE(ack);
+    REQUIRE(json_str(*ack, "/type") == "ack");
+    CHECK(db.scalar("SELECT role FROM chat_messages WHERE id = $1", {json_str(*ack, "/message_id")}) == "user");
+  }
+}
