@@ -6,6 +6,8 @@
 #include <functional>
 #include <stdexcept>
 
+#include "gateway/jwks.hpp"
+
 namespace techpulse::gateway {
 
 namespace {
@@ -45,6 +47,8 @@ const std::vector<Binding>& bindings() {
        text(&Config::database_url)},
       {{"--jwt-secret", "TECHPULSE_JWT_SECRET", "HS256 secret for access tokens (required for serve and token)", ""},
        text(&Config::jwt_secret)},
+      {{"--jwt-jwks-file", "TECHPULSE_JWT_JWKS_FILE", "JWKS file of RS256/ES256 token keys, selected by kid", ""},
+       text(&Config::jwt_jwks_file)},
       {{"--threads", "TECHPULSE_THREADS", "event loops (0: one per core)", "0"}, number(&Config::threads, 0, 256)},
       {{"--heartbeat-ms", "TECHPULSE_HEARTBEAT_MS", "WebSocket ping interval announced in welcome", "25000"},
        number(&Config::heartbeat_ms, 1000, 3600000)},
@@ -183,6 +187,13 @@ Config load_config(int argc, char** argv, std::vector<std::string>& rest) {
     throw std::invalid_argument(fmt::format(
         "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "
         "in one frame", c.max_content_bytes, c.max_frame_bytes));
+  }
+  if (!c.jwt_jwks_file.empty()) {
+    try {
+      c.jwks = std::make_shared<const Jwks>(Jwks::load_file(c.jwt_jwks_file));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--jwt-jwks-file: ") + e.what());
+    }
   }
   return c;
 }

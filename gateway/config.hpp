@@ -2,8 +2,11 @@
 // gateway: the composition root. Config, the HTTP listener and routes, WebSocket sessions, the subscription hub,
 // authentication, and main. It may use every other module; nothing depends on it.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "gateway/jwt.hpp"
 
 namespace techpulse::gateway {
 
@@ -11,6 +14,8 @@ struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string database_url = "postgresql://postgres@127.0.0.1:54329/techpulse";
   std::string jwt_secret;
+  std::string jwt_jwks_file;  // RS256/ES256 keys (gateway/jwks.hpp); empty: HS256 only
+  std::shared_ptr<const Jwks> jwks;  // read from jwt_jwks_file by load_config
   unsigned threads = 0;  // event loops; 0: one per core
   int heartbeat_ms = 25000;
   size_t max_frame_bytes = 64 * 1024;
@@ -63,5 +68,13 @@ std::vector<ConfigOption> config_options();
 Config load_config(int argc, char** argv, std::vector<std::string>& rest);
 
 std::string usage();
+
+// What tokens are verified with: the one set of keys every entry point passes to verify_jwt.
+inline JwtKeys jwt_keys(const Config& c) {
+  JwtKeys k;
+  k.hs256_secret = c.jwt_secret;
+  k.jwks = c.jwks;
+  return k;
+}
 
 }  // namespace techpulse::gateway

@@ -106,7 +106,7 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
     } else if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);
     } else {
-      auto v = verify_jwt(token, config.jwt_secret, now);
+      auto v = verify_jwt(token, jwt_keys(config), now);
       if (auto* why = std::get_if<std::string>(&v)) {
         d = refuse(http::status::unauthorized, "unauthorized", std::move(*why), RefusalKind::bad_token);
       } else {

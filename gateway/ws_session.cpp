@@ -467,7 +467,7 @@ asio::awaitable<void> WsSession::subscribe_ticket(const protocol::ClientFrame& f
 
 void WsSession::on_auth(const protocol::ClientFrame& f) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto v = verify_jwt(f.access_token, svc_.config.jwt_secret, now);
+  auto v = verify_jwt(f.access_token, jwt_keys(svc_.config), now);
   if (auto* why = std::get_if<std::string>(&v)) {
     log(Level::warn, "auth_refused", "session={} user={} reason={}", session_id_, who_.user_id, quoted(*why));
     error(f.ref, ErrorCode::unauthorized, *why);

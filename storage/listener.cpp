@@ -33,7 +33,7 @@ void log_line(std::string_view event, std::string_view detail) {
 }  // namespace
 
 Listener::Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo)
-    : store_(store), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
+    : store_(store), rows_(store.pool()), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
 
 void Listener::start() { asio::co_spawn(store_.executor(), run(), asio::detached); }
 
@@ -56,7 +56,7 @@ asio::awaitable<void> Listener::run() {
       }
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
-        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant", store_.pool().options().query_timeout);
+        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant; LISTEN tp_row", store_.pool().options().query_timeout);
         if (!r.ok()) err = r.error;
       }
       if (err) {
@@ -70,7 +70,7 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
-      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant");
+      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_row");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -164,6 +164,22 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     // '<thread>|<ticket or empty>|<event json>'
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_assistant(std::string(f[0]), std::string(f[1]), std::string(f[2]));
+  } else if (n.channel == "tp_row") {
+    if (!sink_.wants_row_changes()) co_return true;
+    auto c = parse_row_notice(n.payload);
+    if (!c) {
+      log_line("bad_payload", "channel=tp_row");
+      co_return true;
+    }
+    if (c->spilled) {
+      auto r = co_await rows_.fill_spilled(*c);
+      if (!r.ok()) co_return false;
+      if (!*r.value) {
+        log_line("row_spill_gone", fmt::format("change={}", c->id));
+        co_return true;
+      }
+    }
+    sink_.on_row_change(*c);
   } else if (n.channel == "tp_typing") {
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_typing(TypingEvent{std::string(f[0]), std::string(f[1]), std::string(f[2])});

@@ -2,6 +2,7 @@
 #include <atomic>
 
 #include "storage/chat_store.hpp"
+#include "storage/row_changes.hpp"
 
 namespace techpulse::storage {
 
@@ -40,6 +41,12 @@ class RealtimeSink {
   virtual void on_resync() = 0;
   // An assistant.* event of a thread (channel tp_assistant), to the thread's subscribers (and its ticket's).
   virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) = 0;
+  // A row change of a postgres_changes table (channel tp_row, 008_supabase.sql), whole rows, in commit order;
+  // spilled rows are already fetched. Changes made while the listener was disconnected are not replayed.
+  virtual void on_row_change(const RowChange& change) {}
+  // False while nobody on this node has a postgres_changes binding: tp_row notifications are then dropped unread
+  // (no parse, no spill fetch), so the native path pays nothing for them but the NOTIFY itself.
+  virtual bool wants_row_changes() const { return false; }
 };
 
 // The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,
@@ -62,6 +69,7 @@ class Listener {
   asio::awaitable<bool> catch_up();
 
   ChatStore& store_;
+  RowChangeStore rows_;
   RealtimeSink& sink_;
   PgConn conn_;
   std::atomic<uint64_t> epoch_{0};
