@@ -33,7 +33,7 @@ void log_line(std::string_view event, std::string_view detail) {
 }  // namespace
 
 Listener::Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo)
-    : store_(store), rows_(store.pool()), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
+    : store_(store), rows_(store.pool()), broadcasts_(store.pool()), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
 
 void Listener::start() { asio::co_spawn(store_.executor(), run(), asio::detached); }
 
@@ -56,7 +56,7 @@ asio::awaitable<void> Listener::run() {
       }
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
-        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant; LISTEN tp_row", store_.pool().options().query_timeout);
+        auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant; LISTEN tp_row; LISTEN tp_broadcast", store_.pool().options().query_timeout);
         if (!r.ok()) err = r.error;
       }
       if (err) {
@@ -70,7 +70,7 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
-      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_row");
+      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_row,tp_broadcast");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -180,6 +180,21 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
       }
     }
     sink_.on_row_change(*c);
+  } else if (n.channel == "tp_broadcast") {
+    if (!sink_.wants_broadcasts()) co_return true;
+    auto notice = parse_broadcast_notice(n.payload);
+    if (!notice) {
+      log_line("bad_payload", "channel=tp_broadcast");
+      co_return true;
+    }
+    if (notice->spill_id) {
+      auto r = co_await broadcasts_.fetch(notice->spill_id);
+      if (!r.ok()) co_return false;
+      if (!*r.value) co_return true;  // gone: broadcast is not persisted
+      notice->envelope = std::move(**r.value);
+    }
+    if (auto m = decode_broadcast(notice->envelope)) sink_.on_broadcast(*m);
+    else log_line("bad_payload", "channel=tp_broadcast");
   } else if (n.channel == "tp_typing") {
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_typing(TypingEvent{std::string(f[0]), std::string(f[1]), std::string(f[2])});

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 
+#include "storage/broadcast_channel.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/row_changes.hpp"
 
@@ -47,6 +48,10 @@ class RealtimeSink {
   // False while nobody on this node has a postgres_changes binding: tp_row notifications are then dropped unread
   // (no parse, no spill fetch), so the native path pays nothing for them but the NOTIFY itself.
   virtual bool wants_row_changes() const { return false; }
+  // A broadcast published by any node (this one included; channel tp_broadcast), spilled envelopes fetched. Only
+  // while wants_broadcasts(); never replayed.
+  virtual void on_broadcast(const BroadcastMessage& message) {}
+  virtual bool wants_broadcasts() const { return false; }
 };
 
 // The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,
@@ -70,6 +75,7 @@ class Listener {
 
   ChatStore& store_;
   RowChangeStore rows_;
+  BroadcastStore broadcasts_;
   RealtimeSink& sink_;
   PgConn conn_;
   std::atomic<uint64_t> epoch_{0};

@@ -6,6 +6,8 @@
 //                 the server pushes (join reply, system, presence_state/diff, postgres_changes)
 //   filter.hpp    the postgres_changes filter grammar and its evaluation on a row
 //   bindings.hpp  a join's postgres_changes bindings checked and compiled; which of them a row change matches
+//   channels.hpp  one socket's channel rules: joined topics and refs, what each inbound frame means
+//   rest.hpp      the body of POST /realtime/v1/api/broadcast
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -162,3 +162,28 @@ CREATE FUNCTION tp_chat_rows_after(p_user uuid, p_thread uuid, p_after bigint, p
     AS $$ SELECT m.seq, to_json(m) FROM chat_messages m
            WHERE m.thread_id = p_thread AND m.seq > p_after AND tp_can_access(p_user, p_thread)
            ORDER BY m.seq LIMIT p_limit $$;
+
+-- 4. Broadcast between nodes (Supabase broadcast and POST /realtime/v1/api/broadcast): a node publishes a message
+-- envelope (JSON built by the gateway, storage/broadcast_channel.hpp) with tp_broadcast(); every node LISTENs
+-- tp_broadcast. Envelopes up to 7900 bytes travel in the notification ('i|<envelope>'); larger ones (the payload
+-- limit is 256 KiB, docs/supabase-compat.md) wait in tp_broadcast_spill for a minute and the notification names
+-- them ('s|<id>'). Nothing is kept longer: broadcast is not persisted.
+CREATE UNLOGGED TABLE tp_broadcast_spill (
+    id          bigserial PRIMARY KEY,
+    envelope    text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION tp_broadcast(p_envelope text) RETURNS void
+    LANGUAGE plpgsql AS $$
+DECLARE
+    spill_id bigint;
+BEGIN
+    IF octet_length(p_envelope) <= 7900 THEN
+        PERFORM pg_notify('tp_broadcast', 'i|' || p_envelope);
+    ELSE
+        DELETE FROM tp_broadcast_spill WHERE created_at < now() - interval '1 minute';
+        INSERT INTO tp_broadcast_spill (envelope) VALUES (p_envelope) RETURNING id INTO spill_id;
+        PERFORM pg_notify('tp_broadcast', 's|' || spill_id);
+    END IF;
+END $$;

@@ -235,6 +235,15 @@ def phoenix() -> None:
         "presence_track": (5, '{"type":"presence","event":"track","payload":{"online":true,"phx_ref":"x"}}'),
         "presence_untrack": (5, '{"type":"presence","event":"untrack"}'),
         "presence_bad": (5, '{"type":"presence","event":"track","payload":[1]}'),
+        "channels_session": (6, "\n".join([
+            '[null,"1","phoenix","heartbeat",{}]',
+            json.dumps(["2", "2", "realtime:room1", "phx_join", join]),
+            '["2","3","realtime:room1","broadcast",{"type":"broadcast","event":"c","payload":{}}]',
+            '["2","4","realtime:room1","presence",{"type":"presence","event":"track","payload":{"a":1}}]',
+            json.dumps(["5", "5", "realtime:room1", "phx_join", {}]),
+            '["5","6","realtime:room1","phx_leave",{}]',
+            '["5","7","realtime:room1","broadcast",{"event":"late"}]',
+            '["8","8","other:x","phx_join",{}]'])),
     }
     for name, (mode, data) in seeds.items():
         body = data if isinstance(data, bytes) else data.encode()

@@ -6,7 +6,10 @@
 //   3     the rest is a phx_join payload: a config that parses gives a join reply that is valid JSON and holds
 //         exactly one entry per binding;
 //   4     the rest is a postgres_changes filter: one that parses is evaluated on a fixed row without fault;
-//   5     the rest is a presence push: a meta that parses gives valid presence_state / presence_diff JSON.
+//   5     the rest is a presence push: a meta that parses gives valid presence_state / presence_diff JSON;
+//   6     the rest is lines, each a vsn-2 text frame fed to one ChannelSet (a join is accepted): every reply it
+//         produces is a well-formed vsn-2 frame, and a topic is joined exactly after its accepted join and
+//         before its leave.
 #include <simdjson.h>
 
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include <variant>
 
 #include "fuzz_check.hpp"
+#include "protocol/phoenix/channels.hpp"
 #include "protocol/phoenix/filter.hpp"
 #include "protocol/phoenix/message.hpp"
 #include "protocol/phoenix/payloads.hpp"
@@ -113,18 +117,40 @@ void presence_mode(std::string_view in) {
   FUZZ_CHECK(valid_json(presence_diff(e, e)));
 }
 
+void channels_mode(std::string_view in) {
+  ChannelSet ch(Vsn::v2);
+  size_t start = 0;
+  while (start <= in.size()) {
+    size_t nl = in.find('\n', start);
+    if (nl == std::string_view::npos) nl = in.size();
+    auto step = ch.on_text(in.substr(start, nl - start));
+    for (const auto& r : step.replies) FUZZ_CHECK(std::holds_alternative<Message>(parse_text(r, Vsn::v2)));
+    if (step.intent.kind == Intent::join) {
+      FUZZ_CHECK(!ch.joined(step.intent.topic));
+      FUZZ_CHECK(std::holds_alternative<Message>(parse_text(ch.join_ok(step.intent, "{}"), Vsn::v2)));
+      FUZZ_CHECK(ch.joined(step.intent.topic));
+    } else if (step.intent.kind == Intent::leave) {
+      FUZZ_CHECK(!ch.joined(step.intent.topic));
+    } else if (step.intent.kind != Intent::none) {
+      FUZZ_CHECK(ch.joined(step.intent.topic));
+    }
+    start = nl + 1;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0: text_mode(in, Vsn::v1); break;
     case 1: text_mode(in, Vsn::v2); break;
     case 2: binary_mode(in); break;
     case 3: join_mode(in); break;
     case 4: filter_mode(in); break;
     case 5: presence_mode(in); break;
+    case 6: channels_mode(in); break;
   }
   return 0;
 }
