@@ -10,7 +10,7 @@
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
-#include "gateway/upgrade.hpp"
+#include "gateway/transport/upgrade.hpp"
 #include "gateway/ws_session.hpp"
 #include "protocol/json_writer.hpp"
 
