@@ -2,7 +2,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "gateway/server.hpp"
+#include "gateway/transport/server.hpp"
 
 namespace techpulse::gateway {
 

@@ -1,4 +1,4 @@
-#include "gateway/ws_session.hpp"
+#include "gateway/transport/ws_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "gateway/config.hpp"
-#include "gateway/conn_limits.hpp"
-#include "gateway/hub.hpp"
+#include "gateway/transport/conn_limits.hpp"
+#include "gateway/realtime/hub.hpp"
 #include "storage/chat_store.hpp"
 #include "ai/assistant.hpp"
 #include "storage/listener.hpp"

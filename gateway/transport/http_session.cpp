@@ -1,4 +1,4 @@
-#include "gateway/http_session.hpp"
+#include "gateway/transport/http_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -11,7 +11,7 @@
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "gateway/transport/upgrade.hpp"
-#include "gateway/ws_session.hpp"
+#include "gateway/transport/ws_session.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace techpulse::gateway {

@@ -8,9 +8,9 @@
 #include <deque>
 #include <map>
 
-#include "gateway/conn_limits.hpp"
-#include "gateway/corked_stream.hpp"
-#include "gateway/server.hpp"
+#include "gateway/transport/conn_limits.hpp"
+#include "gateway/transport/corked_stream.hpp"
+#include "gateway/transport/server.hpp"
 #include "protocol/events.hpp"
 
 namespace techpulse::gateway {

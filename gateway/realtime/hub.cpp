@@ -1,4 +1,4 @@
-#include "gateway/hub.hpp"
+#include "gateway/realtime/hub.hpp"
 
 #include <algorithm>
 

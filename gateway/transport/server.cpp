@@ -1,4 +1,4 @@
-#include "gateway/server.hpp"
+#include "gateway/transport/server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include "gateway/http_session.hpp"
+#include "gateway/transport/http_session.hpp"
 #include "gateway/log.hpp"
 #include "protocol/events.hpp"
 
