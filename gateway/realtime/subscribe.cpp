@@ -128,24 +128,24 @@ asio::awaitable<Session::Step> Session::snapshot(SetUp& s) {
   const bool thread = s.topic.kind == protocol::TopicKind::thread;
   std::optional<storage::PgError> failed;
   bool exists = false, allowed = false;
+  // Both statements answer exists/allowed; true when the values can be read.
+  auto verdict = [&](const auto& access) {
+    if (!access.ok()) {
+      failed = access.error;
+      return false;
+    }
+    exists = access.value->exists;
+    allowed = access.value->allowed;
+    return true;
+  };
   if (thread) {
     auto access = co_await on_store(store, store.thread_access(who_.user_id, s.topic.id));
     if (closing_) co_return Step::closed;
-    if (!access.ok()) {
-      failed = access.error;
-    } else {
-      exists = access.value->exists;
-      allowed = access.value->allowed;
-      s.cursor = access.value->last_seq;
-    }
+    if (verdict(access)) s.cursor = access.value->last_seq;
   } else {
     auto access = co_await on_store(store, store.ticket_access(who_.user_id, s.topic.id));
     if (closing_) co_return Step::closed;
-    if (!access.ok()) {
-      failed = access.error;
-    } else {
-      exists = access.value->exists;
-      allowed = access.value->allowed;
+    if (verdict(access)) {
       s.sub->thread_seq.clear();
       for (auto& [t, seq] : access.value->threads) s.sub->thread_seq[t] = seq;
     }

@@ -175,6 +175,14 @@ struct Core {
   }
 };
 
+// The suite's database with one customer and their thread.
+struct OneThread {
+  std::string url = migrated_db();
+  Db db{url};
+  std::string user = make_profile(db);
+  std::string thread = make_thread(db, user);
+};
+
 void insert_message(Db& db, const std::string& thread, const std::string& sender, const std::string& content) {
   db.exec("INSERT INTO chat_messages (thread_id, sender_id, role, content) VALUES ($1, $2, 'user', $3)",
           {thread, sender, content});
@@ -183,10 +191,8 @@ void insert_message(Db& db, const std::string& thread, const std::string& sender
 }  // namespace
 
 TEST_CASE("rows committed while a replay is set up arrive once, in order, after subscribed", "[pg][realtime]") {
-  auto url = migrated_db();
-  Db db(url);
-  auto user = make_profile(db);
-  auto thread = make_thread(db, user);
+  OneThread t;
+  auto& [url, db, user, thread] = t;
   for (int i = 1; i <= 3; ++i) insert_message(db, thread, user, "before " + std::to_string(i));
 
   Core core(url);
@@ -235,12 +241,10 @@ TEST_CASE("rows committed while a replay is set up arrive once, in order, after 
 }
 
 TEST_CASE("a subscription whose access is withdrawn is revoked and gets nothing more", "[pg][realtime]") {
-  auto url = migrated_db();
-  Db db(url);
-  auto user = make_profile(db);
+  OneThread t;
+  auto& [url, db, user, thread] = t;
   auto other = make_profile(db);
   auto admin = make_profile(db, "admin");
-  auto thread = make_thread(db, user);
 
   Core core(url);
   RecordingSink admin_sink, sink;
@@ -270,11 +274,8 @@ TEST_CASE("a subscription whose access is withdrawn is revoked and gets nothing 
 }
 
 TEST_CASE("a send repeated with its client_msg_id is stored once and acked twice", "[pg][realtime]") {
-  auto url = migrated_db();
-  Db db(url);
-  auto user = make_profile(db);
-  auto thread = make_thread(db, user);
-
+  OneThread t;
+  auto& [url, db, user, thread] = t;
   Core core(url);
   RecordingSink sink;
   auto s = core.open(user, "customer", sink);
@@ -296,11 +297,8 @@ TEST_CASE("a send repeated with its client_msg_id is stored once and acked twice
 }
 
 TEST_CASE("sends past the in-flight bound are refused until their acks come back", "[pg][realtime]") {
-  auto url = migrated_db();
-  Db db(url);
-  auto user = make_profile(db);
-  auto thread = make_thread(db, user);
-
+  OneThread t;
+  auto& [url, db, user, thread] = t;
   Core core(url);
   RecordingSink sink;
   auto s = core.open(user, "customer", sink);
