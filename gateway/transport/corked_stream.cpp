@@ -1,4 +1,4 @@
-#include "gateway/corked_stream.hpp"
+#include "gateway/transport/corked_stream.hpp"
 
 #include <boost/asio/write.hpp>
 

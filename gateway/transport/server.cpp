@@ -1,4 +1,4 @@
-#include "gateway/server.hpp"
+#include "gateway/transport/server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -6,11 +6,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
 
-#include "gateway/http_session.hpp"
+#include "gateway/transport/http_session.hpp"
 #include "gateway/log.hpp"
-#include "protocol/events.hpp"
 
 namespace techpulse::gateway {
 
@@ -27,13 +25,13 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& listen) {
 Server::Server(Config cfg)
     : cfg_(std::move(cfg)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
   unsigned n = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<Loop>(i));
+  for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<realtime::Loop>(i));
   storage::PoolOptions pool{cfg_.database_url, cfg_.db_pool_size, std::chrono::milliseconds(cfg_.db_connect_timeout_ms),
                             std::chrono::milliseconds(cfg_.db_timeout_ms)};
   store_ = std::make_unique<storage::ChatStore>(db_ioc_.get_executor(), pool,
                                                 storage::WriterOptions{cfg_.db_writers, cfg_.db_max_batch});
-  listener_ = std::make_unique<storage::Listener>(*store_, *this, cfg_.database_url);
-  services_ = std::make_unique<Services>(Services{cfg_, *store_, *listener_, *this});
+  listener_ = std::make_unique<storage::Listener>(*store_, fanout_, cfg_.database_url);
+  services_ = std::make_unique<realtime::Services>(realtime::Services{cfg_, *store_, *listener_, sessions_});
   ai::Options ai;
   ai.conninfo = cfg_.database_url;
   ai.provider = cfg_.ai_provider;
@@ -53,115 +51,9 @@ Server::Server(Config cfg)
 
 Server::~Server() = default;
 
-void Server::on_message(const storage::ChatEvent& ev) {
-  // Encoded once per topic; the same bytes go to every subscriber on every loop.
-  auto frame = std::make_shared<const std::string>(protocol::encode_message("thread:" + ev.thread_id, ev.seq, ev.message_json));
-  Frame ticket_frame;
-  if (!ev.ticket_id.empty()) {
-    ticket_frame = std::make_shared<const std::string>(protocol::encode_message("ticket:" + ev.ticket_id, ev.seq, ev.message_json));
-  }
-  for (auto& loop : loops_) {
-    bool first;
-    {
-      std::lock_guard<std::mutex> g(loop->inbox_mutex);
-      first = loop->inbox.empty();
-      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, frame, ticket_frame});
-      loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
-    }
-    if (!first) continue;
-    asio::post(loop->ioc, [l = loop.get()] {
-      std::vector<Loop::Delivery> batch;
-      {
-        std::lock_guard<std::mutex> g(l->inbox_mutex);
-        batch.swap(l->inbox);
-        l->inbox_pending.store(0, std::memory_order_relaxed);
-      }
-      for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.frame, d.ticket_frame);
-    });
-  }
-}
-
-void Server::on_event(char kind, const std::string& key, const std::string& json) {
-  using protocol::TopicKind;
-  std::string_view type;
-  TopicKind topic_kind;
-  std::string_view field;
-  switch (kind) {
-    case 'T': type = "ticket.updated"; topic_kind = TopicKind::ticket; field = "ticket"; break;
-    case 'W': type = "work_order.updated"; topic_kind = TopicKind::ticket; field = "work_order"; break;
-    case 'H': type = "thread.updated"; topic_kind = TopicKind::user; field = "thread"; break;
-    case 'A': type = "ticket.assigned"; topic_kind = TopicKind::user; field = "ticket"; break;
-    case 'R': type = "ticket.unassigned"; topic_kind = TopicKind::user; field = "ticket"; break;
-    default: return;
-  }
-  std::string topic = (topic_kind == TopicKind::ticket ? "ticket:" : "user:") + key;
-  auto frame = std::make_shared<const std::string>(protocol::encode_event(type, topic, field, json));
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), topic_kind, key, frame] { l->hub.deliver_event(topic_kind, key, frame); });
-  }
-}
-
-void Server::on_access_change(char kind, const std::string& id) {
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), kind, id] {
-      if (kind == 'u') {
-        std::vector<Subscriber*> mine;
-        for (auto* s : l->hub.sessions()) {
-          if (s->user_id() == id) mine.push_back(s);
-        }
-        for (auto* s : mine) s->recheck_access();
-      } else if (kind == 't') {
-        for (auto* s : l->hub.thread_subscribers(id)) s->recheck_access();
-      }
-    });
-  }
-}
-
-void Server::on_resync() {
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get()] {
-      std::vector<Subscriber*> all(l->hub.sessions().begin(), l->hub.sessions().end());
-      for (auto* s : all) s->recheck_access();
-    });
-  }
-}
-
-void Server::on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) {
-  auto frame = std::make_shared<const std::string>(json);
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), thread_id, ticket_id, frame] {
-      l->hub.deliver_assistant(thread_id, ticket_id, frame);
-    });
-  }
-}
-
-void Server::on_typing(const storage::TypingEvent& ev) {
-  auto frame = std::make_shared<const std::string>(protocol::encode_typing(ev.thread_id, ev.user_id));
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), ev, frame] { l->hub.deliver_typing(ev.thread_id, ev.session_id, frame); });
-  }
-}
-
-asio::awaitable<std::vector<storage::ThreadCursor>> Server::live_threads() {
-  std::unordered_map<std::string, int64_t> lowest;
-  for (auto& loop : loops_) {
-    auto part = co_await asio::co_spawn(
-        loop->ioc,
-        [l = loop.get()]() -> asio::awaitable<std::vector<storage::ThreadCursor>> { co_return l->hub.live_threads(); },
-        asio::use_awaitable);
-    for (auto& tc : part) {
-      auto [it, inserted] = lowest.emplace(tc.thread_id, tc.after);
-      if (!inserted) it->second = std::min(it->second, tc.after);
-    }
-  }
-  std::vector<storage::ThreadCursor> out;
-  for (auto& [t, s] : lowest) out.push_back({t, s});
-  co_return out;
-}
-
 asio::awaitable<void> Server::accept_loop() {
   for (;;) {
-    Loop& target = *loops_[next_loop_++ % loops_.size()];
+    realtime::Loop& target = *loops_[next_loop_++ % loops_.size()];
     boost::system::error_code ec;
     auto socket = co_await acceptor_->async_accept(target.ioc, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
@@ -190,12 +82,7 @@ asio::awaitable<void> Server::accept_loop() {
 void Server::shutdown() {
   boost::system::error_code ec;
   if (acceptor_) acceptor_->close(ec);
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get()] {
-      auto sessions = l->hub.sessions();
-      for (auto* s : sessions) s->drain();
-    });
-  }
+  fanout_.drain_all();
 }
 
 void Server::wait_for_drain() {

@@ -1,4 +1,4 @@
-#include "gateway/conn_limits.hpp"
+#include "gateway/transport/conn_limits.hpp"
 
 namespace techpulse::gateway {
 

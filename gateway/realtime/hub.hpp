@@ -1,6 +1,7 @@
 #pragma once
 // One loop's slice of the subscription hub. Owned by that loop and used only on its thread, so the fan-out path
-// takes no lock. A fan-out is one encoded frame, shared by every recipient on every loop.
+// takes no lock. A fan-out is one typed event (broadcast.hpp), shared by every recipient on every loop; each
+// dialect's encoding of it is computed once and shared too.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -8,17 +9,16 @@
 #include <unordered_set>
 #include <vector>
 
+#include "gateway/realtime/broadcast.hpp"
 #include "protocol/frames.hpp"
 #include "storage/listener.hpp"
 
-namespace techpulse::gateway {
-
-using Frame = std::shared_ptr<const std::string>;
+namespace techpulse::gateway::realtime {
 
 class Subscriber {
  public:
   virtual ~Subscriber() = default;
-  virtual void push(const Frame& frame) = 0;
+  virtual void push(const SharedEvent& event) = 0;
   virtual const std::string& session_id() const = 0;
   virtual const std::string& user_id() const = 0;
   // Server shutdown: take no new work, let the sends in flight be acked, then close with 1001 "going away".
@@ -40,7 +40,7 @@ struct Subscription {
   struct Pending {
     std::string thread_id;
     int64_t seq;
-    Frame frame;
+    SharedEvent event;
   };
   std::vector<Pending> pending;
   size_t pending_bytes = 0;
@@ -56,23 +56,23 @@ struct Subscription {
   }
 
   // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
-  void offer(const std::string& thread_id, int64_t seq, const Frame& frame);
+  void offer(const std::string& thread_id, int64_t seq, const SharedEvent& event);
 };
 
 class Hub {
  public:
   void add(const std::shared_ptr<Subscription>& sub);
   void remove(const std::shared_ptr<Subscription>& sub);
-  // A message of a thread (and of its ticket, when it has one): thread_frame goes to thread:<id> subscribers,
-  // ticket_frame to ticket:<id> subscribers.
+  // A message of a thread (and of its ticket, when it has one): thread_event goes to thread:<id> subscribers,
+  // ticket_event to ticket:<id> subscribers.
   void deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
-                       const Frame& thread_frame, const Frame& ticket_frame);
+                       const SharedEvent& thread_event, const SharedEvent& ticket_event);
   // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
-  void deliver_event(protocol::TopicKind kind, const std::string& key, const Frame& frame);
+  void deliver_event(protocol::TopicKind kind, const std::string& key, const SharedEvent& event);
   // An assistant.* event: to the live subscribers of the thread, and to those of its ticket that do not also
   // subscribe to the thread (the event carries no topic, so a session gets it once).
-  void deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const Frame& frame);
-  void deliver_typing(const std::string& thread_id, const std::string& except_session, const Frame& frame);
+  void deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const SharedEvent& event);
+  void deliver_typing(const std::string& thread_id, const std::string& except_session, const SharedEvent& event);
   // Threads with live subscriptions (direct or through a ticket) and the lowest cursor delivered among them.
   std::vector<storage::ThreadCursor> live_threads() const;
   size_t subscription_count() const;
@@ -90,4 +90,4 @@ class Hub {
   std::unordered_set<Subscriber*> sessions_;
 };
 
-}  // namespace techpulse::gateway
+}  // namespace techpulse::gateway::realtime

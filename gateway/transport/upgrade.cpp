@@ -1,4 +1,4 @@
-#include "gateway/upgrade.hpp"
+#include "gateway/transport/upgrade.hpp"
 
 #include <boost/beast/websocket/rfc6455.hpp>
 

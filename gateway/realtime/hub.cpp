@@ -1,25 +1,26 @@
-#include "gateway/hub.hpp"
+#include "gateway/realtime/hub.hpp"
 
 #include <algorithm>
 
-namespace techpulse::gateway {
+namespace techpulse::gateway::realtime {
 
 using protocol::TopicKind;
 
-void Subscription::offer(const std::string& thread_id, int64_t seq, const Frame& frame) {
+void Subscription::offer(const std::string& thread_id, int64_t seq, const SharedEvent& event) {
   if (!live) {
-    if (pending_overflow || pending.size() >= max_pending || pending_bytes + frame->size() > max_pending_bytes) {
+    const size_t bytes = event->size_hint();
+    if (pending_overflow || pending.size() >= max_pending || pending_bytes + bytes > max_pending_bytes) {
       pending_overflow = true;  // the set-up reads these from the table instead
     } else {
-      pending.push_back({thread_id, seq, frame});
-      pending_bytes += frame->size();
+      pending.push_back({thread_id, seq, event});
+      pending_bytes += bytes;
     }
     return;
   }
   int64_t& last = kind == TopicKind::thread ? last_seq : thread_seq[thread_id];
   if (seq <= last) return;
   last = seq;
-  owner->push(frame);
+  owner->push(event);
 }
 
 std::unordered_map<std::string, Hub::SubList>& Hub::index(TopicKind kind) {
@@ -38,54 +39,54 @@ void Hub::remove(const std::shared_ptr<Subscription>& sub) {
 }
 
 void Hub::deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
-                          const Frame& thread_frame, const Frame& ticket_frame) {
+                          const SharedEvent& thread_event, const SharedEvent& ticket_event) {
   // Copies: a push may close a session (slow consumer), which removes its subscriptions from these lists.
   if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
     auto subs = it->second;
-    for (const auto& sub : subs) sub->offer(thread_id, seq, thread_frame);
+    for (const auto& sub : subs) sub->offer(thread_id, seq, thread_event);
   }
-  if (!ticket_id.empty() && ticket_frame) {
+  if (!ticket_id.empty() && ticket_event) {
     if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
       auto subs = it->second;
-      for (const auto& sub : subs) sub->offer(thread_id, seq, ticket_frame);
+      for (const auto& sub : subs) sub->offer(thread_id, seq, ticket_event);
     }
   }
 }
 
-void Hub::deliver_event(TopicKind kind, const std::string& key, const Frame& frame) {
+void Hub::deliver_event(TopicKind kind, const std::string& key, const SharedEvent& event) {
   auto& idx = index(kind);
   auto it = idx.find(key);
   if (it == idx.end()) return;
   auto subs = it->second;
   for (const auto& sub : subs) {
-    if (sub->live) sub->owner->push(frame);
+    if (sub->live) sub->owner->push(event);
   }
 }
 
-void Hub::deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const Frame& frame) {
+void Hub::deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const SharedEvent& event) {
   std::unordered_set<Subscriber*> sent;
   if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
     auto subs = it->second;
     for (const auto& sub : subs) {
-      if (sub->live && sent.insert(sub->owner).second) sub->owner->push(frame);
+      if (sub->live && sent.insert(sub->owner).second) sub->owner->push(event);
     }
   }
   if (!ticket_id.empty()) {
     if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
       auto subs = it->second;
       for (const auto& sub : subs) {
-        if (sub->live && sent.insert(sub->owner).second) sub->owner->push(frame);
+        if (sub->live && sent.insert(sub->owner).second) sub->owner->push(event);
       }
     }
   }
 }
 
-void Hub::deliver_typing(const std::string& thread_id, const std::string& except_session, const Frame& frame) {
+void Hub::deliver_typing(const std::string& thread_id, const std::string& except_session, const SharedEvent& event) {
   auto it = by_thread_.find(thread_id);
   if (it == by_thread_.end()) return;
   auto subs = it->second;
   for (const auto& sub : subs) {
-    if (sub->live && sub->owner->session_id() != except_session) sub->owner->push(frame);
+    if (sub->live && sub->owner->session_id() != except_session) sub->owner->push(event);
   }
 }
 
@@ -127,4 +128,4 @@ std::vector<Subscriber*> Hub::thread_subscribers(const std::string& thread_id) c
   return out;
 }
 
-}  // namespace techpulse::gateway
+}  // namespace techpulse::gateway::realtime

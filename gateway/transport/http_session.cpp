@@ -1,4 +1,4 @@
-#include "gateway/http_session.hpp"
+#include "gateway/transport/http_session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -10,13 +10,15 @@
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
-#include "gateway/upgrade.hpp"
-#include "gateway/ws_session.hpp"
+#include "gateway/transport/upgrade.hpp"
+#include "gateway/transport/ws_session.hpp"
+#include "gateway/realtime/on_store.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace techpulse::gateway {
 
 namespace http = beast::http;
+using realtime::on_store;
 
 namespace {
 
@@ -41,14 +43,9 @@ http::response<http::string_body> make_response(const http::request<http::string
   return res;
 }
 
-template <class T>
-asio::awaitable<T> on_store(storage::ChatStore& store, asio::awaitable<T> op) {
-  co_return co_await asio::co_spawn(store.executor(), std::move(op), asio::use_awaitable);
-}
-
 }  // namespace
 
-asio::awaitable<void> refuse_http(Services& svc, asio::ip::tcp::socket socket, std::string message) {
+asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket socket, std::string message) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   boost::system::error_code ec;
@@ -69,7 +66,8 @@ asio::awaitable<void> refuse_http(Services& svc, asio::ip::tcp::socket socket, s
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socket socket, ConnectionSlot slot) {
+asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, asio::ip::tcp::socket socket,
+                                 ConnectionSlot slot) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   boost::system::error_code ec;
@@ -98,29 +96,21 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
     Decision d = decide(req, svc.config, now);
 
     if (d.route == Route::websocket) {
-      const std::string sub = d.claims.sub;
-      auto lookup = svc.store.profile(sub);
-      auto prof = co_await on_store(svc.store, std::move(lookup));
-      if (!prof.ok()) {
-        d = Decision{};
-        d.status = http::status::service_unavailable;
-        d.code = "unavailable";
-        d.message = "the database is unreachable; retry";
-        d.close = true;
-      } else if (!*prof.value) {
-        log(Level::warn, "auth_refused", "user={} reason=\"no profile\"", sub);
-        d = Decision{};
-        d.status = http::status::unauthorized;
-        d.code = "unauthorized";
-        d.message = "no profile exists for this token's sub";
-        d.close = true;
-      } else {
-        Identity who{sub, (*prof.value)->role, d.claims.exp};
+      // Who the token names is the core's to decide (its profile must exist).
+      auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
+      if (admission.status == realtime::Admission::ok) {
         stream.expires_never();
-        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(who), std::move(slot));
+        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(admission.identity),
+                                                   std::move(slot));
         session->start(std::move(req), d.echo_subprotocol);
         co_return;
       }
+      const bool unavailable = admission.status == realtime::Admission::unavailable;
+      d = Decision{};
+      d.status = unavailable ? http::status::service_unavailable : http::status::unauthorized;
+      d.code = unavailable ? "unavailable" : "unauthorized";
+      d.message = std::move(admission.message);
+      d.close = true;
     }
 
     http::response<http::string_body> res;
