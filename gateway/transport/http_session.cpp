@@ -1,5 +1,7 @@
 #include "gateway/transport/http_session.hpp"
 
+#include "gateway/dialect/phoenix/connection.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -100,8 +102,11 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
       auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
       if (admission.status == realtime::Admission::ok) {
         stream.expires_never();
-        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(admission.identity),
-                                                   std::move(slot));
+        auto who = std::make_shared<realtime::Identity>(std::move(admission.identity));
+        auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
+          return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
+        };
+        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), make, std::move(slot));
         session->start(std::move(req), d.echo_subprotocol);
         co_return;
       }
@@ -111,6 +116,18 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
       d.code = unavailable ? "unavailable" : "unauthorized";
       d.message = std::move(admission.message);
       d.close = true;
+    }
+
+    if (d.route == Route::phoenix) {
+      // Supabase's realtime-js: no token at the upgrade (it comes with each join), binary frames (kind 3) allowed.
+      stream.expires_never();
+      const auto vsn = d.phoenix_v2 ? protocol::phoenix::Vsn::v2 : protocol::phoenix::Vsn::v1;
+      auto make = [&svc, &loop, vsn](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
+        return std::make_unique<dialect::phoenix::Connection>(wire, svc, loop, vsn);
+      };
+      auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), make, std::move(slot), true);
+      session->start(std::move(req), false);
+      co_return;
     }
 
     http::response<http::string_body> res;

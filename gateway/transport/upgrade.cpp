@@ -95,8 +95,43 @@ bool origin_allowed(std::string_view list, std::string_view origin) {
   return list.empty() || list_contains(list, origin);
 }
 
+std::string query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   auto [path, token] = find_token(req);
+
+  if (path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req)) {
+    std::string_view origin = req[http::field::origin];
+    std::string_view target(req.target().data(), req.target().size());
+    std::string vsn = query_param(target, "vsn");
+    Decision d;
+    if (!origin.empty() && !origin_allowed(config.allowed_origins, origin)) {
+      d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
+    } else if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
+      d = refuse(http::status::unauthorized, "unauthorized", "an apikey is required", RefusalKind::no_token);
+    } else if (!vsn.empty() && vsn != "1.0.0" && vsn != "2.0.0") {
+      d = refuse(http::status::bad_request, "bad_request", "vsn must be 1.0.0 or 2.0.0", RefusalKind::no_route);
+    } else {
+      d.route = Route::phoenix;
+      d.phoenix_v2 = vsn == "2.0.0";
+      return d;
+    }
+    d.close = true;
+    return d;
+  }
 
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
     std::string_view origin = req[http::field::origin];

@@ -27,6 +27,7 @@ enum class Route {
   healthz,    // 200 {"status":"ok"}
   readyz,     // the caller asks the database
   websocket,  // the token is valid: the caller looks up the profile of `claims.sub`, then upgrades
+  phoenix,    // /realtime/v1/websocket with an apikey: the Phoenix dialect (tokens come in its joins)
   refuse,     // answer `status` with {"error":code,"message":message}
 };
 
@@ -45,7 +46,12 @@ struct Decision {
   // websocket:
   Claims claims;
   bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
+  // phoenix:
+  bool phoenix_v2 = false;  // vsn=2.0.0 (else 1.0.0)
 };
+
+// The value of query parameter `name` of a request target, percent-decoded; "" when absent.
+std::string query_param(std::string_view target, std::string_view name);
 
 // Routes /healthz, /readyz and /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
 // Authorization: Bearer, verified as an HS256 JWT at `now`, seconds since the epoch).

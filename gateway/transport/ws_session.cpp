@@ -13,13 +13,14 @@ namespace techpulse::gateway {
 namespace websocket = beast::websocket;
 namespace http = beast::http;
 
-WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, realtime::Identity who,
-                     ConnectionSlot slot)
+WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, MakeDialect make_dialect,
+                     ConnectionSlot slot, bool binary_allowed)
     : svc_(svc),
       loop_(loop),
       ws_(std::move(stream)),
       slot_(std::move(slot)),
-      dialect_(*this, svc, loop, std::move(who)) {
+      binary_allowed_(binary_allowed),
+      dialect_(make_dialect(*this)) {
   ws_.next_layer().set_backlog(&loop_.inbox_pending);
 }
 
@@ -58,23 +59,27 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
     auto done = std::move(req);
   }
-  dialect_.open();
+  dialect_->open();
 
   for (;;) {
     buffer_.clear();
     co_await ws_.async_read(buffer_, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    if (!ws_.got_text()) {
-      close_with(websocket::close_code::unknown_data, "binary frames are not supported");
-      break;
-    }
     auto data = buffer_.cdata();
-    std::string_view text(static_cast<const char*>(data.data()), data.size());
-    co_await dialect_.on_text(text);
+    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (!ws_.got_text()) {
+      if (!binary_allowed_) {
+        close_with(websocket::close_code::unknown_data, "binary frames are not supported");
+        break;
+      }
+      co_await dialect_->on_binary(bytes);
+    } else {
+      co_await dialect_->on_text(bytes);
+    }
     if (closing_) break;
   }
   // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
-  log(Level::info, "session_close", "session={} reason={}", dialect_.session().session_id(),
+  log(Level::info, "session_close", "session={} reason={}", dialect_->label(),
       quoted(ec ? ec.message() : std::string("server closed")));
   cleanup();
   // The read ended because the connection is over (closed or broken): the grace timer need not keep this session
@@ -85,7 +90,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
 void WsSession::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
-  dialect_.on_closed();
+  dialect_->on_closed();
 }
 
 void WsSession::send(const Frame& frame) {
@@ -93,7 +98,7 @@ void WsSession::send(const Frame& frame) {
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
   if (out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + frame->size() > cfg.max_queue_bytes) {
-    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", dialect_.session().session_id(),
+    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", dialect_->label(),
         out.queued_frames(), out.queued_bytes());
     close_with(websocket::close_code::policy_error, "slow consumer");
     return;
@@ -111,7 +116,7 @@ bool WsSession::has_room() const {
 void WsSession::notify_when_idle() {
   std::weak_ptr<WsSession> weak = shared_from_this();
   ws_.next_layer().set_on_idle([weak] {
-    if (auto self = weak.lock()) self->dialect_.on_idle();
+    if (auto self = weak.lock()) self->dialect_->on_idle();
   });
 }
 
@@ -122,7 +127,7 @@ void WsSession::close_with(uint16_t code, std::string_view reason) {
   ws_.next_layer().drop_pending_frames();
   cleanup();
   auto self = shared_from_this();
-  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_.session().session_id(), code,
+  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_->label(), code,
       quoted(reason));
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), std::string(reason)),
                   [self](boost::system::error_code) {});

@@ -1,7 +1,7 @@
 #pragma once
 // transport: moves bytes and applies backpressure; decides nothing about topics or users.
 // One WebSocket connection: owns the Beast stream over a CorkedStream, reads frames and hands their text to its
-// dialect (techpulse.v1), and writes what the dialect sends. Lives on one loop; every member is used only on that
+// dialect (techpulse.v1 or Phoenix, a dialect::Endpoint), and writes what the dialect sends. Lives on one loop; every member is used only on that
 // loop's thread. Owns itself through shared_from_this while its read loop runs. Outbound frames wait in the
 // CorkedStream (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed
 // ("slow consumer") instead of growing memory.
@@ -11,6 +11,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <functional>
 #include <memory>
 
 #include "gateway/dialect/techpulse_v1/connection.hpp"
@@ -25,8 +26,10 @@ namespace asio = boost::asio;
 
 class WsSession : public std::enable_shared_from_this<WsSession>, public dialect::Wire {
  public:
-  WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, realtime::Identity who,
-            ConnectionSlot slot);
+  // Builds the connection's dialect on its Wire (this session).
+  using MakeDialect = std::function<std::unique_ptr<dialect::Endpoint>(dialect::Wire&)>;
+  WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, MakeDialect make_dialect,
+            ConnectionSlot slot, bool binary_allowed = false);
   ~WsSession() override;
 
   void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
@@ -56,7 +59,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   bool cleaned_ = false;
   std::unique_ptr<asio::steady_timer> close_timer_;
   ConnectionSlot slot_;
-  dialect::techpulse_v1::Connection dialect_;
+  bool binary_allowed_;
+  std::unique_ptr<dialect::Endpoint> dialect_;
 };
 
 }  // namespace techpulse::gateway

@@ -187,6 +187,9 @@ def http_requests() -> None:
         "post_body": "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
                      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "chunked": "POST /v1/ws HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "phoenix_v2": upgrade("/realtime/v1/websocket?apikey=sb_publishable_x&vsn=2.0.0"),
+        "phoenix_no_key": upgrade("/realtime/v1/websocket?vsn=1.0.0"),
+        "phoenix_bad_vsn": upgrade("/realtime/v1/websocket?apikey=k&vsn=9"),
         "bad_request_line": "GET\r\n\r\n",
         "bad_version": "GET /healthz HTTP/9.9\r\n\r\n",
         "bad_header": "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",

@@ -135,13 +135,17 @@ export class Gateway {
 }
 
 // A supabase-js client on a gateway, as an app would create it (only the URL changes), with the user's token.
-export function client(gateway, token, { vsn = '2.0.0', heartbeatIntervalMs } = {}) {
+// setAuth() first, so that the first join already carries the token (otherwise realtime-js may send it without
+// one, see ../shared/design/supabase-realtime.md §9).
+export async function client(gateway, token, { vsn = '2.0.0', heartbeatIntervalMs } = {}) {
   const realtime = { transport: WebSocket, vsn }
   if (heartbeatIntervalMs) realtime.heartbeatIntervalMs = heartbeatIntervalMs
-  return createClient(gateway.url, ANON_KEY, {
+  const sb = createClient(gateway.url, ANON_KEY, {
     accessToken: async () => token,
     realtime,
   })
+  if (token) await sb.realtime.setAuth()
+  return sb
 }
 
 // Resolves with the first value pushed that satisfies `pred`; rejects after `ms`.

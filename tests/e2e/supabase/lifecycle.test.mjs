@@ -16,23 +16,21 @@ after(async () => {
 })
 
 test('heartbeats keep the socket alive past 60 s', { timeout: 120000 }, async () => {
-  const sb = client(gw, hs256(claims(db.profile())))
+  const sb = await client(gw, hs256(claims(db.profile())))
   const beats = new Inbox()
-  const closes = new Inbox()
   sb.realtime.onHeartbeat((status) => beats.push(status))
   const ch = sb.channel('alive')
   await subscribed(ch)
-  sb.realtime.conn.addEventListener?.('close', () => closes.push('close'))
   // Three answered heartbeats, 25 s apart: 75 s on one socket.
   for (let i = 1; i <= 3; ++i) await beats.next(() => beats.items.filter((s) => s === 'ok').length >= i, 40000, `heartbeat ${i}`)
   assert.ok(!beats.items.includes('timeout'))
-  assert.equal(closes.items.length, 0)
+  assert.ok(!beats.items.includes('disconnected'))
   assert.equal(ch.state, 'joined')
   await sb.removeAllChannels()
 })
 
 test('an expired token gets the system error, then phx_close', { timeout: 30000 }, async () => {
-  const sb = client(gw, hs256(claims(db.profile(), 3)))
+  const sb = await client(gw, hs256(claims(db.profile(), 3)))
   const sys = new Inbox()
   const statuses = new Inbox()
   const ch = sb.channel('expiring').on('system', {}, (m) => sys.push(m))
@@ -47,9 +45,9 @@ test('an expired token gets the system error, then phx_close', { timeout: 30000 
 
 test('an ES256 token from the JWKS file is accepted; one signed by another key is refused', async () => {
   const user = db.profile()
-  const good = client(gw, key.token(claims(user)))
+  const good = await client(gw, key.token(claims(user)))
   await subscribed(good.channel('jwks', { config: { private: true } }))
-  const bad = client(gw, impostor.token(claims(user)))
+  const bad = await client(gw, impostor.token(claims(user)))
   await assert.rejects(subscribed(bad.channel('jwks', { config: { private: true } })), /CHANNEL_ERROR: .*signature/)
   await good.removeAllChannels()
   await bad.removeAllChannels()

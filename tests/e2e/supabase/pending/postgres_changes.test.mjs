@@ -2,7 +2,7 @@
 // SQL writes reach the callbacks with whole rows; rows the user may not read never do; revocation is live.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Database, Gateway, Inbox, client, claims, hs256, subscribed } from './harness.mjs'
+import { Database, Gateway, Inbox, client, claims, hs256, subscribed } from '../harness.mjs'
 
 let db, gw
 before(async () => {
@@ -18,7 +18,7 @@ for (const vsn of ['2.0.0', '1.0.0']) {
     const user = db.profile()
     const mine = db.thread(user)
     const other = db.thread(user)
-    const sb = client(gw, hs256(claims(user)), { vsn })
+    const sb = await client(gw, hs256(claims(user)), { vsn })
     const inbox = new Inbox()
     const ch = sb
       .channel(`room-${vsn}`)
@@ -49,7 +49,7 @@ for (const vsn of ['2.0.0', '1.0.0']) {
 test('an UPDATE of support_tickets arrives with old and new; a DELETE with old', async () => {
   const customer = db.profile()
   const ticket = db.sql(`INSERT INTO support_tickets (ticket_number, customer_id, status) VALUES ('T-1', '${customer}', 'open') RETURNING id`)
-  const sb = client(gw, hs256(claims(customer)))
+  const sb = await client(gw, hs256(claims(customer)))
   const inbox = new Inbox()
   const ch = sb.channel('tickets').on('postgres_changes', { event: '*', schema: 'public', table: 'support_tickets' }, (p) => inbox.push(p))
   await subscribed(ch)
@@ -75,7 +75,7 @@ test("a customer never receives another customer's thread or ticket rows; an una
   const inboxes = { bob: new Inbox(), tech: new Inbox() }
   const clients = []
   for (const [who, id] of [['bob', bob], ['tech', tech]]) {
-    const sb = client(gw, hs256(claims(id)))
+    const sb = await client(gw, hs256(claims(id)))
     clients.push(sb)
     const ch = sb
       .channel(`watch-${who}`)
@@ -105,7 +105,7 @@ test("a customer never receives another customer's thread or ticket rows; an una
 
 test('an unknown filter operator is answered with a system error naming it', async () => {
   const user = db.profile()
-  const sb = client(gw, hs256(claims(user)))
+  const sb = await client(gw, hs256(claims(user)))
   const inbox = new Inbox()
   const ch = sb
     .channel('bad-filter')

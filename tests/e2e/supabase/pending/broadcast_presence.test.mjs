@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import WebSocket from 'ws'
-import { ANON_KEY, Database, Gateway, Inbox, client, claims, hs256, subscribed } from './harness.mjs'
+import { ANON_KEY, Database, Gateway, Inbox, client, claims, hs256, subscribed } from '../harness.mjs'
 
 let db, nodeA, nodeB
 before(async () => {
@@ -16,8 +16,8 @@ after(async () => {
 })
 
 test('broadcast between two clients on two nodes, with self and ack', async () => {
-  const a = client(nodeA, hs256(claims(db.profile())))
-  const b = client(nodeB, hs256(claims(db.profile())))
+  const a = await client(nodeA, hs256(claims(db.profile())))
+  const b = await client(nodeB, hs256(claims(db.profile())))
   const gotA = new Inbox()
   const gotB = new Inbox()
   const chA = a.channel('room1', { config: { broadcast: { self: true, ack: true } } })
@@ -43,8 +43,8 @@ test('broadcast between two clients on two nodes, with self and ack', async () =
 })
 
 test('a kind-3 binary broadcast from a vsn-2 client reaches a vsn-1 client as JSON', async () => {
-  const v2 = client(nodeA, hs256(claims(db.profile())), { vsn: '2.0.0' })
-  const v1 = client(nodeB, hs256(claims(db.profile())), { vsn: '1.0.0' })
+  const v2 = await client(nodeA, hs256(claims(db.profile())), { vsn: '2.0.0' })
+  const v1 = await client(nodeB, hs256(claims(db.profile())), { vsn: '1.0.0' })
   const got = new Inbox()
   const c1 = v1.channel('mixed').on('broadcast', { event: '*' }, (m) => got.push(m))
   const c2 = v2.channel('mixed')
@@ -60,7 +60,7 @@ test('a kind-3 binary broadcast from a vsn-2 client reaches a vsn-1 client as JS
 test('POST /realtime/v1/api/broadcast reaches subscribers; an oversized payload is refused with a clear error', async () => {
   const user = db.profile()
   const token = hs256(claims(user))
-  const sub = client(nodeB, token)
+  const sub = await client(nodeB, token)
   const got = new Inbox()
   await subscribed(sub.channel('rest').on('broadcast', { event: 'note' }, (m) => got.push(m)))
   const post = (body) =>
@@ -81,8 +81,8 @@ test('POST /realtime/v1/api/broadcast reaches subscribers; an oversized payload 
 })
 
 test('presence syncs between two clients on two nodes, and a disconnect leaves', async () => {
-  const a = client(nodeA, hs256(claims(db.profile())))
-  const b = client(nodeB, hs256(claims(db.profile())))
+  const a = await client(nodeA, hs256(claims(db.profile())))
+  const b = await client(nodeB, hs256(claims(db.profile())))
   const syncsA = new Inbox()
   const leavesA = new Inbox()
   const chA = a.channel('lobby', { config: { presence: { key: 'alice' } } })
@@ -108,9 +108,9 @@ test('a private thread:<uuid> channel is open only to those who may read the thr
   const owner = db.profile()
   const stranger = db.profile()
   const thread = db.thread(owner)
-  const ok = client(nodeA, hs256(claims(owner)))
+  const ok = await client(nodeA, hs256(claims(owner)))
   await subscribed(ok.channel(`thread:${thread}`, { config: { private: true } }))
-  const no = client(nodeA, hs256(claims(stranger)))
+  const no = await client(nodeA, hs256(claims(stranger)))
   await assert.rejects(subscribed(no.channel(`thread:${thread}`, { config: { private: true } })), /CHANNEL_ERROR/)
   await ok.removeAllChannels()
   await no.removeAllChannels()
