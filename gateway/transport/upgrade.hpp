@@ -53,8 +53,10 @@ struct Decision {
 // The value of query parameter `name` of a request target, percent-decoded; "" when absent.
 std::string query_param(std::string_view target, std::string_view name);
 
-// Routes /healthz, /readyz and /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
-// Authorization: Bearer, verified as an HS256 JWT at `now`, seconds since the epoch).
+// Routes /healthz, /readyz, /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
+// Authorization: Bearer, verified by the one verifier at `now`, seconds since the epoch) and
+// /realtime/v1/websocket (Supabase's endpoint: Origin allow-list, an apikey, vsn 1.0.0 or 2.0.0; its tokens come
+// with each join, see gateway/dialect/phoenix/).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
 
 // Helpers decide uses, exposed for tests.
