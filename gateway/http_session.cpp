@@ -11,6 +11,7 @@
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "gateway/upgrade.hpp"
+#include "gateway/web/routes.hpp"
 #include "gateway/ws_session.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -124,7 +125,10 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
     }
 
     http::response<http::string_body> res;
-    if (d.route == Route::healthz) {
+    std::optional<http::response<http::string_body>> web;
+    if (d.kind == RefusalKind::no_route && (web = co_await web::route(svc, req))) {
+      res = std::move(*web);
+    } else if (d.route == Route::healthz) {
       res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
     } else if (d.route == Route::readyz) {
       auto check = svc.store.ready();
