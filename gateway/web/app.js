@@ -33,23 +33,25 @@ function tokenFromFragment() {
   return decodeURIComponent(m[1]);
 }
 
-function showSignIn(message) {
+function showSignIn(message, kind = 'error') {
   $('app').hidden = true;
   $('sign-out').hidden = true;
+  $('conn-status').hidden = true;
   $('signin').hidden = false;
   $('signin-message').textContent = message || '';
+  $('signin-message').dataset.kind = kind;
   $('role-label').textContent = '';
   setStatus('Offline');
   $('token-input').focus();
 }
 
-function signOut(message) {
+function signOut(message, kind) {
   if (conn) conn.stop();
   conn = null;
   view = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $('app').replaceChildren();
-  showSignIn(message);
+  showSignIn(message, kind);
 }
 
 function start(token) {
@@ -65,6 +67,7 @@ function start(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
   $('signin').hidden = true;
   $('sign-out').hidden = false;
+  $('conn-status').hidden = false;
   $('app').hidden = false;
   conn = new Connection(token, {
     onStatus: setStatus,
@@ -143,7 +146,7 @@ $('signin-form').addEventListener('submit', (e) => {
   $('token-input').value = '';
   if (token) start(token);
 });
-$('sign-out').addEventListener('click', () => signOut('You signed out.'));
+$('sign-out').addEventListener('click', () => signOut('You signed out.', 'info'));
 
 const initial = tokenFromFragment() || sessionStorage.getItem(TOKEN_KEY);
 if (initial) start(initial);

@@ -10,6 +10,10 @@ function ticketTitle(t) {
   if (t.kind === 'support_ticket') return `${t.ticket_number || 'Ticket'} · ${t.issue_summary || ''}`;
   return t.title || 'Ticket';
 }
+function ticketHeading(t) {
+  if (t.kind === 'support_ticket') return `${t.ticket_number || 'Ticket'} · ${ticketVehicle(t)}`;
+  return t.title || 'Ticket';
+}
 function ticketCustomer(t) {
   return t.customer_name || '—';
 }
@@ -142,20 +146,17 @@ export class TechnicianView {
       ...field('Customer', ticketCustomer(t), 'customer'),
       ...field('Vehicle', ticketVehicle(t), 'vehicle'),
       ...(t.vin ? field('VIN', t.vin, 'vin') : []),
+      ...field('Issue', t.kind === 'support_ticket' ? t.issue_summary || '—' : t.title || '—', 'issue'),
       ...field('Updated', t.updated_at ? shortTime(t.updated_at) : '—', 'updated'));
-    const summary = el('p', { class: 'summary', text: t.issue_summary || '' });
-    const orders = (t.work_orders || []).map((w) => el('tr', { 'data-work-order': w.id },
-      el('th', { scope: 'row', text: w.work_order_number || '' }),
-      el('td', { text: w.description || '' }),
-      el('td', {}, el('span', { class: `badge badge--${w.status}`, text: pretty(w.status) })),
-      el('td', { class: 'num', text: money(w.total_cost) })));
-    const table = orders.length
-      ? el('table', { class: 'orders' },
-        el('caption', { text: 'Work orders' }),
-        el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Order' }), el('th', { scope: 'col', text: 'Description' }),
-          el('th', { scope: 'col', text: 'Status' }), el('th', { scope: 'col', class: 'num', text: 'Total' }))),
-        el('tbody', {}, ...orders))
-      : el('p', { class: 'empty', text: 'No work orders yet.' });
+    const orders = (t.work_orders || []).map((w) => el('li', { class: 'order', 'data-work-order': w.id },
+      el('div', { class: 'order__head' },
+        el('span', { text: w.work_order_number || 'Work order' }),
+        el('span', { class: `badge badge--${w.status}`, 'data-field': 'status', text: pretty(w.status) }),
+        el('span', { class: 'order__cost', text: money(w.total_cost) })),
+      el('p', { class: 'order__desc', text: w.description || '' })));
+    const table = el('section', { 'aria-label': 'Work orders' },
+      el('h3', { class: 'orders__title', text: 'Work orders' }),
+      orders.length ? el('ul', { class: 'orders' }, ...orders) : el('p', { class: 'empty', text: 'No work orders yet.' }));
     if (!this.detailsBox) {
       // Built once and kept: moving the chat in the DOM would lose its scroll position and the composer's focus.
       this.heading = el('h2', { class: 'main__title' });
@@ -165,8 +166,8 @@ export class TechnicianView {
     if (this.detailsBox.parentNode !== this.main) {
       this.main.replaceChildren(el('div', { class: 'main__head' }, this.heading), this.detailsBox, this.chatBox);
     }
-    this.heading.textContent = ticketTitle(t);
-    this.detailsBox.replaceChildren(details, summary, el('div', { class: 'orders-wrap' }, table));
+    this.heading.textContent = ticketHeading(t);
+    this.detailsBox.replaceChildren(details, table);
   }
 
   renderTabs() {

@@ -153,6 +153,14 @@ test('sign-in: #token= signs in and leaves the address bar, the form signs in, S
   await expired.page.getByRole('button', { name: 'Sign in' }).waitFor();
   await expired.context.close();
 
+  // A token that expires while connected: the gateway closes with 4401 and the app says why.
+  const short = await newPage(browser);
+  await short.page.goto(`${gw.url()}#token=${gw.token(ids.customer, 'customer', 5)}`);
+  await short.page.getByRole('navigation', { name: 'Threads' }).waitFor();
+  await short.page.locator('#signin-message', { hasText: 'Your session has expired' }).waitFor({ timeout: 15000 });
+  await short.page.getByRole('textbox', { name: 'Access token' }).waitFor();
+  await short.context.close();
+
   // Refused by the gateway (wrong signature): the reason, from the gateway's 401, not an endless spinner.
   const forged = await newPage(browser);
   await forged.page.goto(`${gw.url()}#token=${forgedToken(ids.customer, { exp: Math.floor(Date.now() / 1000) + 600, secret: 'not-the-secret' })}`);
@@ -248,7 +256,7 @@ test('ticket.updated and work_order.updated from SQL change the console without 
   await page.locator('.details dd[data-field="status"]', { hasText: 'waiting parts' }).waitFor();
 
   psql(db, `UPDATE work_orders SET status = 'in_progress' WHERE id = ${lit(ids.workOrder)}`);
-  await page.locator(`tr[data-work-order="${ids.workOrder}"]`, { hasText: 'in progress' }).waitFor();
+  await page.locator(`[data-work-order="${ids.workOrder}"] [data-field="status"]`, { hasText: "in progress" }).waitFor();
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload happened');
 
   psql(db, `UPDATE support_tickets SET status = 'in_progress' WHERE id = ${lit(ids.ticket)}`);

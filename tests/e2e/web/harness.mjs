@@ -97,6 +97,8 @@ export class Gateway {
         TECHPULSE_AI_WORKERS: '1',
         // The page's own origin is not in the list: / must work behind it all the same.
         TECHPULSE_ALLOWED_ORIGINS: FOREIGN_ORIGIN,
+        // Developing the app: TECHPULSE_WEB_ROOT=gateway/web serves the files from disk (--web-root), no rebuild.
+        ...(process.env.TECHPULSE_WEB_ROOT ? { TECHPULSE_WEB_ROOT: path.resolve(process.env.TECHPULSE_WEB_ROOT) } : {}),
         ...this.extraEnv,
       },
       stdio: ['ignore', log, log],
