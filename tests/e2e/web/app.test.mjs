@@ -330,6 +330,8 @@ test('message content with <img src=x onerror=...> renders as text and runs noth
   const attack = '<img src=x onerror="window.__xss=(window.__xss||0)+1;alert(1)">';
   const bySql = '<script>window.__xss=1</script><b onmouseover="alert(2)">bold?</b>';
   insertMessage(db, thread, ids.technician, 'technician', bySql);
+  insertMessage(db, thread, ids.technician, 'technician', 'a file with a script URL', { type: 'file', metadata: { url: 'javascript:alert(3)', name: 'x.pdf' } });
+  insertMessage(db, thread, ids.technician, 'technician', 'an image with a script URL', { type: 'image', metadata: { url: 'javascript:alert(4)' } });
   await customer.page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: 'Odd characters' }).click();
   await liveLog(customer.page);
   await messageIn(customer.page, 'bold?').waitFor();
@@ -346,12 +348,59 @@ test('message content with <img src=x onerror=...> renders as text and runs noth
     assert.ok(bodies.includes(attack), 'the attack is shown as its text');
     assert.ok(bodies.includes(bySql));
     assert.equal(await page.locator('.msg__body img, .msg__body script, .msg__body b').count(), 0);
+    assert.equal(await page.locator('[href^="javascript"], [src^="javascript"]').count(), 0);
+    await messageIn(page, 'a file with a script URL').waitFor();
     assert.equal(await page.evaluate(() => window.__xss), undefined);
     assert.deepEqual(page.dialogs, []);
     assert.deepEqual(page.problems, []);
   }
   await customer.context.close();
   await tech.context.close();
+});
+
+test('the Threads list is live: New thread, named by its first message, and a thread inserted by SQL', async () => {
+  const user = randomUUID();
+  psql(db, `INSERT INTO profiles (id, username, full_name, role) VALUES (${lit(user)}, ${lit(`nina-${tag}`)}, 'Nina Brandt', 'customer')`);
+  const { context, page } = await signedIn(user, 'customer');
+  const nav = page.getByRole('navigation', { name: 'Threads' });
+  await nav.getByText('No conversations yet.').waitFor();
+  await nav.getByRole('button', { name: 'New thread' }).click();
+  await nav.getByRole('button', { name: /New conversation/ }).waitFor();
+  await liveLog(page);
+  await page.getByRole('textbox', { name: 'Message' }).fill('Wipers squeak on a dry windshield');
+  await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+  await nav.getByRole('button', { name: /Wipers squeak on a dry windshield/ }).waitFor();
+  await page.getByRole('heading', { name: 'Wipers squeak on a dry windshield' }).waitFor();
+  assert.equal(psql(db, `SELECT title FROM conversation_threads WHERE user_id = ${lit(user)}`), 'Wipers squeak on a dry windshield');
+
+  // Another writer (SQL) creates a thread for this user: it appears at the top, live.
+  makeThread(db, user, 'Opened by the call centre');
+  const first = nav.locator('li').first().getByRole('button', { name: /Opened by the call centre/ });
+  await first.waitFor();
+  assert.equal(await nav.locator('li').count(), 2);
+  assert.deepEqual(page.problems, []);
+  await context.close();
+});
+
+test('tickets assigned and unassigned by SQL come and go in the console live', async () => {
+  const { context, page } = await signedIn(ids.technician, 'technician');
+  const nav = page.getByRole('navigation', { name: 'Tickets' });
+  await nav.locator(`[data-ticket-id="${ids.ticket}"][data-live="true"]`).waitFor();
+  const ticket = randomUUID();
+  psql(db, `INSERT INTO support_tickets (id, ticket_number, customer_name, vehicle_info, issue_summary, priority, status)
+            VALUES (${lit(ticket)}, ${lit(`TP-N${tag}`)}, 'Omar Haddad', '2020 Kia Soul', 'Squealing belt on cold starts', 'low', 'open')`);
+  psql(db, `UPDATE support_tickets SET assigned_technician = ${lit(ids.technician)} WHERE id = ${lit(ticket)}`);
+  const item = nav.locator(`[data-ticket-id="${ticket}"][data-live="true"]`);
+  await item.waitFor();
+  assert.match(await item.textContent(), /Omar Haddad · 2020 Kia Soul/);
+  // Live on its topic from now on.
+  psql(db, `UPDATE support_tickets SET priority = 'high' WHERE id = ${lit(ticket)}`);
+  await item.locator('[data-field="priority"]', { hasText: 'high' }).waitFor();
+  psql(db, `UPDATE support_tickets SET assigned_technician = NULL WHERE id = ${lit(ticket)}`);
+  await nav.locator(`[data-ticket-id="${ticket}"]`).waitFor({ state: 'detached' });
+  await nav.locator(`[data-ticket-id="${ids.ticket}"]`).waitFor();
+  assert.deepEqual(page.problems, []);
+  await context.close();
 });
 
 test('older messages page in when the log is scrolled to the top', async () => {
@@ -386,6 +435,11 @@ test('screenshots of the customer and technician views at 390 px and 1280 px', a
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('article.msg--assistant[data-state="sent"] .sources li').first().waitFor({ timeout: 20000 });
   await page.locator('.attach--image img').evaluate((img) => img.complete || new Promise((r) => { img.onload = r; img.onerror = r; }));
+  // Attachments by message_type, from metadata.
+  assert.equal(await page.locator('.attach--image img').getAttribute('src'), gw.url('/icon.svg'));
+  assert.equal(await page.locator('.attach--file a').getAttribute('download'), 'inspection-checklist.pdf');
+  assert.match(await page.locator('.attach--file').textContent(), /inspection-checklist\.pdf \(47\.1 KB\)/);
+  assert.equal(await page.getByRole('log', { name: 'Messages' }).locator('audio[controls]').getAttribute('src'), gw.url('/voice-note.ogg'));
   await screenshot(page, 'customer-1280');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('log', { name: 'Messages' }).evaluate((el) => { el.scrollTop = el.scrollHeight; });
