@@ -244,6 +244,62 @@ test("an assistant answer streams into the customer's page and ends with its sou
   await context.close();
 });
 
+// A local server speaking the OpenAI streaming wire format (the remote LLM cannot run here): it streams one piece
+// of an answer and then holds the stream open until the gateway closes it, so Stop is pressed mid-answer.
+async function holdingLlm() {
+  const llm = { requests: 0 };
+  llm.closed = new Promise((resolve) => { llm.onClosed = resolve; });
+  const chunk = (delta) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1700000000,
+    model: 'fake', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+  llm.server = http.createServer((req, res) => {
+    llm.requests += 1;
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.write(chunk({ role: 'assistant' }));
+    res.write(chunk({ content: 'Rapid clicking usually means the starter is not getting enough current' }));
+    res.on('close', () => llm.onClosed());
+  });
+  llm.server.listen(0, '127.0.0.1');
+  await new Promise((r) => llm.server.once('listening', r));
+  llm.baseUrl = `http://127.0.0.1:${llm.server.address().port}/v1`;
+  return llm;
+}
+
+test('Stop cancels a streaming answer: assistant.cancel ends the turn as cancelled and stores nothing', async () => {
+  const llm = await holdingLlm();
+  const stopDb = freshDatabase('tp_test_web_e2e_stop');
+  const people = seedPeople(stopDb, `${tag}s`);
+  const thread = makeThread(stopDb, people.customer, 'Clicking when starting', { assistant: true });
+  const gw2 = await new Gateway(stopDb, { TECHPULSE_AI_PROVIDER: 'openai', TECHPULSE_AI_BASE_URL: llm.baseUrl,
+    TECHPULSE_AI_MODEL: 'fake-model', TECHPULSE_AI_API_KEY: 'sk-test-web-0123', TECHPULSE_AI_TIMEOUT_MS: '30000' }).start();
+  try {
+    const { context, page } = await signedIn(people.customer, 'customer', { base: gw2.url() });
+    await page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: 'Clicking when starting' }).click();
+    await liveLog(page);
+    await page.getByRole('textbox', { name: 'Message' }).fill('I hear rapid clicking when I turn the key');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const answer = page.locator('article.msg--assistant.msg--streaming', { hasText: 'starter is not getting enough current' });
+    await answer.waitFor();
+    assert.equal(await answer.getAttribute('data-state'), 'pending');
+    await page.getByRole('button', { name: 'Stop' }).click();
+
+    const stopped = page.locator('article.msg--assistant[data-state="failed"]', { hasText: 'Stopped' });
+    await stopped.waitFor();
+    await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'hidden' });
+    await llm.closed; // the gateway dropped the upstream request
+    assert.equal(llm.requests, 1);
+    assert.equal(psql(stopDb, `SELECT count(*) FROM chat_messages WHERE thread_id = ${lit(thread)} AND role = 'assistant'`), '0');
+    await until('the job to be marked cancelled',
+      () => psql(stopDb, `SELECT status FROM assistant_jobs WHERE thread_id = ${lit(thread)}`) === 'cancelled');
+    assert.deepEqual(page.problems, []);
+    await context.close();
+  } finally {
+    await gw2.stop();
+    llm.server.closeAllConnections();
+    llm.server.close();
+  }
+});
+
 test('ticket.updated and work_order.updated from SQL change the console without a reload', async () => {
   const { context, page } = await signedIn(ids.technician, 'technician');
   const item = page.getByRole('navigation', { name: 'Tickets' }).locator(`[data-ticket-id="${ids.ticket}"][data-live="true"]`);
