@@ -93,6 +93,7 @@ export class ThreadView {
   disconnected() {
     delete this.log.dataset.live;
     this.subscribed = false;
+    for (const p of this.pending.values()) if (p.state === 'pending') setStatusNote(p.el, 'Waiting for the connection…');
     this.loadingHistory = false;
     this.stopButton.hidden = true;
   }
@@ -220,7 +221,8 @@ export class ThreadView {
     this.ctx.me, this.thread.user_id);
     node.dataset.state = 'pending';
     node.dataset.clientMsgId = cid;
-    setStatusNote(node, 'Sending…');
+    setStatusNote(node, this.subscribed ? 'Sending…' : 'Waiting for the connection…');
+    if (this.topNote.textContent === 'No messages yet') this.note('');
     this.log.append(node);
     this.scrollToEnd();
     this.pending.set(cid, { el: node, frame, state: 'pending' });
@@ -235,6 +237,7 @@ export class ThreadView {
     if (!p || !this.subscribed) return;
     if (p.inFlight) return;
     p.inFlight = true;
+    setStatusNote(p.el, 'Sending…');
     try {
       const ack = await this.ctx.conn.request(p.frame);
       p.inFlight = false;

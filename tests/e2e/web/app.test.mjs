@@ -480,10 +480,12 @@ test('older messages page in when the log is scrolled to the top', async () => {
 
 test('screenshots of the customer and technician views at 390 px and 1280 px', async () => {
   // A conversation with attachments (image, file, voice) and an assistant answer with its sources.
-  const thread = makeThread(db, ids.customer, 'Battery warning on the Outback', { assistant: true });
+  const thread = makeThread(db, ids.customer, 'Battery warning on the Outback');
   insertMessage(db, thread, ids.customer, 'user', 'Here is a photo of the dashboard warning.', { type: 'image', metadata: { url: '/icon.svg', name: 'dashboard.svg' } });
   insertMessage(db, thread, ids.technician, 'technician', 'Thanks. Here is the inspection checklist.', { type: 'file', metadata: { url: '/app.css', name: 'inspection-checklist.pdf', size: 48213 } });
   insertMessage(db, thread, ids.customer, 'user', 'Voice note: the noise it makes.', { type: 'voice', metadata: { url: '/voice-note.ogg', name: 'noise' } });
+  // The assistant only for the question below, so the one answer on screen is its answer.
+  psql(db, `UPDATE conversation_threads SET assistant_enabled = true WHERE id = ${lit(thread)}`);
   const { context, page } = await signedIn(ids.customer, 'customer');
   await page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: 'Battery warning on the Outback' }).click();
   await liveLog(page);
@@ -496,6 +498,9 @@ test('screenshots of the customer and technician views at 390 px and 1280 px', a
   assert.equal(await page.locator('.attach--file a').getAttribute('download'), 'inspection-checklist.pdf');
   assert.match(await page.locator('.attach--file').textContent(), /inspection-checklist\.pdf \(47\.1 KB\)/);
   assert.equal(await page.getByRole('log', { name: 'Messages' }).locator('audio[controls]').getAttribute('src'), gw.url('/voice-note.ogg'));
+  // The question and the whole answer in view.
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await messageIn(page, 'My battery light flickers').evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'customer-1280');
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByRole('log', { name: 'Messages' }).evaluate((el) => { el.scrollTop = el.scrollHeight; });
