@@ -125,9 +125,10 @@ asio::awaitable<void> serve_http(Services& svc, Loop& loop, asio::ip::tcp::socke
     }
 
     http::response<http::string_body> res;
-    std::optional<http::response<http::string_body>> web;
-    if (d.kind == RefusalKind::no_route && (web = co_await web::route(svc, req))) {
-      res = std::move(*web);
+    std::optional<http::response<http::string_body>> app;  // the web app's routes (gateway/web/routes.hpp)
+    if (d.kind == RefusalKind::no_route) app = co_await web::route(svc, req);
+    if (app) {
+      res = std::move(*app);
     } else if (d.route == Route::healthz) {
       res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
     } else if (d.route == Route::readyz) {

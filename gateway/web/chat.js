@@ -59,7 +59,15 @@ export class ThreadView {
 
   // (Re)subscribes: the first time without `since`, then with the last cursor seen, so nothing is missed or
   // doubled; then loads the first history page and resends what was never acked.
-  async attach() {
+  attach() {
+    // One at a time: a second call while subscribing (a view opened during the welcome) shares the first.
+    if (!this.attaching) {
+      this.attaching = this.subscribeAndLoad().finally(() => { this.attaching = null; });
+    }
+    return this.attaching;
+  }
+
+  async subscribeAndLoad() {
     const conn = this.ctx.conn;
     const frame = { type: 'subscribe', topic: `thread:${this.id}` };
     if (this.lastCursor !== null) frame.since = this.lastCursor;

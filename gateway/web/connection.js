@@ -123,9 +123,10 @@ export class Connection {
       return;
     }
     this.status();
-    if (!wasOpen && !this.everConnected) {
-      // The upgrade itself was refused or never answered. A WebSocket cannot see the HTTP status, so ask an
-      // ordinary route with the same token: a 401 names what is wrong with it.
+    if (!wasOpen) {
+      // The upgrade itself was refused or never answered (the token may have expired while we were away). A
+      // WebSocket cannot see the HTTP status, so ask an ordinary route with the same token: a 401 names what is
+      // wrong with it; a network error or a 503 means retry.
       this.checkToken();
     }
     this.scheduleRetry();

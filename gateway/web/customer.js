@@ -32,9 +32,9 @@ export class CustomerView {
       const page = await conn.request({ type: 'threads.list', limit: 100 });
       for (const t of page.threads) this.threads.set(t.id, t);
       this.renderList();
-      if (!this.current && page.threads.length) this.open(page.threads[0].id);
     } catch { /* reconnect will try again */ }
     if (this.current) this.views.get(this.current).attach();
+    else if (this.threads.size) this.open(this.sorted()[0].id);
   }
 
   disconnected() {
