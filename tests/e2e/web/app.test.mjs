@@ -429,6 +429,18 @@ test('the Threads list is live: New thread, named by its first message, and a th
   await page.getByRole('heading', { name: 'Wipers squeak on a dry windshield' }).waitFor();
   assert.equal(psql(db, `SELECT title FROM conversation_threads WHERE user_id = ${lit(user)}`), 'Wipers squeak on a dry windshield');
 
+  // Shift+Enter is a new line, Enter sends.
+  const box = page.getByRole('textbox', { name: 'Message' });
+  await box.press('l');
+  await box.pressSequentially('ine one');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('line two');
+  assert.equal(await box.inputValue(), 'line one\nline two');
+  await box.press('Enter');
+  await page.locator('article.msg[data-state="sent"]', { hasText: 'line two' }).waitFor();
+  assert.equal(await messageIn(page, 'line two').locator('.msg__body').textContent(), 'line one\nline two');
+  assert.equal(await box.inputValue(), '');
+
   // Another writer (SQL) creates a thread for this user: it appears at the top, live.
   makeThread(db, user, 'Opened by the call centre');
   const first = nav.locator('li').first().getByRole('button', { name: /Opened by the call centre/ });
