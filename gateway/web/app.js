@@ -50,6 +50,8 @@ function signOut(message, kind) {
   conn = null;
   view = null;
   sessionStorage.removeItem(TOKEN_KEY);
+  clearTimeout(toastTimer);
+  $('toast').hidden = true;
   $('app').replaceChildren();
   showSignIn(message, kind);
 }
