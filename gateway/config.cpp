@@ -100,6 +100,8 @@ const std::vector<Binding>& bindings() {
       {{"--allowed-origins", "TECHPULSE_ALLOWED_ORIGINS",
         "comma-separated Origins browsers may connect from (empty: any); requests without Origin are allowed", ""},
        text(&Config::allowed_origins)},
+      {{"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
+       text(&Config::web_root)},
       {{"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, text(&Config::log_level)},
       // The assistant worker pool.
       {{"--ai-provider", "TECHPULSE_AI_PROVIDER", "assistant provider: extractive (offline) or openai", "extractive"},

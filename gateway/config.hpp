@@ -36,6 +36,7 @@ struct Config {
   size_t db_max_batch = 256;
   std::string log_level = "info";
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
+  std::string web_root;         // serve the web app from this directory instead of the embedded files
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

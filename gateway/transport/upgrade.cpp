@@ -95,13 +95,21 @@ bool origin_allowed(std::string_view list, std::string_view origin) {
   return list.empty() || list_contains(list, origin);
 }
 
+bool origin_permitted(const HttpRequest& req, const Config& config) {
+  std::string_view origin = req[http::field::origin];
+  if (origin.empty() || origin_allowed(config.allowed_origins, origin)) return true;
+  std::string_view host = req[http::field::host];
+  auto scheme = origin.find("://");
+  return !host.empty() && scheme != std::string_view::npos && origin.substr(scheme + 3) == host &&
+         (origin.substr(0, scheme) == "http" || origin.substr(0, scheme) == "https");
+}
+
 Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   auto [path, token] = find_token(req);
 
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
-    std::string_view origin = req[http::field::origin];
     Decision d;
-    if (!origin.empty() && !origin_allowed(config.allowed_origins, origin)) {
+    if (!origin_permitted(req, config)) {
       d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
     } else if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);
