@@ -8,6 +8,13 @@ start=$(date +%s)
 
 "$root/deploy/deps.sh"
 
+# The browser suite's npm packages (tests/e2e/package-lock.json): installed again only when the lock changed.
+e2e_dir=$root/tests/e2e
+if [[ ! -d $e2e_dir/node_modules ]] || ! cmp -s "$e2e_dir/package-lock.json" "$e2e_dir/node_modules/.installed-lock"; then
+  (cd "$e2e_dir" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$e2e_dir/package-lock.json" "$e2e_dir/node_modules/.installed-lock"
+fi
+
 build_dir=${TECHPULSE_BUILD_DIR:-$root/build}
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTECHPULSE_BUILD_TESTS=ON >/dev/null
 cmake --build "$build_dir" -j2

@@ -120,6 +120,7 @@ void CorkedStream::flush() {
 void CorkedStream::on_written(const error_code& ec, std::size_t n) {
   writing_ = false;
   in_flight_ = 0;
+  if (!ec) ++writes_done_;
   // Beast's handlers run last: they may queue more.
   std::vector<std::unique_ptr<Control>> done;
   for (std::size_t i = head_; i < head_ + n; ++i) {

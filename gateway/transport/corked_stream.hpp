@@ -70,6 +70,8 @@ class CorkedStream {
   // Frames and payload bytes queued (including those being written).
   std::size_t queued_frames() const { return items_.size() - head_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
+  // Writes completed so far: the slow-consumer rule judges a reader by whether this moves.
+  std::uint64_t writes_done() const { return writes_done_; }
   // Forgets the event frames not yet being written (the session is closing), except the first one when no write
   // is in flight; Beast's writes stay.
   void drop_pending_frames();
@@ -102,6 +104,7 @@ class CorkedStream {
   std::string headers_;  // the frame headers of the write in flight, contiguous
   const std::atomic<std::size_t>* backlog_ = nullptr;
   std::function<void()> on_idle_;
+  std::uint64_t writes_done_ = 0;
   bool flush_posted_ = false;
   bool writing_ = false;
   error_code failed_;

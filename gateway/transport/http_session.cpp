@@ -15,6 +15,7 @@
 #include "gateway/transport/upgrade.hpp"
 #include "gateway/transport/ws_session.hpp"
 #include "gateway/realtime/on_store.hpp"
+#include "gateway/web/routes.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace techpulse::gateway {
@@ -131,7 +132,11 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
     }
 
     http::response<http::string_body> res;
-    if (d.route == Route::healthz) {
+    std::optional<http::response<http::string_body>> app;  // the web app's routes (gateway/web/routes.hpp)
+    if (d.kind == RefusalKind::no_route) app = co_await web::route(svc, req);
+    if (app) {
+      res = std::move(*app);
+    } else if (d.route == Route::healthz) {
       res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
     } else if (d.route == Route::readyz) {
       auto check = svc.store.ready();

@@ -110,15 +110,23 @@ std::string query_param(std::string_view target, std::string_view name) {
   return {};
 }
 
+bool origin_permitted(const HttpRequest& req, const Config& config) {
+  std::string_view origin = req[http::field::origin];
+  if (origin.empty() || origin_allowed(config.allowed_origins, origin)) return true;
+  std::string_view host = req[http::field::host];
+  auto scheme = origin.find("://");
+  return !host.empty() && scheme != std::string_view::npos && origin.substr(scheme + 3) == host &&
+         (origin.substr(0, scheme) == "http" || origin.substr(0, scheme) == "https");
+}
+
 Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   auto [path, token] = find_token(req);
 
   if (path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req)) {
-    std::string_view origin = req[http::field::origin];
     std::string_view target(req.target().data(), req.target().size());
     std::string vsn = query_param(target, "vsn");
     Decision d;
-    if (!origin.empty() && !origin_allowed(config.allowed_origins, origin)) {
+    if (!origin_permitted(req, config)) {
       d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
     } else if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an apikey is required", RefusalKind::no_token);
@@ -134,9 +142,8 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   }
 
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
-    std::string_view origin = req[http::field::origin];
     Decision d;
-    if (!origin.empty() && !origin_allowed(config.allowed_origins, origin)) {
+    if (!origin_permitted(req, config)) {
       d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
     } else if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);

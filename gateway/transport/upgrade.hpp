@@ -69,5 +69,8 @@ TargetAndToken find_token(const HttpRequest& req);
 bool offers_subprotocol(const HttpRequest& req);
 // An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
 bool origin_allowed(std::string_view list, std::string_view origin);
+// A browser request may proceed: no Origin, an Origin in --allowed-origins, or the gateway's own origin (the page
+// it served itself, http(s)://<Host>), so the web app at / works behind any allow-list.
+bool origin_permitted(const HttpRequest& req, const Config& config);
 
 }  // namespace techpulse::gateway

@@ -93,18 +93,53 @@ void WsSession::cleanup() {
   dialect_->on_closed();
 }
 
+bool WsSession::over_bounds(std::size_t extra_bytes) const {
+  const auto& cfg = svc_.config;
+  const auto& out = ws_.next_layer();
+  return out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
+}
+
 void WsSession::send(const Frame& frame) {
   if (closing_) return;
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
-  if (out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + frame->size() > cfg.max_queue_bytes) {
-    log(Level::warn, "slow_consumer", "session={} queued_frames={} queued_bytes={}", dialect_->label(),
-        out.queued_frames(), out.queued_bytes());
-    close_with(websocket::close_code::policy_error, "slow consumer");
-    return;
+  // The bounds protect memory from a client that does not read, and nothing else: a queue over them is only
+  // judged after slow_consumer_ms without a completed write (a fast reader's burst or large reply passes), and
+  // only a queue kHardQueueFactor times over them is closed at once.
+  if (over_bounds(frame->size())) {
+    if (out.queued_frames() >= kHardQueueFactor * cfg.max_queue_frames ||
+        out.queued_bytes() + frame->size() > kHardQueueFactor * cfg.max_queue_bytes) {
+      close_slow("hard bound");
+      return;
+    }
+    if (!stall_timer_) watch_stall();
   }
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
   out.enqueue_text(frame);
+}
+
+void WsSession::watch_stall() {
+  stall_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::milliseconds(svc_.config.slow_consumer_ms));
+  writes_at_arm_ = ws_.next_layer().writes_done();
+  std::weak_ptr<WsSession> weak = shared_from_this();
+  stall_timer_->async_wait([weak](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closing_) return;
+    self->stall_timer_.reset();
+    if (!self->over_bounds(0)) return;  // drained below the bounds
+    if (self->ws_.next_layer().writes_done() == self->writes_at_arm_) {
+      self->close_slow("no write completed");
+      return;
+    }
+    self->watch_stall();  // still over, but reading: judge the next interval
+  });
+}
+
+void WsSession::close_slow(const char* why) {
+  const auto& out = ws_.next_layer();
+  log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
+      dialect_->label(), quoted(why), out.queued_frames(), out.queued_bytes());
+  close_with(websocket::close_code::policy_error, "slow consumer");
 }
 
 bool WsSession::has_room() const {
@@ -123,6 +158,7 @@ void WsSession::notify_when_idle() {
 void WsSession::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
+  if (stall_timer_) stall_timer_->cancel();
   // Free queued frames now, keeping those a write may still be reading from.
   ws_.next_layer().drop_pending_frames();
   cleanup();

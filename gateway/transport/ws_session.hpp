@@ -50,6 +50,12 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
  private:
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
   void cleanup();
+  // The slow-consumer rule: over the bounds, the session must keep completing writes.
+  void watch_stall();
+  void close_slow(const char* why);
+  bool over_bounds(std::size_t extra_bytes) const;
+
+  static constexpr std::size_t kHardQueueFactor = 16;
 
   realtime::Services& svc_;
   realtime::Loop& loop_;
@@ -58,6 +64,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   bool closing_ = false;
   bool cleaned_ = false;
   std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> stall_timer_;  // armed while the queue is over the bounds
+  std::uint64_t writes_at_arm_ = 0;
   ConnectionSlot slot_;
   bool binary_allowed_;
   std::unique_ptr<dialect::Endpoint> dialect_;
