@@ -127,6 +127,9 @@ const std::vector<Binding>& bindings() {
         "comma-separated Origins browsers may connect from (empty: any); requests without Origin are allowed", ""},
        text(&Config::allowed_origins)),
       bind({"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, choice(&Config::log_level, {"debug", "info", "warn", "error"})),
+      bind({"--log-format", "TECHPULSE_LOG_FORMAT", "json or logfmt lines on stderr (auto: json unless stderr is a terminal)",
+            "auto"},
+           choice(&Config::log_format, {"json", "logfmt", "auto"})),
       // The assistant worker pool.
       bind({"--ai-provider", "TECHPULSE_AI_PROVIDER", "assistant provider: extractive (offline) or openai", "extractive"},
        choice(&Config::ai_provider, {"extractive", "openai"})),

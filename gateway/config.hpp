@@ -33,6 +33,7 @@ struct Config {
   size_t db_writers = 2;
   size_t db_max_batch = 256;
   std::string log_level = "info";
+  std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";

@@ -122,10 +122,8 @@ int main(int argc, char** argv) {
     std::cout << usage();
     return 0;
   }
-  set_log_level(cfg.log_level == "debug" ? Level::debug
-                : cfg.log_level == "warn" ? Level::warn
-                : cfg.log_level == "error" ? Level::error
-                                            : Level::info);
+  logging::set_level(logging::parse_level(cfg.log_level));
+  logging::set_format(logging::parse_format(cfg.log_format));
   try {
     if (cmd == "version") {
       std::cout << "techpulse-gateway 0.1.0 (protocol techpulse.v1)\n";

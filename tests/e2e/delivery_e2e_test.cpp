@@ -15,6 +15,7 @@
 
 #include "support/chat_helpers.hpp"
 #include "support/gateway_process.hpp"
+#include "support/log_lines.hpp"
 #include "support/pg_support.hpp"
 #include "support/ws_client.hpp"
 
@@ -377,7 +378,7 @@ TEST_CASE("a client that never reads is closed as a slow consumer; memory stays 
   CHECK(rss > 0);
   CHECK(rss < 64 * 1024);  // the bound docs/operations.md states for this test
 
-  CHECK(read_file(gw.log_path()).find("slow_consumer session=" + slow_session) != std::string::npos);
+  CHECK_FALSE(log_events(read_file(gw.log_path()), "slow_consumer", {{"session", slow_session}}).empty());
   int slow_got = 0;
   auto deadline = Clock::now() + 30s;
   while (!slow->closed() && Clock::now() < deadline) {
@@ -438,7 +439,7 @@ TEST_CASE("SIGTERM with sends in flight: exit 0, every acked send stored, nothin
   int status = gw.terminate();
   for (auto& w : workers) w.join();
   CHECK(status == 0);
-  CHECK(read_file(gw.log_path()).find("event=drained") != std::string::npos);
+  CHECK_FALSE(log_events(read_file(gw.log_path()), "drained").empty());
 
   for (int i = 0; i < kClients; ++i) {
     auto& r = results[i];
@@ -621,9 +622,10 @@ TEST_CASE("malformed input gets its documented response and the process keeps se
     // rest of the 10 MB still in flight makes the kernel reset it, which can discard the close frame before this
     // client reads it. So: 1009 if it arrived, and the gateway's log names the limit either way.
     if (c->close_code() != 0) CHECK(c->close_code() == 1009);
-    CHECK(read_file(gw.log_path()).find("session_close session=" + json_str(*welcome, "/session_id") +
-                                        " reason=\"The WebSocket message exceeded the locally configured limit\"") !=
-          std::string::npos);
+    CHECK_FALSE(log_events(read_file(gw.log_path()), "session_close",
+                           {{"session", json_str(*welcome, "/session_id")},
+                            {"reason", "The WebSocket message exceeded the locally configured limit"}})
+                    .empty());
     still_served("big");
   }
   SECTION("a truncated handshake is dropped at the handshake deadline") {
