@@ -1,6 +1,8 @@
 #include "support/process.hpp"
 
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,8 +29,21 @@ std::string find_program(const std::string& name) {
   return "";
 }
 
+int unprivileged_uid() {
+  if (::geteuid() != 0) return -1;
+  const passwd* pw = ::getpwnam("nobody");
+  return pw ? static_cast<int>(pw->pw_uid) : 65534;
+}
+
+bool drop_privileges(int uid) {
+  if (uid < 0) return true;
+  const passwd* pw = ::getpwuid(static_cast<uid_t>(uid));
+  gid_t gid = pw ? pw->pw_gid : static_cast<gid_t>(uid);
+  return ::setgroups(0, nullptr) == 0 && ::setgid(gid) == 0 && ::setuid(static_cast<uid_t>(uid)) == 0;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                          std::chrono::milliseconds deadline) {
+                          std::chrono::milliseconds deadline, int run_as_uid) {
   if (argv.empty()) throw std::invalid_argument("run_process: no program");
   std::string program = argv[0].find('/') == std::string::npos ? find_program(argv[0]) : argv[0];
   if (program.empty()) throw std::runtime_error("run_process: " + argv[0] + " not found");
@@ -46,6 +61,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     ::dup2(fds[1], 2);
     ::close(fds[0]);
     ::close(fds[1]);
+    if (!drop_privileges(run_as_uid)) _exit(126);
     std::vector<std::string> args = argv;
     std::vector<char*> a, e;
     for (auto& s : args) a.push_back(s.data());
