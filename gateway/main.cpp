@@ -8,6 +8,7 @@
 #include "gateway/config.hpp"
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
+#include "gateway/reload.hpp"
 #include "gateway/server.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/chat_store.hpp"
@@ -142,6 +143,7 @@ int main(int argc, char** argv) {
     if (cmd == "serve") {
       if (rest.size() > 1) throw std::invalid_argument("serve: unknown argument " + rest[1]);
       if (cfg.jwt_secret.empty()) throw std::invalid_argument("serve: set TECHPULSE_JWT_SECRET or --jwt-secret");
+      reload_on_sighup(std::vector<std::string>(argv + 1, argv + argc), loaded);
       Server server(cfg);
       return server.run();
     }

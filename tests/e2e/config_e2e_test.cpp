@@ -1,12 +1,17 @@
 // The real techpulse-gateway binary and its configuration: a bad value by flag, environment or file fails the
-// start naming the setting; `config` masks secrets; `check` connects to the database and serves nothing.
+// start naming the setting; `config` masks secrets; `check` connects to the database and serves nothing; SIGHUP
+// reloads the file.
 #include <catch2/catch.hpp>
+
+#include <signal.h>
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "support/chat_helpers.hpp"
 #include "support/gateway_process.hpp"
+#include "support/log_lines.hpp"
 #include "support/pg_support.hpp"
 #include "support/process.hpp"
 
@@ -109,4 +114,48 @@ TEST_CASE("check exits non-zero when the database is unreachable, and 0 when it 
     CHECK(r.exit_code == 2);
     CHECK(contains(r.output, "--jwt-secret / TECHPULSE_JWT_SECRET: required to serve"));
   }
+}
+
+namespace {
+
+// Waits (bounded) until the gateway's log has `event`; returns its lines.
+std::vector<LogLine> wait_for_event(const GatewayProcess& gw, const std::string& event, const LogLine& fields = {}) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto found = log_events(read_file(gw.log_path()), event, fields);
+    if (!found.empty()) return found;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("SIGHUP reloads the config file: the log format applies at once, other changes are named", "[config]") {
+  ConfigFile file("log-format = \"json\"\nmax-subscriptions = 100\n");
+  GatewayProcess gw(migrated_database("tp_test_check_ready"), {{"TECHPULSE_CONFIG", file.path}});
+  REQUIRE(wait_for_event(gw, "serving").size() == 1);
+  auto before = read_file(gw.log_path());
+  REQUIRE(before.find("{\"ts\":") != std::string::npos);  // JSON so far
+
+  { std::ofstream(file.path, std::ios::trunc) << "log-format = \"logfmt\"\nmax-subscriptions = 50\n"; }
+  REQUIRE(::kill(gw.pid(), SIGHUP) == 0);
+  auto reloaded = wait_for_event(gw, "reloaded");
+  REQUIRE(reloaded.size() == 1);
+  CHECK(reloaded[0]["log_format"] == "logfmt");
+  CHECK(reloaded[0]["needs_restart"] == "1");
+  auto log = read_file(gw.log_path());
+  auto tail = log.substr(before.size());
+  CHECK(tail.find("event=reloaded") != std::string::npos);  // written as logfmt now
+  CHECK(log_events(log, "reload_needs_restart", {{"setting", "--max-subscriptions"}, {"source", "file"}}).size() == 1);
+  CHECK(http_get(gw.port(), "/healthz") == 200);
+
+  // A bad value: logged, the running configuration kept, the process serving.
+  { std::ofstream(file.path, std::ios::trunc) << "max-subscriptions = 0\n"; }
+  REQUIRE(::kill(gw.pid(), SIGHUP) == 0);
+  auto failed = wait_for_event(gw, "reload_failed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0]["error"].find("max-subscriptions: expected an integer from 1 to 100000") != std::string::npos);
+  CHECK(http_get(gw.port(), "/healthz") == 200);
+  CHECK(gw.terminate() == 0);
 }
