@@ -24,6 +24,7 @@ constexpr std::string_view kRedacted[] = {"token", "access_token", "authorizatio
 
 std::mutex g_sink_mutex;
 std::function<void(std::string_view)> g_sink;
+std::atomic<bool> g_has_sink{false};  // lines go straight to stderr, without the mutex, unless a test set a sink
 
 RateLimiter& limiter() {
   static RateLimiter l(kBurstPerSecond);
@@ -194,14 +195,14 @@ void write(Level l, std::string_view component, std::string_view event, std::str
     suppressed = d.suppressed;
   }
   std::string line = render(l, component, event, fields, suppressed);
-  {
+  if (g_has_sink.load(std::memory_order_acquire)) {
     std::lock_guard<std::mutex> g(g_sink_mutex);
     if (g_sink) {
       g_sink(line);
       return;
     }
   }
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fwrite(line.data(), 1, line.size(), stderr);  // one call per line: lines of concurrent threads do not mix
 }
 
 std::string quoted(std::string_view s) {
@@ -217,6 +218,7 @@ std::string quoted(std::string_view s) {
 void set_sink(std::function<void(std::string_view)> sink) {
   std::lock_guard<std::mutex> g(g_sink_mutex);
   g_sink = std::move(sink);
+  g_has_sink.store(static_cast<bool>(g_sink), std::memory_order_release);
 }
 
 }  // namespace techpulse::logging
