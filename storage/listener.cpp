@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "logging/log.hpp"
+
 namespace techpulse::storage {
 
 namespace {
@@ -26,8 +28,10 @@ bool split_fields(std::string_view s, size_t n, std::vector<std::string_view>& o
   return true;
 }
 
-void log_line(std::string_view event, std::string_view detail) {
-  fmt::print(stderr, "level=info component=listener event={} {}\n", event, detail);
+using logging::Level;
+
+void log_line(Level level, std::string_view event, std::string_view detail) {
+  logging::write(level, "listener", event, detail);
 }
 
 }  // namespace
@@ -52,7 +56,7 @@ asio::awaitable<void> Listener::run() {
     if (!conn_.connected()) {
       if (listening(epoch_.load())) {
         epoch_.fetch_add(1, std::memory_order_acq_rel);
-        log_line("disconnected", "reason=\"connection lost\"");
+        log_line(Level::warn, "disconnected", "reason=\"connection lost\"");
       }
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
@@ -70,7 +74,7 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
-      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_row,tp_broadcast");
+      log_line(Level::info, ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_row,tp_broadcast");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -115,7 +119,7 @@ asio::awaitable<bool> Listener::catch_up() {
       if (r.value->first.size() < 500) break;
     }
   }
-  log_line("caught_up", fmt::format("threads={} messages={}", threads.size(), delivered));
+  log_line(Level::info, "caught_up", fmt::format("threads={} messages={}", threads.size(), delivered));
   sink_.on_resync();
   co_return true;
 }
@@ -125,7 +129,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
   if (n.channel == "tp_chat") {
     std::string_view p = n.payload;
     if (p.size() < 2 || p[1] != '|' || !split_fields(p.substr(2), 4, f)) {
-      log_line("bad_payload", "channel=tp_chat");
+      log_line(Level::warn, "bad_payload", "channel=tp_chat");
       co_return true;
     }
     ChatEvent ev;
@@ -168,14 +172,14 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     if (!sink_.wants_row_changes()) co_return true;
     auto c = parse_row_notice(n.payload);
     if (!c) {
-      log_line("bad_payload", "channel=tp_row");
+      log_line(Level::warn, "bad_payload", "channel=tp_row");
       co_return true;
     }
     if (c->spilled) {
       auto r = co_await rows_.fill_spilled(*c);
       if (!r.ok()) co_return false;
       if (!*r.value) {
-        log_line("row_spill_gone", fmt::format("change={}", c->id));
+        log_line(Level::warn, "row_spill_gone", fmt::format("change={}", c->id));
         co_return true;
       }
     }
@@ -184,7 +188,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     if (!sink_.wants_broadcasts()) co_return true;
     auto notice = parse_broadcast_notice(n.payload);
     if (!notice) {
-      log_line("bad_payload", "channel=tp_broadcast");
+      log_line(Level::warn, "bad_payload", "channel=tp_broadcast");
       co_return true;
     }
     if (notice->spill_id) {
@@ -194,7 +198,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
       notice->envelope = std::move(**r.value);
     }
     if (auto m = decode_broadcast(notice->envelope)) sink_.on_broadcast(*m);
-    else log_line("bad_payload", "channel=tp_broadcast");
+    else log_line(Level::warn, "bad_payload", "channel=tp_broadcast");
   } else if (n.channel == "tp_typing") {
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_typing(TypingEvent{std::string(f[0]), std::string(f[1]), std::string(f[2])});
