@@ -5,10 +5,13 @@
 #include <array>
 #include <charconv>
 
+#include "protocol/conversation_frames.hpp"
+#include "protocol/frame_fields.hpp"
 #include "protocol/uuid.hpp"
 
 namespace techpulse::protocol {
 
+using namespace detail;
 
 std::string_view to_string(FrameType t) {
   switch (t) {
@@ -23,6 +26,10 @@ std::string_view to_string(FrameType t) {
     case FrameType::assistant_cancel: return "assistant.cancel";
     case FrameType::ping: return "ping";
     case FrameType::auth: return "auth";
+    case FrameType::message_edit: return "message.edit";
+    case FrameType::message_delete: return "message.delete";
+    case FrameType::read: return "read";
+    case FrameType::search: return "search";
   }
   return "?";
 }
@@ -60,31 +67,6 @@ std::string lower(std::string_view s) {
     }
   }
   return out;
-}
-
-// What a field held: the value kinds the protocol uses, plus "other" for anything else.
-struct Field {
-  enum Kind { absent, string, integer, boolean, object, object_with_nul, null, other } kind = absent;
-  std::string str;  // string, or the raw text of an object
-  int64_t num = 0;
-  bool flag = false;
-};
-
-// The fields any frame type reads. Unknown fields are skipped (the contract says they are ignored).
-enum Key { k_type, k_ref, k_topic, k_since, k_thread_id, k_content, k_message_type, k_metadata, k_client_msg_id,
-           k_before, k_limit, k_title, k_ticket_id, k_assistant, k_access_token, k_count };
-
-constexpr std::array<std::string_view, k_count> key_names = {
-    "type", "ref", "topic", "since", "thread_id", "content", "message_type", "metadata", "client_msg_id",
-    "before", "limit", "title", "ticket_id", "assistant", "access_token"};
-
-int key_index(std::string_view k) {
-  for (size_t i = 0; i < key_names.size(); ++i) {
-    if (key_names[i] == k) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
 }
 
 ProtocolError err(ErrorCode c, std::string msg, const std::string& ref) { return ProtocolError{c, std::move(msg), ref}; }
@@ -319,11 +301,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::send;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
     if (!(e = need_string(k_content, frame.content, true)).empty()) return fail(e);
-    if (frame.content.empty()) return fail("content must not be empty");
-    if (has_nul(frame.content)) return fail("content must not contain NUL characters");
-    if (frame.content.size() > limits.max_content_bytes) {
-      return too_large("content is longer than " + std::to_string(limits.max_content_bytes) + " bytes");
-    }
+    if (auto ce = content_error(frame.content, limits, ref)) return *ce;
     if (!absent(k_message_type)) {
       if (!(e = need_string(k_message_type, frame.message_type, false)).empty()) return fail(e);
       const auto& mt = frame.message_type;
@@ -375,10 +353,69 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::auth;
     if (!(e = need_string(k_access_token, frame.access_token, true)).empty()) return fail(e);
     if (frame.access_token.size() > limits.max_access_token_bytes) return too_large("access_token is too long");
+  } else if (auto conv = parse_conversation_frame(type, f, frame, limits)) {
+    return std::move(*conv);
   } else {
     return err(ErrorCode::unknown_type, "unknown frame type (see docs/protocol.md for the list)", ref);
   }
   return frame;
 }
+
+namespace detail {
+
+std::string read_string(const Fields& f, Key k, std::string& out, bool required) {
+  if (absent(f, k)) {
+    return required ? std::string(key_names[k]) + " is required" : std::string();
+  }
+  if (f[k].kind != Field::string) {
+    return std::string(key_names[k]) + " must be a string";
+  }
+  out = f[k].str;
+  return {};
+}
+
+std::string read_uuid(const Fields& f, Key k, std::string& out, bool required) {
+  if (auto e = read_string(f, k, out, required); !e.empty()) return e;
+  if (!absent(f, k)) {
+    if (!is_uuid(out)) return std::string(key_names[k]) + " must be a UUID";
+    out = lower(out);
+  }
+  return {};
+}
+
+std::string read_cursor(const Fields& f, Key k, std::optional<int64_t>& out) {
+  if (absent(f, k)) return {};
+  if (f[k].kind == Field::integer && f[k].num >= 0) {
+    out = f[k].num;
+    return {};
+  }
+  if (f[k].kind == Field::string) {
+    if (auto c = parse_cursor(f[k].str)) {
+      out = *c;
+      return {};
+    }
+  }
+  return std::string(key_names[k]) + " must be a cursor (a string received from the server)";
+}
+
+std::string read_limit(const Fields& f, int max, int& out) {
+  if (absent(f, k_limit)) return {};
+  if (f[k_limit].kind != Field::integer || f[k_limit].num < 1 || f[k_limit].num > max) {
+    return "limit must be an integer from 1 to " + std::to_string(max);
+  }
+  out = static_cast<int>(f[k_limit].num);
+  return {};
+}
+
+std::optional<ProtocolError> content_error(const std::string& content, const Limits& limits, const std::string& ref) {
+  if (content.empty()) return err(ErrorCode::bad_request, "content must not be empty", ref);
+  if (has_nul(content)) return err(ErrorCode::bad_request, "content must not contain NUL characters", ref);
+  if (content.size() > limits.max_content_bytes) {
+    return err(ErrorCode::too_large, "content is longer than " + std::to_string(limits.max_content_bytes) + " bytes", ref);
+  }
+  return std::nullopt;
+}
+
+}  // namespace detail
 
 }  // namespace techpulse::protocol

@@ -21,6 +21,11 @@ enum class FrameType {
   assistant_cancel,
   ping,
   auth,
+  // conversation_frames.hpp
+  message_edit,
+  message_delete,
+  read,
+  search,
 };
 
 std::string_view to_string(FrameType t);
@@ -85,6 +90,9 @@ struct ClientFrame {
   bool ticket_id_set = false;  // thread.update: ticket_id was given (a UUID links, null unlinks)
   std::optional<bool> assistant;  // thread.create, thread.update
   std::string access_token;    // auth
+  std::string message_id;      // message.edit, message.delete
+  std::optional<int64_t> cursor;  // read
+  std::string query;           // search (thread_id optional, before_token its paging token)
 };
 
 using ParseResult = std::variant<ClientFrame, ProtocolError>;

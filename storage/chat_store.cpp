@@ -377,7 +377,7 @@ asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::create_thread(std::string use
       "                    $3::uuid IS NULL OR tp_may_link($1::uuid, $1::uuid, $3::uuid) AS allowed), "
       "ins AS (INSERT INTO conversation_threads (user_id, title, ticket_id, assistant_enabled) "
       "        SELECT $1, $2, $3, $4 FROM chk WHERE chk.found AND chk.allowed "
-      "        RETURNING tp_thread_json(conversation_threads) AS j) "
+      "        RETURNING tp_thread_json_for(conversation_threads, $1) AS j) "
       "SELECT chk.found, chk.allowed, (SELECT j FROM ins) FROM chk",
       p);
   if (!r.ok()) co_return fail<ThreadWrite>(r.error);
@@ -433,8 +433,8 @@ asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::update_thread(std::string act
     w.status = ThreadWrite::ticket_forbidden;
   } else {
     // Read after the write: a link that made the owner's thread claim the ticket shows in a new snapshot.
-    auto j = co_await pool_.query("SELECT tp_thread_json(t) FROM conversation_threads t WHERE t.id = $1",
-                                  params(thread_id));
+    auto jp = params(thread_id, actor_id);
+    auto j = co_await pool_.query("SELECT tp_thread_json_for(t, $2) FROM conversation_threads t WHERE t.id = $1", jp);
     if (!j.ok()) co_return fail<ThreadWrite>(j.error);
     if (j.value->rows() == 0) {
       w.status = ThreadWrite::thread_not_found;
@@ -457,7 +457,7 @@ asio::awaitable<PgOutcome<ThreadPage>> ChatStore::list_threads(std::string user_
     before_id = before.substr(pos + 1);
   }
   auto r = co_await pool_.query(
-      "SELECT tp_thread_json(t), tp_ts(t.created_at) || '_' || t.id FROM conversation_threads t "
+      "SELECT tp_thread_json_for(t, $1), tp_ts(t.created_at) || '_' || t.id FROM conversation_threads t "
       "WHERE tp_can_access($1, t.id) AND ($2::timestamptz IS NULL OR (t.created_at, t.id) < ($2::timestamptz, $3::uuid)) "
       "ORDER BY t.created_at DESC, t.id DESC LIMIT $4",
       params(user_id, before_ts, before_id, std::to_string(limit + 1)));

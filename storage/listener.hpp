@@ -18,6 +18,26 @@ struct TypingEvent {
   std::string session_id;
 };
 
+// An edit or delete of a message (tp_chat kinds u/d, see 007_conversation.sql): its cursor is the change's own,
+// from the thread's counter, so subscriptions order and dedup it exactly like messages.
+struct ChangeEvent {
+  enum Kind : char { updated = 'u', deleted = 'd' };
+  Kind kind = updated;
+  std::string thread_id;
+  int64_t seq = 0;        // the change's cursor
+  std::string ticket_id;  // empty when the thread has no ticket
+  std::string message_json;
+};
+
+// A read cursor moved forward (channel tp_read).
+struct ReadEvent {
+  std::string thread_id;
+  std::string user_id;
+  int64_t cursor = 0;
+  std::string ticket_id;   // empty when the thread has no ticket
+  std::string session_id;  // the session that sent the read (empty when written by SQL)
+};
+
 struct ThreadCursor {
   std::string thread_id;
   int64_t after = 0;  // deliver messages with seq > after
@@ -29,6 +49,11 @@ class RealtimeSink {
   virtual ~RealtimeSink() = default;
   virtual void on_message(const ChatEvent& ev) = 0;
   virtual void on_typing(const TypingEvent& ev) = 0;
+  // An edit or delete, in the thread's cursor order together with on_message (live and in the catch-up).
+  virtual void on_message_change(const ChangeEvent& ev) {}
+  virtual void on_read(const ReadEvent& ev) {}
+  // A tp_presence message of any node (this one included), as sent (storage/presence_channel.hpp parses it).
+  virtual void on_presence(const std::string& payload) {}
   // The threads that have live subscriptions, each with the lowest cursor delivered to them: what a catch-up after
   // a reconnect must fetch.
   virtual asio::awaitable<std::vector<ThreadCursor>> live_threads() = 0;

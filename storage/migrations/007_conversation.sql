@@ -66,6 +66,8 @@ CREATE FUNCTION tp_can_delete_message(p_user uuid, p_message uuid) RETURNS boole
 -- turn already running on an edited message goes on (jobs are only made by INSERT, see 004_assistant.sql).
 CREATE FUNCTION tp_chat_messages_before_update() RETURNS trigger
     LANGUAGE plpgsql AS $$
+DECLARE
+    job record;
 BEGIN
     IF NEW.thread_id IS DISTINCT FROM OLD.thread_id OR NEW.seq IS DISTINCT FROM OLD.seq THEN
         RAISE check_violation USING MESSAGE = 'a message cannot move to another thread or cursor';
@@ -83,9 +85,15 @@ BEGIN
         NEW.content := '';
         NEW.metadata := '{}'::jsonb;
         NEW.edited_at := OLD.edited_at;
-        -- Locks the job before the thread row below, the order the assistant's writer takes them in.
-        UPDATE assistant_jobs SET cancel_requested = true
-         WHERE message_id = OLD.id AND status IN ('queued', 'running') AND NOT cancel_requested;
+        -- Locks the job before the thread row below, the order the assistant's writer takes them in. A queued
+        -- turn is ended by the next sweep, a running one by its worker (tp_job_cancel), each with assistant.error.
+        FOR job IN UPDATE assistant_jobs SET cancel_requested = true
+                    WHERE message_id = OLD.id AND status IN ('queued', 'running') AND NOT cancel_requested
+                   RETURNING id, status LOOP
+            IF job.status = 'running' THEN
+                PERFORM pg_notify('tp_job_cancel', job.id::text);
+            END IF;
+        END LOOP;
     ELSIF NEW.content IS NOT DISTINCT FROM OLD.content AND NEW.metadata IS NOT DISTINCT FROM OLD.metadata
           AND NEW.message_type IS NOT DISTINCT FROM OLD.message_type AND OLD.deleted_at IS NULL THEN
         NEW.change_seq := OLD.change_seq;
@@ -290,20 +298,20 @@ CREATE FUNCTION tp_search_snippet(p_content text, q tsquery) RETURNS text
     RETURN replace(replace(
         replace(replace(replace(replace(replace(
             ts_headline('english', translate(p_content, U&'\E000\E001', ''), q,
-                        U&'StartSel=\E000, StopSel=\E001, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
+                        U&'StartSel=\E000, StopSel=\E001, MaxWords=35, MinWords=15'),
             '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
         U&'\E000', '<mark>'), U&'\E001', '</mark>');
 
 -- ---------------------------------------------------------------------------------------------------------------
 -- Presence (channel tp_presence, see docs/architecture.md "Presence"). Each node publishes its messages through
--- this function on one connection: the notifications of one call are delivered in array order, so a node's
--- messages reach every listener in the order it sent them.
-CREATE FUNCTION tp_presence_publish(p_messages text[]) RETURNS void
+-- this function (a JSON array of payloads) on one connection: the notifications of one call are delivered in
+-- array order, so a node's messages reach every listener in the order it sent them.
+CREATE FUNCTION tp_presence_publish(p_messages jsonb) RETURNS void
     LANGUAGE plpgsql AS $$
 DECLARE
     msg text;
 BEGIN
-    FOREACH msg IN ARRAY p_messages LOOP
+    FOR msg IN SELECT e.value FROM jsonb_array_elements_text(p_messages) WITH ORDINALITY AS e(value, ord) ORDER BY e.ord LOOP
         PERFORM pg_notify('tp_presence', msg);
     END LOOP;
 END $$;
