@@ -276,7 +276,7 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> ChatS
 }
 
 asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> ChatStore::history(
-    std::string thread_id, std::optional<int64_t> before, int limit) {
+    std::string thread_id, std::optional<int64_t> before, int limit, size_t max_bytes) {
   using R = std::pair<std::vector<StoredMessage>, bool>;
   auto r = co_await pool_.query(
       "SELECT m.seq, tp_message_json(m) FROM chat_messages m WHERE m.thread_id = $1 AND m.seq < $2 "
@@ -287,6 +287,17 @@ asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> ChatStor
   R out;
   int n = std::min(res.rows(), limit);
   out.second = res.rows() > limit;
+  // Newest first until the page would pass max_bytes (always at least one message): a page of large messages is
+  // cut short with has_more, so no reply is bigger than the budget plus one message.
+  size_t bytes = 0;
+  for (int i = 0; i < n; ++i) {
+    bytes += res.get(i, 1).size() + 1;
+    if (i > 0 && bytes > max_bytes) {
+      n = i;
+      out.second = true;
+      break;
+    }
+  }
   for (int i = n - 1; i >= 0; --i) {
     out.first.push_back(StoredMessage{res.get_int(i, 0), std::string(res.get(i, 1))});
   }

@@ -11,6 +11,9 @@ struct Profile {
   std::string role;  // customer | technician | admin
 };
 
+// A history page's messages stop at about this many bytes of JSON (docs/protocol.md, "Limits").
+inline constexpr size_t kHistoryPageBytes = 1024 * 1024;
+
 struct ThreadAccess {
   bool exists = false;
   bool allowed = false;
@@ -92,11 +95,10 @@ class ChatStore {
   asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, int64_t>>> messages_after(std::string thread_id,
                                                                                             int64_t after,
                                                                                             int limit);
-  // A page of history, newest `limit` messages before `before` (nullopt: the newest), returned oldest first.
-  // .second is true when older messages exist.
-  asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> history(std::string thread_id,
-                                                                                  std::optional<int64_t> before,
-                                                                                  int limit);
+  // A page of history, newest `limit` messages before `before` (nullopt: the newest), returned oldest first, cut
+  // short (oldest dropped) once its messages' JSON passes max_bytes. .second is true when older messages exist.
+  asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> history(
+      std::string thread_id, std::optional<int64_t> before, int limit, size_t max_bytes = kHistoryPageBytes);
   asio::awaitable<PgOutcome<std::string>> message_json(std::string message_id);
   // The event JSON of a row of support_tickets, tickets, work_orders or conversation_threads, for a tp_event too big
   // for NOTIFY; nullopt when the row is gone or the table is not one of these.

@@ -111,6 +111,26 @@ TEST_CASE("history pages with before/limit/has_more return exactly the right mes
   CHECK(exact.value->first.size() == 10);
   CHECK(exact.value->second == false);
 
+  // A byte budget cuts a page short, keeping the newest, with has_more: 3 messages of ~100 bytes fit in 350.
+  auto small = run_sync(ioc, store.history(thread, std::nullopt, 10, 350));
+  REQUIRE(small.ok());
+  REQUIRE(small.value->first.size() >= 1);
+  REQUIRE(small.value->first.size() < 10);
+  CHECK(small.value->second == true);
+  CHECK(small.value->first.back().seq == 25);
+  size_t bytes = 0;
+  for (const auto& m : small.value->first) bytes += m.json.size() + 1;
+  CHECK(bytes <= 350);
+  // The next page starts where the short one stopped: nothing skipped.
+  auto rest = run_sync(ioc, store.history(thread, small.value->first.front().seq, 10));
+  REQUIRE(rest.ok());
+  CHECK(rest.value->first.back().seq == small.value->first.front().seq - 1);
+  // A budget smaller than one message still returns that message.
+  auto one = run_sync(ioc, store.history(thread, std::nullopt, 10, 1));
+  REQUIRE(one.ok());
+  CHECK(one.value->first.size() == 1);
+  CHECK(one.value->second == true);
+
   auto after = run_sync(ioc, store.messages_after(thread, 20, 100));
   REQUIRE(after.ok());
   CHECK(after.value->first.size() == 5);
