@@ -51,7 +51,9 @@ PresenceCluster::Output PresenceCluster::track(const PresenceEntry& e, PresenceC
     out.ok = false;
     return out;
   }
-  append(out, table_.join(node_, e));
+  auto d = table_.join(node_, e);
+  if (d.empty()) return out;  // tracked already, with this meta: nothing to tell
+  append(out, std::move(d));
   send(out, std::move(m));
   return out;
 }

@@ -244,6 +244,16 @@ TEST_CASE("a graceful stop removes the node's users at once", "[presence]") {
   CHECK_FALSE(b.table().present("thread:t", "u1"));
 }
 
+TEST_CASE("tracking a session twice with the same meta publishes nothing the second time", "[presence]") {
+  PresenceCluster a("A", 1000ms);
+  auto first = a.track(entry("thread:t", "u1", "s1", "{}"), {});
+  CHECK(first.publish.size() == 1);
+  CHECK(first.diffs.size() == 1);
+  auto again = a.track(entry("thread:t", "u1", "s1", "{}"), {});
+  CHECK(again.publish.empty());
+  CHECK(again.diffs.empty());
+}
+
 TEST_CASE("a meta too large for one payload is refused and changes nothing", "[presence]") {
   PresenceCluster a("A", 1000ms);
   auto out = a.track(entry("thread:t", "u1", "s1", "{\"x\":\"" + std::string(8000, 'y') + "\"}"), {});
