@@ -2,11 +2,15 @@
 # Installs the Debian packages the build and the tests need, when any is missing. Safe to run again.
 set -euo pipefail
 packages=(g++ cmake ccache libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libpq-dev libssl-dev postgresql-15
-          postgresql-client-15 clang-14 libclang-rt-14-dev)
+          postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The browser suite (tests/e2e/web) runs on Node.js with npm; a Node.js from elsewhere (with its own npm) will do.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

@@ -52,21 +52,29 @@ fi
 export TECHPULSE_JWT_SECRET TECHPULSE_LISTEN=$listen
 
 maria=a0000000-0000-4000-8000-000000000001
+james=a0000000-0000-4000-8000-000000000002
 sam=a0000000-0000-4000-8000-000000000011
+lee=a0000000-0000-4000-8000-000000000012
 thread=e0000000-0000-4000-8000-000000000001
 token=$("$bin" token --sub "$maria" --role customer --ttl 86400)
+james_token=$("$bin" token --sub "$james" --role customer --ttl 86400)
 tech_token=$("$bin" token --sub "$sam" --role technician --ttl 86400)
+lee_token=$("$bin" token --sub "$lee" --role technician --ttl 86400)
 
 cat <<MSG
 
 ==> TechPulse gateway is starting on http://$listen  (Ctrl-C to stop; ./deploy/down.sh stops PostgreSQL)
 
-  Customer Maria Lopez ($maria):
-    export TOKEN=$token
-  Technician Sam Reyes ($sam):
-    export TECH_TOKEN=$tech_token
+  Open the web app in a browser, one link per demo user (each signs in; the token stays out of the address bar):
+    Customer   Maria Lopez   http://$listen/#token=$token
+    Customer   James Okafor  http://$listen/#token=$james_token
+    Technician Sam Reyes     http://$listen/#token=$tech_token
+    Technician Lee Chen      http://$listen/#token=$lee_token
+  Open Maria and Sam side by side: Sam's console shows ticket TP-10041 and Maria's Camry thread, live.
 
-  Connect with websocat and type frames, one JSON object per line:
+  Or speak the protocol (docs/protocol.md) yourself:
+    export TOKEN=$token
+    export TECH_TOKEN=$tech_token
     websocat "ws://$listen/v1/ws?access_token=\$TOKEN"
     {"type":"subscribe","ref":"1","topic":"thread:$thread","since":"0"}
     {"type":"send","ref":"2","thread_id":"$thread","content":"Is it safe to drive with a flashing check engine light?"}

@@ -56,6 +56,9 @@ const std::vector<Binding>& bindings() {
       {{"--max-queue-bytes", "TECHPULSE_MAX_QUEUE_BYTES", "outbound bytes queued per session before it is closed",
         "4194304"},
        number(&Config::max_queue_bytes, 65536, 1LL << 32)},
+      {{"--slow-consumer-ms", "TECHPULSE_SLOW_CONSUMER_MS",
+        "a session over the queue bounds is closed when no write completes for this long", "5000"},
+       number(&Config::slow_consumer_ms, 100, 600000)},
       {{"--max-subscriptions", "TECHPULSE_MAX_SUBSCRIPTIONS", "topics one session may subscribe to", "100"},
        number(&Config::max_subscriptions, 1, 100000)},
       {{"--handshake-timeout-ms", "TECHPULSE_HANDSHAKE_TIMEOUT_MS", "deadline for the HTTP request and upgrade",
@@ -97,6 +100,8 @@ const std::vector<Binding>& bindings() {
       {{"--allowed-origins", "TECHPULSE_ALLOWED_ORIGINS",
         "comma-separated Origins browsers may connect from (empty: any); requests without Origin are allowed", ""},
        text(&Config::allowed_origins)},
+      {{"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
+       text(&Config::web_root)},
       {{"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, text(&Config::log_level)},
       // The assistant worker pool.
       {{"--ai-provider", "TECHPULSE_AI_PROVIDER", "assistant provider: extractive (offline) or openai", "extractive"},

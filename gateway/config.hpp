@@ -16,6 +16,9 @@ struct Config {
   size_t max_frame_bytes = 64 * 1024;
   size_t max_queue_frames = 65536;
   size_t max_queue_bytes = 4 * 1024 * 1024;
+  // A session whose queue is over max_queue_frames/bytes is closed as a slow consumer when no write of it completes
+  // for this long; over kHardQueueFactor times the bounds it is closed at once (docs/protocol.md).
+  int slow_consumer_ms = 5000;
   size_t max_subscriptions = 100;
   int handshake_timeout_ms = 10000;
   size_t max_content_bytes = 60 * 1024;
@@ -33,6 +36,7 @@ struct Config {
   size_t db_max_batch = 256;
   std::string log_level = "info";
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
+  std::string web_root;         // serve the web app from this directory instead of the embedded files
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

@@ -8,7 +8,7 @@
 #include "gateway/config.hpp"
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
-#include "gateway/server.hpp"
+#include "gateway/transport/server.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/migrate.hpp"
 

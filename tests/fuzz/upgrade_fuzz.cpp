@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "gateway/upgrade.hpp"
+#include "gateway/transport/upgrade.hpp"
 #include "protocol/uuid.hpp"
 
 using namespace techpulse::gateway;

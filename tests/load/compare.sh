@@ -90,7 +90,7 @@ fi
 TECHPULSE_DATABASE_URL=$db_url "$gateway" migrate >/dev/null
 psql_ -d techpulse_bench -f "$here/bench_setup.sql" >/dev/null
 # Earlier runs' rows would only slow the inserts down over time.
-psql_ -d techpulse_bench -c "TRUNCATE chat_messages" -c "UPDATE conversation_threads SET last_seq = 0" >/dev/null
+psql_ -d techpulse_bench -c "TRUNCATE chat_messages CASCADE" -c "UPDATE conversation_threads SET last_seq = 0" >/dev/null
 threads_file=$work/threads.txt
 psql_ -d techpulse_bench -tAc "SELECT id FROM conversation_threads WHERE title LIKE 'persisted %' ORDER BY id" >"$threads_file"
 

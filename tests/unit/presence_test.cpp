@@ -6,12 +6,12 @@
 #include <map>
 #include <memory>
 
-#include "gateway/presence_cluster.hpp"
-#include "gateway/presence_table.hpp"
+#include "gateway/realtime/presence_cluster.hpp"
+#include "gateway/realtime/presence_table.hpp"
 #include "storage/presence_channel.hpp"
 
 using namespace techpulse;
-using namespace techpulse::gateway;
+using namespace techpulse::gateway::realtime;
 using namespace std::chrono_literals;
 
 namespace {

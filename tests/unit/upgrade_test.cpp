@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/upgrade.hpp"
+#include "gateway/transport/upgrade.hpp"
 
 using namespace techpulse::gateway;
 namespace http = boost::beast::http;

@@ -1,0 +1,23 @@
+#pragma once
+// dialect: translates between a wire format and the realtime core, and nothing else: it parses a client's frame
+// into a typed core call (gateway/realtime/calls.hpp) and encodes the core's replies and events (the Sink) into
+// frames. It decides nothing: every authorization and limit is the core's. A dialect writes to a Wire, which a
+// transport implements; it never sees a socket.
+#include <cstdint>
+#include <string_view>
+
+#include "gateway/realtime/broadcast.hpp"
+#include "gateway/realtime/sink.hpp"
+
+namespace techpulse::gateway::dialect {
+
+// The connection under a dialect: frames out, close, and the queue's flow (which the core reads directly).
+class Wire : public realtime::Flow {
+ public:
+  // One text frame. Shared bytes: the transport keeps the pointer and copies nothing.
+  virtual void send(const Frame& text) = 0;
+  // Sends a close frame and ends the connection.
+  virtual void close(uint16_t code, std::string_view reason) = 0;
+};
+
+}  // namespace techpulse::gateway::dialect

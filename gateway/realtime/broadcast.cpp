@@ -1,0 +1,38 @@
+#include "gateway/realtime/broadcast.hpp"
+
+#include <stdexcept>
+
+namespace techpulse::gateway::realtime {
+
+namespace {
+std::atomic<unsigned> next_slot{0};
+}
+
+Encoder::Encoder() : slot_(next_slot.fetch_add(1)) {
+  if (slot_ >= kMaxEncoders) throw std::logic_error("more dialect encoders than Encoder::kMaxEncoders");
+}
+
+const Frame& Broadcast::encode_slow(const Encoder& enc) const {
+  const unsigned s = enc.slot();
+  std::lock_guard<std::mutex> g(mutex_);
+  if (!ready_[s].load(std::memory_order_relaxed)) {
+    frames_[s] = enc.encode(event_);
+    ready_[s].store(true, std::memory_order_release);
+  }
+  return frames_[s];
+}
+
+size_t Broadcast::size_hint() const {
+  struct Size {
+    size_t operator()(const MessageEvent& e) const { return e.message_json.size() + e.topic.size() + 64; }
+    size_t operator()(const ObjectEvent& e) const { return e.object_json.size() + e.topic.size() + 64; }
+    size_t operator()(const TypingEvent& e) const { return 128; }
+    size_t operator()(const AssistantEvent& e) const { return e.v1_json ? e.v1_json->size() : 0; }
+    size_t operator()(const ChangeEvent& e) const { return e.message_json.size() + e.topic.size() + 80; }
+    size_t operator()(const ReadEvent& e) const { return 200; }
+    size_t operator()(const PresenceEvent& e) const { return e.meta_json.size() + e.topic.size() + 64; }
+  };
+  return std::visit(Size{}, event_);
+}
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,163 @@
+#include "gateway/realtime/fanout.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <unordered_map>
+
+#include "gateway/realtime/presence.hpp"
+
+namespace techpulse::gateway::realtime {
+
+using protocol::TopicKind;
+
+void Fanout::on_message(const storage::ChatEvent& ev) {
+  // One event per topic; each dialect encodes it once, and the same bytes go to every subscriber on every loop.
+  auto event = make_event(MessageEvent{"thread:" + ev.thread_id, ev.seq, ev.message_json});
+  SharedEvent ticket_event;
+  if (!ev.ticket_id.empty()) ticket_event = make_event(MessageEvent{"ticket:" + ev.ticket_id, ev.seq, ev.message_json});
+  to_inboxes(ev, std::move(event), std::move(ticket_event));
+}
+
+void Fanout::on_message_change(const storage::ChangeEvent& ev) {
+  // At the change's cursor, through the same inboxes: each subscription orders and dedups it like a message.
+  const bool deleted = ev.kind == storage::ChangeEvent::deleted;
+  auto event = make_event(ChangeEvent{"thread:" + ev.thread_id, ev.seq, deleted, ev.message_json});
+  SharedEvent ticket_event;
+  if (!ev.ticket_id.empty()) ticket_event = make_event(ChangeEvent{"ticket:" + ev.ticket_id, ev.seq, deleted, ev.message_json});
+  to_inboxes(storage::ChatEvent{ev.thread_id, ev.seq, ev.ticket_id, {}}, std::move(event), std::move(ticket_event));
+}
+
+void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event) {
+  for (auto& loop : loops_) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> g(loop->inbox_mutex);
+      first = loop->inbox.empty();
+      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, event, ticket_event});
+      loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
+    }
+    if (!first) continue;
+    asio::post(loop->ioc, [l = loop.get()] {
+      std::vector<Loop::Delivery> batch;
+      {
+        std::lock_guard<std::mutex> g(l->inbox_mutex);
+        batch.swap(l->inbox);
+        l->inbox_pending.store(0, std::memory_order_relaxed);
+      }
+      for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
+    });
+  }
+}
+
+void Fanout::on_read(const storage::ReadEvent& ev) {
+  // To the thread's and its ticket's subscribers, and to the reader's other sessions on their user: topic; one
+  // event per topic. The session that read is skipped by the session itself (ReadEvent::session_id).
+  auto on_thread = make_event(ReadEvent{"thread:" + ev.thread_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  auto on_user = make_event(ReadEvent{"user:" + ev.user_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  SharedEvent on_ticket;
+  if (!ev.ticket_id.empty()) {
+    on_ticket = make_event(ReadEvent{"ticket:" + ev.ticket_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  }
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), ev, on_thread, on_user, on_ticket] {
+      l->hub.deliver_event(TopicKind::thread, ev.thread_id, on_thread);
+      l->hub.deliver_event(TopicKind::user, ev.user_id, on_user);
+      if (on_ticket) l->hub.deliver_event(TopicKind::ticket, ev.ticket_id, on_ticket);
+    });
+  }
+}
+
+void Fanout::on_presence(const std::string& payload) {
+  if (presence_) presence_->on_message(payload);
+}
+
+void Fanout::on_event(char kind, const std::string& key, const std::string& json) {
+  std::string_view type;
+  TopicKind topic_kind;
+  std::string_view field;
+  switch (kind) {
+    case 'T': type = "ticket.updated"; topic_kind = TopicKind::ticket; field = "ticket"; break;
+    case 'W': type = "work_order.updated"; topic_kind = TopicKind::ticket; field = "work_order"; break;
+    case 'H': type = "thread.updated"; topic_kind = TopicKind::user; field = "thread"; break;
+    case 'A': type = "ticket.assigned"; topic_kind = TopicKind::user; field = "ticket"; break;
+    case 'R': type = "ticket.unassigned"; topic_kind = TopicKind::user; field = "ticket"; break;
+    default: return;
+  }
+  std::string topic = (topic_kind == TopicKind::ticket ? "ticket:" : "user:") + key;
+  auto event = make_event(ObjectEvent{std::string(type), topic, std::string(field), json});
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), topic_kind, key, event] { l->hub.deliver_event(topic_kind, key, event); });
+  }
+}
+
+void Fanout::on_access_change(char kind, const std::string& id) {
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), kind, id] {
+      if (kind == 'u') {
+        std::vector<Subscriber*> mine;
+        for (auto* s : l->hub.sessions()) {
+          if (s->user_id() == id) mine.push_back(s);
+        }
+        for (auto* s : mine) s->recheck_access();
+      } else if (kind == 't') {
+        for (auto* s : l->hub.thread_subscribers(id)) s->recheck_access();
+      }
+    });
+  }
+}
+
+void Fanout::on_resync() {
+  // Presence messages may have been missed too: ask every node for its state.
+  if (presence_) presence_->resync();
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get()] {
+      std::vector<Subscriber*> all(l->hub.sessions().begin(), l->hub.sessions().end());
+      for (auto* s : all) s->recheck_access();
+    });
+  }
+}
+
+void Fanout::on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) {
+  auto event = make_event(AssistantEvent{std::make_shared<const std::string>(json)});
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), thread_id, ticket_id, event] {
+      l->hub.deliver_assistant(thread_id, ticket_id, event);
+    });
+  }
+}
+
+void Fanout::on_typing(const storage::TypingEvent& ev) {
+  auto event = make_event(TypingEvent{ev.thread_id, ev.user_id});
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), ev, event] { l->hub.deliver_typing(ev.thread_id, ev.session_id, event); });
+  }
+}
+
+asio::awaitable<std::vector<storage::ThreadCursor>> Fanout::live_threads() {
+  std::unordered_map<std::string, int64_t> lowest;
+  for (auto& loop : loops_) {
+    auto part = co_await asio::co_spawn(
+        loop->ioc,
+        [l = loop.get()]() -> asio::awaitable<std::vector<storage::ThreadCursor>> { co_return l->hub.live_threads(); },
+        asio::use_awaitable);
+    for (auto& tc : part) {
+      auto [it, inserted] = lowest.emplace(tc.thread_id, tc.after);
+      if (!inserted) it->second = std::min(it->second, tc.after);
+    }
+  }
+  std::vector<storage::ThreadCursor> out;
+  for (auto& [t, s] : lowest) out.push_back({t, s});
+  co_return out;
+}
+
+void Fanout::drain_all() {
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get()] {
+      auto sessions = l->hub.sessions();
+      for (auto* s : sessions) s->drain();
+    });
+  }
+}
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,44 @@
+#pragma once
+// The listener's side of the core: what storage::Listener receives (NOTIFY payloads, on the storage loop) becomes
+// one shared typed event per topic, handed to every loop (chat messages through the loop's inbox, so a busy loop
+// delivers several in one turn) and offered there by the hub to its subscriptions. Access changes and resyncs make
+// the affected sessions re-check.
+#include <memory>
+#include <vector>
+
+#include "gateway/realtime/loop.hpp"
+#include "storage/listener.hpp"
+
+namespace techpulse::gateway::realtime {
+
+class Presence;
+
+class Fanout : public storage::RealtimeSink {
+ public:
+  explicit Fanout(std::vector<std::unique_ptr<Loop>>& loops) : loops_(loops) {}
+  // Presence messages (tp_presence) go to it; set before the listener starts.
+  void set_presence(Presence* p) { presence_ = p; }
+
+  void on_message(const storage::ChatEvent& ev) override;
+  void on_message_change(const storage::ChangeEvent& ev) override;
+  void on_read(const storage::ReadEvent& ev) override;
+  void on_presence(const std::string& payload) override;
+  void on_typing(const storage::TypingEvent& ev) override;
+  asio::awaitable<std::vector<storage::ThreadCursor>> live_threads() override;
+  void on_event(char kind, const std::string& key, const std::string& json) override;
+  void on_access_change(char kind, const std::string& id) override;
+  void on_resync() override;
+  void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) override;
+
+  // SIGTERM: every session of every loop drains.
+  void drain_all();
+
+ private:
+  // Hands a thread's event (a message or a change, at its cursor) to every loop's inbox.
+  void to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event);
+
+  std::vector<std::unique_ptr<Loop>>& loops_;
+  Presence* presence_ = nullptr;
+};
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,131 @@
+#include "gateway/realtime/hub.hpp"
+
+#include <algorithm>
+
+namespace techpulse::gateway::realtime {
+
+using protocol::TopicKind;
+
+void Subscription::offer(const std::string& thread_id, int64_t seq, const SharedEvent& event) {
+  if (!live) {
+    const size_t bytes = event->size_hint();
+    if (pending_overflow || pending.size() >= max_pending || pending_bytes + bytes > max_pending_bytes) {
+      pending_overflow = true;  // the set-up reads these from the table instead
+    } else {
+      pending.push_back({thread_id, seq, event});
+      pending_bytes += bytes;
+    }
+    return;
+  }
+  int64_t& last = kind == TopicKind::thread ? last_seq : thread_seq[thread_id];
+  if (seq <= last) return;
+  last = seq;
+  owner->push(event);
+}
+
+std::unordered_map<std::string, Hub::SubList>& Hub::index(TopicKind kind) {
+  return kind == TopicKind::thread ? by_thread_ : kind == TopicKind::ticket ? by_ticket_ : by_user_;
+}
+
+void Hub::add(const std::shared_ptr<Subscription>& sub) { index(sub->kind)[sub->key].push_back(sub); }
+
+void Hub::remove(const std::shared_ptr<Subscription>& sub) {
+  auto& idx = index(sub->kind);
+  auto it = idx.find(sub->key);
+  if (it == idx.end()) return;
+  auto& v = it->second;
+  v.erase(std::remove(v.begin(), v.end(), sub), v.end());
+  if (v.empty()) idx.erase(it);
+}
+
+void Hub::deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
+                          const SharedEvent& thread_event, const SharedEvent& ticket_event) {
+  // Copies: a push may close a session (slow consumer), which removes its subscriptions from these lists.
+  if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
+    auto subs = it->second;
+    for (const auto& sub : subs) sub->offer(thread_id, seq, thread_event);
+  }
+  if (!ticket_id.empty() && ticket_event) {
+    if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
+      auto subs = it->second;
+      for (const auto& sub : subs) sub->offer(thread_id, seq, ticket_event);
+    }
+  }
+}
+
+void Hub::deliver_event(TopicKind kind, const std::string& key, const SharedEvent& event) {
+  auto& idx = index(kind);
+  auto it = idx.find(key);
+  if (it == idx.end()) return;
+  auto subs = it->second;
+  for (const auto& sub : subs) {
+    if (sub->live) sub->owner->push(event);
+  }
+}
+
+void Hub::deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const SharedEvent& event) {
+  std::unordered_set<Subscriber*> sent;
+  if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
+    auto subs = it->second;
+    for (const auto& sub : subs) {
+      if (sub->live && sent.insert(sub->owner).second) sub->owner->push(event);
+    }
+  }
+  if (!ticket_id.empty()) {
+    if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
+      auto subs = it->second;
+      for (const auto& sub : subs) {
+        if (sub->live && sent.insert(sub->owner).second) sub->owner->push(event);
+      }
+    }
+  }
+}
+
+void Hub::deliver_typing(const std::string& thread_id, const std::string& except_session, const SharedEvent& event) {
+  auto it = by_thread_.find(thread_id);
+  if (it == by_thread_.end()) return;
+  auto subs = it->second;
+  for (const auto& sub : subs) {
+    if (sub->live && sub->owner->session_id() != except_session) sub->owner->push(event);
+  }
+}
+
+std::vector<storage::ThreadCursor> Hub::live_threads() const {
+  std::unordered_map<std::string, int64_t> lowest;
+  auto note = [&](const std::string& thread, int64_t seq) {
+    auto [it, inserted] = lowest.emplace(thread, seq);
+    if (!inserted) it->second = std::min(it->second, seq);
+  };
+  for (const auto& [thread, subs] : by_thread_) {
+    for (const auto& s : subs) {
+      if (s->live) note(thread, s->last_seq);
+    }
+  }
+  for (const auto& [ticket, subs] : by_ticket_) {
+    for (const auto& s : subs) {
+      if (!s->live) continue;
+      for (const auto& [thread, seq] : s->thread_seq) note(thread, seq);
+    }
+  }
+  std::vector<storage::ThreadCursor> out;
+  for (auto& [t, s] : lowest) out.push_back({t, s});
+  return out;
+}
+
+size_t Hub::subscription_count() const {
+  size_t n = 0;
+  for (const auto* idx : {&by_thread_, &by_ticket_, &by_user_}) {
+    for (const auto& [k, v] : *idx) n += v.size();
+  }
+  return n;
+}
+
+std::vector<Subscriber*> Hub::thread_subscribers(const std::string& thread_id) const {
+  std::vector<Subscriber*> out;
+  if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
+    for (const auto& s : it->second) out.push_back(s->owner);
+  }
+  return out;
+}
+
+}  // namespace techpulse::gateway::realtime

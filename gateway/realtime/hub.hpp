@@ -1,0 +1,93 @@
+#pragma once
+// One loop's slice of the subscription hub. Owned by that loop and used only on its thread, so the fan-out path
+// takes no lock. A fan-out is one typed event (broadcast.hpp), shared by every recipient on every loop; each
+// dialect's encoding of it is computed once and shared too.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "gateway/realtime/broadcast.hpp"
+#include "protocol/frames.hpp"
+#include "storage/listener.hpp"
+
+namespace techpulse::gateway::realtime {
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual void push(const SharedEvent& event) = 0;
+  virtual const std::string& session_id() const = 0;
+  virtual const std::string& user_id() const = 0;
+  // Server shutdown: take no new work, let the sends in flight be acked, then close with 1001 "going away".
+  virtual void drain() = 0;
+  // Something that may change this user's access happened: re-check the subscriptions.
+  virtual void recheck_access() = 0;
+};
+
+struct Subscription {
+  Subscriber* owner = nullptr;
+  protocol::TopicKind kind = protocol::TopicKind::thread;
+  std::string key;  // the thread, ticket or user id
+  // thread topics: the cursor of the last message given to this subscriber (or, before it is live, the replay
+  // position). ticket topics: the same per thread of the ticket.
+  int64_t last_seq = 0;
+  std::unordered_map<std::string, int64_t> thread_seq;
+  bool live = false;
+  // Messages that arrive while the subscription is being set up: delivered after `subscribed`.
+  struct Pending {
+    std::string thread_id;
+    int64_t seq;
+    SharedEvent event;
+  };
+  std::vector<Pending> pending;
+  size_t pending_bytes = 0;
+  bool pending_overflow = false;
+  // Past these the set-up reads the table again instead of buffering (the session sets them from its queue bounds).
+  size_t max_pending = 4096;
+  size_t max_pending_bytes = 1024 * 1024;
+
+  void clear_pending() {
+    pending.clear();
+    pending_bytes = 0;
+    pending_overflow = false;
+  }
+
+  // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
+  void offer(const std::string& thread_id, int64_t seq, const SharedEvent& event);
+};
+
+class Hub {
+ public:
+  void add(const std::shared_ptr<Subscription>& sub);
+  void remove(const std::shared_ptr<Subscription>& sub);
+  // A message of a thread (and of its ticket, when it has one): thread_event goes to thread:<id> subscribers,
+  // ticket_event to ticket:<id> subscribers.
+  void deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
+                       const SharedEvent& thread_event, const SharedEvent& ticket_event);
+  // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
+  void deliver_event(protocol::TopicKind kind, const std::string& key, const SharedEvent& event);
+  // An assistant.* event: to the live subscribers of the thread, and to those of its ticket that do not also
+  // subscribe to the thread (the event carries no topic, so a session gets it once).
+  void deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const SharedEvent& event);
+  void deliver_typing(const std::string& thread_id, const std::string& except_session, const SharedEvent& event);
+  // Threads with live subscriptions (direct or through a ticket) and the lowest cursor delivered among them.
+  std::vector<storage::ThreadCursor> live_threads() const;
+  size_t subscription_count() const;
+
+  void add_session(Subscriber* s) { sessions_.insert(s); }
+  void remove_session(Subscriber* s) { sessions_.erase(s); }
+  const std::unordered_set<Subscriber*>& sessions() const { return sessions_; }
+  // Sessions with a live subscription to this thread.
+  std::vector<Subscriber*> thread_subscribers(const std::string& thread_id) const;
+
+ private:
+  using SubList = std::vector<std::shared_ptr<Subscription>>;
+  std::unordered_map<std::string, SubList>& index(protocol::TopicKind kind);
+  std::unordered_map<std::string, SubList> by_thread_, by_ticket_, by_user_;
+  std::unordered_set<Subscriber*> sessions_;
+};
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,35 @@
+#pragma once
+// One event loop: an io_context on its own thread with its own sessions and its own slice of the hub.
+#include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/realtime/hub.hpp"
+
+namespace techpulse::gateway::realtime {
+
+namespace asio = boost::asio;
+
+struct Loop {
+  explicit Loop(unsigned index) : index(index), ioc(1) {}
+  unsigned index;
+  asio::io_context ioc;
+  Hub hub;
+  std::thread thread;
+  // Chat messages handed over by the storage thread. The first one posts a drain; those that arrive before it runs
+  // join it, so a busy loop delivers several messages in one turn and each socket writes their frames at once.
+  struct Delivery {
+    std::string thread_id, ticket_id;
+    int64_t seq;
+    SharedEvent event, ticket_event;
+  };
+  std::mutex inbox_mutex;
+  std::vector<Delivery> inbox;
+  // Messages waiting in the inbox: a socket's flush waits one turn while there are some (see CorkedStream).
+  std::atomic<size_t> inbox_pending{0};
+};
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,24 @@
+#pragma once
+// What the realtime core needs from the process: the configuration, the store (on the storage loop), the
+// listener's epoch, and the count of live sessions (a SIGTERM drain waits for it to reach zero).
+#include <atomic>
+#include <cstddef>
+
+#include "gateway/config.hpp"
+#include "storage/chat_store.hpp"
+#include "storage/listener.hpp"
+
+namespace techpulse::gateway::realtime {
+
+class Presence;
+
+struct Services {
+  const Config& config;
+  storage::ChatStore& store;
+  storage::Listener& listener;
+  std::atomic<size_t>& live_sessions;
+  // Cluster presence (presence.hpp); null where a process runs without it (store-level tests).
+  Presence* presence = nullptr;
+};
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,229 @@
+// A session's life: admission, open and close, the rate limit, dispatch, the drain, the token's expiry, and the
+// live re-check that revokes subscriptions this user may no longer hold. (Subscribing: subscribe.cpp; the other
+// operations: operations.cpp.)
+#include "gateway/realtime/session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <fmt/format.h>
+
+#include "gateway/log.hpp"
+#include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/presence.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::gateway::realtime {
+
+asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp) {
+  auto lookup = svc.store.profile(user_id);
+  auto prof = co_await on_store(svc.store, std::move(lookup));
+  Admission a;
+  if (!prof.ok()) {
+    a.status = Admission::unavailable;
+    a.message = "the database is unreachable; retry";
+  } else if (!*prof.value) {
+    log(Level::warn, "auth_refused", "user={} reason=\"no profile\"", user_id);
+    a.status = Admission::unauthorized;
+    a.message = "no profile exists for this token's sub";
+  } else {
+    a.status = Admission::ok;
+    a.identity = Identity{std::move(user_id), (*prof.value)->role, exp};
+  }
+  co_return a;
+}
+
+Session::Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow)
+    : svc_(svc),
+      loop_(loop),
+      who_(std::move(who)),
+      session_id_(protocol::new_uuid()),
+      sink_(&sink),
+      flow_(flow),
+      tokens_(svc.config.rate_limit_burst),
+      refilled_at_(std::chrono::steady_clock::now()) {
+  svc_.live_sessions.fetch_add(1, std::memory_order_relaxed);
+}
+
+Session::~Session() {
+  close();
+  svc_.live_sessions.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Session::open() {
+  if (opened_ || closing_) return;
+  opened_ = true;
+  loop_.hub.add_session(this);
+  log(Level::info, "session_open", "session={} user={} role={} loop={}", session_id_, who_.user_id, who_.role,
+      loop_.index);
+  sink_->welcome(Welcome{session_id_, who_.user_id, who_.role, svc_.config.heartbeat_ms});
+  arm_expiry();
+}
+
+void Session::close() {
+  if (closing_) return;
+  closing_ = true;
+  for (auto& [topic, sub] : subs_) loop_.hub.remove(sub);
+  subs_.clear();
+  for (auto tracked = tracked_; const auto& t : tracked) untrack(t);
+  loop_.hub.remove_session(this);
+  if (expiry_timer_) expiry_timer_->cancel();
+}
+
+void Session::error(std::string_view ref, ErrorCode code, std::string_view message) {
+  if (auto* s = sink()) s->error(ref, code, message);
+}
+
+void Session::db_error(std::string_view ref, const storage::PgError& e) {
+  if (e.unavailable()) {
+    error(ref, ErrorCode::unavailable, "the database is unreachable; retry later");
+  } else {
+    log(Level::error, "db_error", "session={} sqlstate={} message={}", session_id_, e.sqlstate, quoted(e.message));
+    error(ref, ErrorCode::internal, "internal error");
+  }
+}
+
+bool Session::take_token() {
+  const auto& cfg = svc_.config;
+  if (cfg.rate_limit_per_s == 0) return true;
+  auto now = std::chrono::steady_clock::now();
+  double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
+  refilled_at_ = now;
+  tokens_ = std::min<double>(cfg.rate_limit_burst, tokens_ + elapsed * cfg.rate_limit_per_s);
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+bool Session::admit_frame(std::string_view ref) {
+  if (take_token()) return true;
+  // Nothing of this frame is acted on or stored.
+  error(ref, ErrorCode::rate_limited,
+        fmt::format("more than {} frames per second (burst {}); slow down", svc_.config.rate_limit_per_s,
+                    svc_.config.rate_limit_burst));
+  return false;
+}
+
+asio::awaitable<void> Session::handle(calls::Call call) {
+  auto self = shared_from_this();
+  if (closing_) co_return;
+  if (draining_ && !std::holds_alternative<calls::Ping>(call)) {
+    std::string ref = std::visit([](const auto& c) { return c.ref; }, call);
+    error(ref, ErrorCode::unavailable, "the server is shutting down; reconnect and retry");
+    co_return;
+  }
+  if (auto* c = std::get_if<calls::Ping>(&call)) ping(*c);
+  else if (auto* c = std::get_if<calls::Subscribe>(&call)) co_await subscribe(*c);
+  else if (auto* c = std::get_if<calls::Unsubscribe>(&call)) unsubscribe(*c);
+  else if (auto* c = std::get_if<calls::Send>(&call)) send(*c);
+  else if (auto* c = std::get_if<calls::History>(&call)) co_await history(*c);
+  else if (auto* c = std::get_if<calls::Typing>(&call)) co_await typing(*c);
+  else if (auto* c = std::get_if<calls::ThreadCreate>(&call)) co_await thread_create(*c);
+  else if (auto* c = std::get_if<calls::ThreadUpdate>(&call)) co_await thread_update(*c);
+  else if (auto* c = std::get_if<calls::ThreadsList>(&call)) co_await threads_list(*c);
+  else if (auto* c = std::get_if<calls::AssistantCancel>(&call)) co_await assistant_cancel(*c);
+  else if (auto* c = std::get_if<calls::RenewAuth>(&call)) renew_auth(*c);
+  else if (auto* c = std::get_if<calls::MessageEdit>(&call)) co_await message_edit(*c);
+  else if (auto* c = std::get_if<calls::MessageDelete>(&call)) co_await message_delete(*c);
+  else if (auto* c = std::get_if<calls::Read>(&call)) co_await read(*c);
+  else if (auto* c = std::get_if<calls::Search>(&call)) co_await search(*c);
+}
+
+void Session::push(const SharedEvent& event) {
+  // A session is not told of its own read, nor of its own user's presence (presence.state already has them).
+  const auto& e = event->event();
+  if (const auto* r = std::get_if<ReadEvent>(&e); r && r->session_id == session_id_) return;
+  if (const auto* p = std::get_if<PresenceEvent>(&e); p && p->user_id == who_.user_id) return;
+  if (auto* s = sink()) s->deliver(event);
+}
+
+void Session::untrack(const std::string& topic) {
+  if (!tracked_.erase(topic)) return;
+  if (svc_.presence) svc_.presence->untrack(topic, who_.user_id, session_id_);
+}
+
+void Session::drain() {
+  if (closing_ || draining_) return;
+  draining_ = true;
+  flow_.notify_when_idle();
+  log(Level::debug, "session_draining", "session={} sends_in_flight={}", session_id_, sends_in_flight_);
+  finish_drain_if_done();
+}
+
+void Session::output_idle() {
+  if (draining_) finish_drain_if_done();
+}
+
+void Session::finish_drain_if_done() {
+  // Every ack of a send in flight must be on the wire before the close frame.
+  if (closing_ || sends_in_flight_ > 0 || !flow_.idle()) return;
+  sink_->close(CloseReason::going_away, "server shutting down");
+}
+
+void Session::arm_expiry() {
+  // In whole seconds: a token may carry any exp up to INT64_MAX, which a nanosecond time_point cannot hold (the
+  // conversion overflowed and closed such sessions at once). No session lives 100 years, so waits are capped there.
+  constexpr int64_t kMaxWaitSeconds = int64_t{100} * 365 * 24 * 3600;
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const int64_t left = who_.exp > now ? std::min(who_.exp - now, kMaxWaitSeconds) : 0;
+  if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc);
+  expiry_timer_->expires_after(std::chrono::seconds(left));
+  std::weak_ptr<Session> weak = shared_from_this();
+  expiry_timer_->async_wait([weak](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self || self->closing_) return;
+    log(Level::info, "token_expired", "session={} user={}", self->session_id_, self->who_.user_id);
+    self->error("", ErrorCode::unauthorized, "token expired; reconnect with a new token or renew it with auth");
+    if (auto* s = self->sink()) s->close(CloseReason::token_expired, "token expired");
+  });
+}
+
+void Session::recheck_access() {
+  if (closing_) return;
+  if (rechecking_) {
+    recheck_again_ = true;
+    return;
+  }
+  rechecking_ = true;
+  asio::co_spawn(loop_.ioc, run_recheck(shared_from_this()), asio::detached);
+}
+
+void Session::revoke(const std::string& topic) {
+  auto it = subs_.find(topic);
+  if (it == subs_.end() || !it->second->live) return;
+  loop_.hub.remove(it->second);
+  subs_.erase(it);
+  untrack(topic);
+  log(Level::warn, "forbidden", "session={} user={} topic={} action=revoke", session_id_, who_.user_id, topic);
+  if (auto* s = sink()) s->unsubscribed({}, topic, "forbidden");
+}
+
+asio::awaitable<void> Session::run_recheck(std::shared_ptr<Session> self) {
+  do {
+    recheck_again_ = false;
+    std::vector<std::string> threads, tickets;
+    for (const auto& [topic, sub] : subs_) {
+      if (!sub->live) continue;
+      if (sub->kind == protocol::TopicKind::thread) threads.push_back(sub->key);
+      if (sub->kind == protocol::TopicKind::ticket) tickets.push_back(sub->key);
+    }
+    auto r = co_await on_store(svc_.store, svc_.store.recheck_access(who_.user_id, threads, tickets));
+    if (closing_) break;
+    if (!r.ok()) {
+      // The listener re-checks every session after it reconnects, so an outage does not leave stale access.
+      log(Level::warn, "recheck_failed", "session={} error={}", session_id_, quoted(r.error.message));
+      break;
+    }
+    if (!r.value->role) {
+      error("", ErrorCode::unauthorized, "the profile of this session no longer exists");
+      if (auto* s = sink()) s->close(CloseReason::token_expired, "profile removed");
+      break;
+    }
+    who_.role = *r.value->role;
+    for (const auto& t : r.value->denied_threads) revoke("thread:" + t);
+    for (const auto& t : r.value->denied_tickets) revoke("ticket:" + t);
+  } while (recheck_again_ && !closing_);
+  rechecking_ = false;
+}
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,138 @@
+#pragma once
+// realtime: the core of the gateway, which knows no wire format. A Session is one client's realtime state, on one
+// loop: its identity and the live re-checks that revoke what it may no longer use; its subscriptions (thread:,
+// ticket:, user:) with the snapshot/replay/epoch set-up that makes `subscribed` mean live; the send pipeline (rate
+// limit, in-flight bound, ack after commit); history, thread operations, typing, assistant cancel, token renewal
+// and expiry; the drain at shutdown. Every authorization and every limit of a client operation is decided here.
+// Typed calls in (calls.hpp), typed replies and events out to the Sink the caller provides (sink.hpp). No socket,
+// no Beast, no JSON text.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <map>
+#include <set>
+#include <memory>
+#include <string>
+
+#include "gateway/realtime/calls.hpp"
+#include "gateway/realtime/loop.hpp"
+#include "gateway/realtime/services.hpp"
+#include "gateway/realtime/sink.hpp"
+
+namespace techpulse::gateway::realtime {
+
+struct Identity {
+  std::string user_id;
+  std::string role;  // from profiles
+  int64_t exp = 0;   // the token's expiry
+};
+
+// The result of admitting a connection's verified token: its identity, or why not.
+struct Admission {
+  enum Status { ok, unauthorized, unavailable } status = unavailable;
+  Identity identity;
+  std::string message;
+};
+// Looks up the token's profile (on the storage loop) and resumes on the caller's executor.
+asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp);
+
+class Session : public std::enable_shared_from_this<Session>, public Subscriber {
+ public:
+  // The sink and the flow must outlive the session's use of them: the owner calls close() before they go away.
+  Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow);
+  ~Session() override;
+
+  // Joins the loop's hub, says welcome and arms the token's expiry.
+  void open();
+  // The connection is over: leaves the hub, stops the timers, and calls the sink no more. Idempotent.
+  void close();
+  bool closed() const { return closing_; }
+
+  // Every client frame passes here first, parsed or not: false (and a rate_limited error to ref) when it is over
+  // the rate limit, and then nothing of it may be acted on.
+  bool admit_frame(std::string_view ref);
+  // One operation. During the drain everything but ping gets `unavailable`.
+  asio::awaitable<void> handle(calls::Call call);
+
+  asio::awaitable<void> subscribe(const calls::Subscribe& c);
+  void unsubscribe(const calls::Unsubscribe& c);
+  void send(const calls::Send& c);
+  asio::awaitable<void> history(const calls::History& c);
+  asio::awaitable<void> typing(const calls::Typing& c);
+  asio::awaitable<void> thread_create(const calls::ThreadCreate& c);
+  asio::awaitable<void> thread_update(const calls::ThreadUpdate& c);
+  void thread_written(const std::string& ref, const std::string& thread_id, const std::string& ticket_id,
+                      const storage::ThreadWrite& w);
+  asio::awaitable<void> threads_list(const calls::ThreadsList& c);
+  asio::awaitable<void> assistant_cancel(const calls::AssistantCancel& c);
+  void renew_auth(const calls::RenewAuth& c);
+  // Conversation operations (conversation.cpp).
+  asio::awaitable<void> message_edit(const calls::MessageEdit& c);
+  asio::awaitable<void> message_delete(const calls::MessageDelete& c);
+  asio::awaitable<void> read(const calls::Read& c);
+  asio::awaitable<void> search(const calls::Search& c);
+  void ping(const calls::Ping& c);
+
+  // The transport's outbound queue became empty (the drain may be able to finish).
+  void output_idle();
+
+  // Subscriber (the hub).
+  void push(const SharedEvent& event) override;
+  const std::string& session_id() const override { return session_id_; }
+  const std::string& user_id() const override { return who_.user_id; }
+  void drain() override;
+  void recheck_access() override;
+
+  const Identity& identity() const { return who_; }
+  size_t sends_in_flight() const { return sends_in_flight_; }
+  size_t subscription_count() const { return subs_.size(); }
+
+  // The most sends a session may have waiting for their ack.
+  static constexpr size_t kMaxSendsInFlight = 1000;
+
+ private:
+  struct SetUp;
+  enum class Step { ok, failed, closed };
+  std::shared_ptr<Subscription> register_subscription(const std::string& name, const protocol::Topic& topic);
+  void abandon(const SetUp& s);
+  asio::awaitable<Step> snapshot(SetUp& s);
+  asio::awaitable<Step> read_from_cursor(SetUp& s);
+  asio::awaitable<void> pause(std::chrono::milliseconds d);
+  asio::awaitable<void> wait_for_room();
+  // Checks that the thread exists and this user may use it; emits the error and returns false otherwise.
+  asio::awaitable<bool> authorize_thread(const std::string& ref, const std::string& thread_id);
+  // Edit (content) or delete (nullopt).
+  asio::awaitable<void> message_change(const std::string& ref, const std::string& message_id,
+                                       std::optional<std::string> content);
+  // Presence of this session on a thread: or ticket: topic (tracked once it is live).
+  void untrack(const std::string& topic);
+  void on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o);
+  asio::awaitable<void> run_recheck(std::shared_ptr<Session> self);
+  void revoke(const std::string& topic);
+  void arm_expiry();
+  bool take_token();
+  void finish_drain_if_done();
+  void error(std::string_view ref, ErrorCode code, std::string_view message);
+  void db_error(std::string_view ref, const storage::PgError& e);
+  Sink* sink() const { return closing_ ? nullptr : sink_; }
+
+  Services& svc_;
+  Loop& loop_;
+  Identity who_;
+  std::string session_id_;
+  Sink* sink_;
+  Flow& flow_;
+  bool opened_ = false;
+  bool closing_ = false;
+  bool draining_ = false;
+  bool rechecking_ = false;
+  bool recheck_again_ = false;
+  size_t sends_in_flight_ = 0;
+  std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
+  std::set<std::string> tracked_;  // topics this session is present on
+  std::unique_ptr<asio::steady_timer> expiry_timer_;
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refilled_at_{};
+};
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,277 @@
+// Subscribing, once for every topic kind. The subscription joins the hub first, buffering what arrives; then the
+// set-up takes a snapshot of the topic (authorization and cursors) and, with `since`, replays from the table. The
+// listener's epoch is odd while LISTEN is established and changes on every disconnect and reconnect: a set-up that
+// ran under one odd epoch, still current, with its buffer not overflowed, cannot have missed a message. Otherwise it
+// waits for the listener and reads again from its cursor. Then `subscribed`, live, and the buffer is flushed (the
+// subscription's cursors drop what it already has), so `subscribed` means live and nothing arrives twice.
+#include <boost/asio/redirect_error.hpp>
+#include <fmt/format.h>
+
+#include "gateway/log.hpp"
+#include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/presence.hpp"
+#include "gateway/realtime/session.hpp"
+#include "storage/conversation_store.hpp"
+
+namespace techpulse::gateway::realtime {
+
+namespace {
+constexpr int kReplayPage = 500;
+}
+
+// One subscription being set up.
+struct Session::SetUp {
+  std::shared_ptr<Subscription> sub;
+  std::string name;
+  protocol::Topic topic;
+  std::string ref;
+  bool replay = false;
+  int64_t cursor = 0;  // thread topics: the position read up to
+  std::chrono::steady_clock::time_point deadline;  // a stall longer than db_timeout_ms ends the set-up
+  std::vector<TicketThread> threads;  // ticket topics: each thread as this subscriber sees it
+  std::vector<std::vector<std::string>> present;  // who is on the topic, when this session was tracked
+};
+
+std::shared_ptr<Subscription> Session::register_subscription(const std::string& name, const protocol::Topic& topic) {
+  auto sub = std::make_shared<Subscription>();
+  sub->owner = this;
+  sub->kind = topic.kind;
+  sub->key = topic.id;
+  // What arrives during set-up fits in the outbound queue next to a half-full replay; beyond that it is re-read.
+  sub->max_pending = std::max<size_t>(1, svc_.config.max_queue_frames / 4);
+  sub->max_pending_bytes = std::max<size_t>(1, svc_.config.max_queue_bytes / 4);
+  subs_[name] = sub;
+  loop_.hub.add(sub);
+  return sub;
+}
+
+void Session::abandon(const SetUp& s) {
+  loop_.hub.remove(s.sub);
+  subs_.erase(s.name);
+  untrack(s.name);
+}
+
+asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
+  auto topic = protocol::parse_topic(c.topic);
+  if (!topic) {
+    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    co_return;
+  }
+  if (topic->kind != protocol::TopicKind::thread && c.since) {
+    error(c.ref, ErrorCode::bad_request, "since is only supported on thread:<uuid> topics");
+    co_return;
+  }
+  std::string name = topic->str();
+  if (subs_.count(name)) {
+    error(c.ref, ErrorCode::conflict, "already subscribed to this topic");
+    co_return;
+  }
+  if (subs_.size() >= svc_.config.max_subscriptions) {
+    error(c.ref, ErrorCode::too_large,
+          fmt::format("a session may hold at most {} subscriptions", svc_.config.max_subscriptions));
+    co_return;
+  }
+  if (topic->kind == protocol::TopicKind::user) {
+    // Nothing to snapshot or replay: the topic carries only events of this user's own rows.
+    if (topic->id != who_.user_id) {
+      log(Level::warn, "forbidden", "session={} user={} topic={}", session_id_, who_.user_id, name);
+      error(c.ref, ErrorCode::forbidden, "user:<uuid> topics are only open to that user");
+      co_return;
+    }
+    register_subscription(name, *topic)->live = true;
+    if (auto* s = sink()) s->subscribed(c.ref, name, std::nullopt);
+    co_return;
+  }
+
+  SetUp s{register_subscription(name, *topic), name, *topic, c.ref, false, 0,
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms), {}, {}};
+  auto epoch = svc_.listener.epoch();
+  if (co_await snapshot(s) != Step::ok) co_return;
+  if (c.since) {
+    if (*c.since > s.cursor) {
+      abandon(s);
+      error(c.ref, ErrorCode::bad_request, "since is ahead of the thread's newest message");
+      co_return;
+    }
+    s.cursor = *c.since;
+    s.replay = true;
+  }
+  bool need_round = s.replay;
+  for (;;) {
+    if (need_round && co_await read_from_cursor(s) != Step::ok) co_return;
+    need_round = false;
+    // Presence: tracked as the last step before going live, so the state read with it is followed, on this loop,
+    // by every later presence change (none is posted while the subscription is not live yet). Again each round:
+    // tracking a session twice changes nothing.
+    if (svc_.presence) {
+      tracked_.insert(s.name);
+      s.present = co_await svc_.presence->track(s.name, who_.user_id, session_id_, presence_meta(who_.user_id, who_.role));
+      if (closing_) co_return;
+    }
+    auto now_epoch = svc_.listener.epoch();
+    if (storage::Listener::listening(epoch) && now_epoch == epoch && !s.sub->pending_overflow) break;
+    // The listener was not listening for part of the time: what it missed is in the table. Wait for it to be
+    // back, then read once more from the cursor.
+    if (std::chrono::steady_clock::now() > s.deadline) {
+      abandon(s);
+      error(c.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
+      co_return;
+    }
+    if (!storage::Listener::listening(now_epoch)) {
+      co_await pause(std::chrono::milliseconds(50));
+      if (closing_) co_return;
+      continue;
+    }
+    epoch = now_epoch;
+    s.sub->clear_pending();
+    need_round = true;
+  }
+  const bool thread = topic->kind == protocol::TopicKind::thread;
+  if (auto* k = sink()) {
+    if (thread) {
+      k->subscribed(c.ref, name, s.cursor);
+    } else {
+      k->ticket_subscribed(c.ref, name, s.threads);
+    }
+    if (svc_.presence) k->presence_state(name, s.present);
+  }
+  if (thread) s.sub->last_seq = s.cursor;
+  s.sub->live = true;
+  auto pending = std::move(s.sub->pending);
+  s.sub->clear_pending();
+  for (auto& p : pending) s.sub->offer(p.thread_id, p.seq, p.event);
+}
+
+// Authorizes the topic and reads its cursors in one statement: a thread's last_seq, or each thread of a ticket.
+asio::awaitable<Session::Step> Session::snapshot(SetUp& s) {
+  auto& store = svc_.store;
+  const bool thread = s.topic.kind == protocol::TopicKind::thread;
+  std::optional<storage::PgError> failed;
+  bool exists = false, allowed = false;
+  // Both statements answer exists/allowed; true when the values can be read.
+  auto verdict = [&](const auto& access) {
+    if (!access.ok()) {
+      failed = access.error;
+      return false;
+    }
+    exists = access.value->exists;
+    allowed = access.value->allowed;
+    return true;
+  };
+  if (thread) {
+    auto access = co_await on_store(store, store.thread_access(who_.user_id, s.topic.id));
+    if (closing_) co_return Step::closed;
+    if (verdict(access)) s.cursor = access.value->last_seq;
+  } else {
+    auto access = co_await on_store(store, store.ticket_access(who_.user_id, s.topic.id));
+    if (closing_) co_return Step::closed;
+    if (verdict(access)) {
+      s.sub->thread_seq.clear();
+      for (auto& [t, seq] : access.value->threads) s.sub->thread_seq[t] = seq;
+    }
+    if (!failed && exists && allowed) {
+      // Each thread's unread count for this subscriber. Read after the cursors: a message counted here is not also
+      // delivered (the thread's cursor moves up to the one this read saw).
+      auto sums = co_await on_store(store, storage::ticket_thread_summaries(store.pool(), who_.user_id, s.topic.id));
+      if (closing_) co_return Step::closed;
+      if (!sums.ok()) {
+        failed = sums.error;
+      } else {
+        s.threads.clear();
+        for (auto& t : *sums.value) {
+          auto& seq = s.sub->thread_seq[t.thread_id];
+          seq = std::max(seq, t.cursor);
+          s.threads.push_back(TicketThread{t.thread_id, seq, t.unread, t.last_read, std::move(t.last_message_json)});
+        }
+      }
+    }
+  }
+  if (failed || !exists || !allowed) abandon(s);
+  if (failed) {
+    db_error(s.ref, *failed);
+  } else if (!exists) {
+    error(s.ref, ErrorCode::not_found, thread ? "thread not found" : "ticket not found");
+  } else if (!allowed) {
+    log(Level::warn, "forbidden", "session={} user={} topic={}", session_id_, who_.user_id, s.name);
+    error(s.ref, ErrorCode::forbidden,
+          thread ? "you may not subscribe to this thread"
+                 : "only the assigned technician and admins may subscribe to this ticket");
+  } else {
+    co_return Step::ok;
+  }
+  co_return Step::failed;
+}
+
+// Brings the set-up up to date with the table. A thread pages through its messages after the cursor (sending them
+// with replay), until a page is short; a ticket takes its snapshot again.
+asio::awaitable<Session::Step> Session::read_from_cursor(SetUp& s) {
+  if (s.topic.kind != protocol::TopicKind::thread) co_return co_await snapshot(s);
+  auto& store = svc_.store;
+  for (;;) {
+    // Messages and the edits and deletes of any message after the cursor, in the thread's order (docs/protocol.md,
+    // "What since replays").
+    auto page = co_await on_store(store, storage::thread_events_after(store.pool(), s.topic.id, s.cursor, kReplayPage));
+    if (closing_) co_return Step::closed;
+    if (!page.ok()) {
+      abandon(s);
+      db_error(s.ref, page.error);
+      co_return Step::failed;
+    }
+    for (auto& e : page.value->events) {
+      if (s.replay) {
+        if (!flow_.has_room()) co_await wait_for_room();
+        if (closing_) co_return Step::closed;
+        if (e.kind == storage::ThreadEvent::message) {
+          sink_->replayed(s.name, e.cursor, e.json);
+        } else {
+          sink_->replayed_change(s.name, e.cursor, e.kind == storage::ThreadEvent::deleted, e.json);
+        }
+      }
+      s.cursor = e.cursor;
+    }
+    if (closing_) co_return Step::closed;
+    // A long replay at the client's pace is progress, not a stall: the deadline counts from the last page.
+    if (!page.value->events.empty()) {
+      s.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+    }
+    if (page.value->events.size() < static_cast<size_t>(kReplayPage)) {
+      s.cursor = std::max(s.cursor, page.value->last_seq);
+      co_return Step::ok;
+    }
+  }
+}
+
+void Session::unsubscribe(const calls::Unsubscribe& c) {
+  auto topic = protocol::parse_topic(c.topic);
+  if (!topic) {
+    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    return;
+  }
+  auto it = subs_.find(topic->str());
+  if (it == subs_.end()) {
+    error(c.ref, ErrorCode::not_found, "not subscribed to this topic");
+    return;
+  }
+  if (!it->second->live) {
+    error(c.ref, ErrorCode::conflict, "the subscription is still being set up");
+    return;
+  }
+  loop_.hub.remove(it->second);
+  subs_.erase(it);
+  untrack(topic->str());
+  if (auto* s = sink()) s->unsubscribed(c.ref, topic->str(), {});
+}
+
+asio::awaitable<void> Session::pause(std::chrono::milliseconds d) {
+  asio::steady_timer t(loop_.ioc, d);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> Session::wait_for_room() {
+  // Replay pages go out at the pace the client reads. Bounded by the transport: a client that stops reading stops
+  // answering pings and is closed by the idle timeout, which closes this session.
+  while (!closing_ && !flow_.has_room()) co_await pause(std::chrono::milliseconds(2));
+}
+
+}  // namespace techpulse::gateway::realtime

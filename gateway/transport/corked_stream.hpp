@@ -1,0 +1,121 @@
+#pragma once
+// The layer under a session's websocket stream. Every byte the session sends goes through its one queue:
+//   - event frames: a small unmasked header (server frames are never masked) plus the event's shared payload,
+//     no copy and no allocation per delivery;
+//   - Beast's own writes (handshake response, ping, pong, close), copied, in order with the frames.
+// The queue is written with one gather write per socket per loop turn (as uWebSockets corks): frames pushed during
+// a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Beast's writes never
+// interleave with event frames, because both are serialised here. Lives on its session's loop; not thread-safe.
+// While idle it holds no heap memory.
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/role.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/teardown.hpp>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace techpulse::gateway {
+
+using Frame = std::shared_ptr<const std::string>;
+
+class CorkedStream {
+ public:
+  using executor_type = boost::beast::tcp_stream::executor_type;
+  using next_layer_type = boost::beast::tcp_stream;
+  using error_code = boost::system::error_code;
+  using Handler = boost::asio::any_completion_handler<void(error_code, std::size_t)>;
+
+  explicit CorkedStream(boost::beast::tcp_stream s) : stream_(std::move(s)) {}
+  CorkedStream(CorkedStream&&) = default;
+
+  executor_type get_executor() noexcept { return stream_.get_executor(); }
+  next_layer_type& next_layer() noexcept { return stream_; }
+  const next_layer_type& next_layer() const noexcept { return stream_; }
+
+  // Keeps the owner (the session) alive while a flush or a write is pending.
+  void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
+  // Messages about to be delivered on this loop: while it is non-zero, a flush waits one more turn so that their
+  // frames leave in the same write (at most one turn, so the wait is bounded).
+  void set_backlog(const std::atomic<std::size_t>* backlog) { backlog_ = backlog; }
+  // Called (posted, on the stream's executor) each time the queue becomes empty after a write: the SIGTERM drain
+  // waits for this before it sends the close frame.
+  void set_on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return stream_.socket().async_read_some(buffers, std::forward<Token>(token));
+  }
+
+  // Beast's writes: the bytes are copied into the queue; the handler runs once they are written.
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return boost::asio::async_initiate<Token, void(error_code, std::size_t)>(
+        [this](auto handler, const ConstBuffers& b) {
+          std::string bytes(boost::asio::buffer_size(b), '\0');
+          boost::asio::buffer_copy(boost::asio::buffer(bytes), b);
+          enqueue_control(std::move(bytes), Handler(std::move(handler)));
+        },
+        token, buffers);
+  }
+
+  // Queues one text message. Frames queued after a write error are dropped.
+  void enqueue_text(const Frame& payload);
+  // Frames and payload bytes queued (including those being written).
+  std::size_t queued_frames() const { return items_.size() - head_; }
+  std::size_t queued_bytes() const { return queued_bytes_; }
+  // Writes completed so far: the slow-consumer rule judges a reader by whether this moves.
+  std::uint64_t writes_done() const { return writes_done_; }
+  // Forgets the event frames not yet being written (the session is closing), except the first one when no write
+  // is in flight; Beast's writes stay.
+  void drop_pending_frames();
+
+ private:
+  struct Control {
+    std::string bytes;
+    Handler handler;
+  };
+  struct Item {
+    Frame payload;                     // an event frame's payload, or
+    std::unique_ptr<Control> control;  // one of Beast's writes
+    uint8_t header[10];
+    uint8_t header_len = 0;
+  };
+
+  void enqueue_control(std::string bytes, Handler handler);
+  void schedule_flush();
+  void flush();
+  void on_written(const error_code& ec, std::size_t items);
+  void release_if_idle();
+
+  boost::beast::tcp_stream stream_;
+  std::weak_ptr<void> owner_;
+  std::vector<Item> items_;  // items_[head_, end) are queued; [head_, head_ + in_flight_) are being written
+  std::size_t head_ = 0;
+  std::size_t in_flight_ = 0;
+  std::size_t queued_bytes_ = 0;
+  std::vector<boost::asio::const_buffer> gather_;
+  std::string headers_;  // the frame headers of the write in flight, contiguous
+  const std::atomic<std::size_t>* backlog_ = nullptr;
+  std::function<void()> on_idle_;
+  std::uint64_t writes_done_ = 0;
+  bool flush_posted_ = false;
+  bool writing_ = false;
+  error_code failed_;
+};
+
+// Beast's close handshake ends with a teardown of the layer under the websocket stream.
+template <class TeardownHandler>
+void async_teardown(boost::beast::role_type role, CorkedStream& s, TeardownHandler&& handler) {
+  using boost::beast::websocket::async_teardown;
+  async_teardown(role, s.next_layer().socket(), std::forward<TeardownHandler>(handler));
+}
+void teardown(boost::beast::role_type role, CorkedStream& s, boost::system::error_code& ec);
+
+}  // namespace techpulse::gateway

@@ -1,0 +1,154 @@
+#include "gateway/transport/http_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+
+#include "gateway/jwt.hpp"
+#include "gateway/log.hpp"
+#include "gateway/transport/upgrade.hpp"
+#include "gateway/transport/ws_session.hpp"
+#include "gateway/realtime/on_store.hpp"
+#include "gateway/web/routes.hpp"
+#include "protocol/json_writer.hpp"
+
+namespace techpulse::gateway {
+
+namespace http = beast::http;
+using realtime::on_store;
+
+namespace {
+
+std::string json_body(std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object();
+  for (auto& [k, v] : fields) w.field(k, v);
+  w.end_object();
+  return out;
+}
+
+http::response<http::string_body> make_response(const http::request<http::string_body>& req, http::status status,
+                                                 std::string body) {
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "techpulse-gateway");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket socket, std::string message) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  HttpRequestParser parser;
+  apply_request_limits(parser);
+  // Short: a refused connection must not hold its descriptor long.
+  stream.expires_after(std::chrono::milliseconds(std::min(svc.config.handshake_timeout_ms, 2000)));
+  co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+  http::request<http::string_body> req;
+  req.version(11);
+  if (!ec) req = parser.release();
+  auto res = make_response(req, http::status::service_unavailable,
+                           json_body({{"error", "unavailable"}, {"message", message}}));
+  res.set(http::field::retry_after, "1");
+  res.keep_alive(false);
+  stream.expires_after(std::chrono::milliseconds(2000));
+  co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, asio::ip::tcp::socket socket,
+                                 ConnectionSlot slot) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+  const auto deadline = std::chrono::milliseconds(svc.config.handshake_timeout_ms);
+  for (;;) {
+    HttpRequestParser parser;
+    apply_request_limits(parser);
+    // One deadline for the whole request: a client sending a byte at a time cannot keep the slot.
+    stream.expires_after(deadline);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset) {
+        http::request<http::string_body> dummy;
+        dummy.version(11);
+        auto res = make_response(dummy, http::status::bad_request,
+                                 json_body({{"error", "bad_request"}, {"message", "malformed HTTP request"}}));
+        res.keep_alive(false);
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
+    auto req = parser.release();
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    Decision d = decide(req, svc.config, now);
+
+    if (d.route == Route::websocket) {
+      // Who the token names is the core's to decide (its profile must exist).
+      auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
+      if (admission.status == realtime::Admission::ok) {
+        stream.expires_never();
+        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(admission.identity),
+                                                   std::move(slot));
+        session->start(std::move(req), d.echo_subprotocol);
+        co_return;
+      }
+      const bool unavailable = admission.status == realtime::Admission::unavailable;
+      d = Decision{};
+      d.status = unavailable ? http::status::service_unavailable : http::status::unauthorized;
+      d.code = unavailable ? "unavailable" : "unauthorized";
+      d.message = std::move(admission.message);
+      d.close = true;
+    }
+
+    http::response<http::string_body> res;
+    std::optional<http::response<http::string_body>> app;  // the web app's routes (gateway/web/routes.hpp)
+    if (d.kind == RefusalKind::no_route) app = co_await web::route(svc, req);
+    if (app) {
+      res = std::move(*app);
+    } else if (d.route == Route::healthz) {
+      res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
+    } else if (d.route == Route::readyz) {
+      auto check = svc.store.ready();
+      auto r = co_await on_store(svc.store, std::move(check));
+      if (!r.ok()) {
+        res = make_response(req, http::status::service_unavailable,
+                            json_body({{"status", "not_ready"}, {"reason", "database unreachable"}}));
+      } else if (!*r.value) {
+        res = make_response(req, http::status::service_unavailable,
+                            json_body({{"status", "not_ready"}, {"reason", "migrations pending"}}));
+      } else {
+        res = make_response(req, http::status::ok, json_body({{"status", "ready"}}));
+      }
+    } else {
+      if (d.kind == RefusalKind::origin) {
+        log(Level::warn, "origin_refused", "origin={}", quoted(req[http::field::origin]));
+      } else if (d.kind == RefusalKind::bad_token) {
+        log(Level::warn, "auth_refused", "remote={} reason={}",
+            quoted(stream.socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
+      }
+      res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
+      if (d.upgrade_header) res.set(http::field::upgrade, "websocket");
+      if (d.close) res.keep_alive(false);
+    }
+    bool keep = res.keep_alive();
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep) break;
+  }
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace techpulse::gateway

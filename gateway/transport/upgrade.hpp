@@ -1,0 +1,68 @@
+#pragma once
+// The pure part of the HTTP front door: given one parsed request, the configuration and the time, which route it
+// takes or why it is refused. No sockets, no database, no logging, so it can be unit-tested and fuzzed
+// (tests/fuzz/upgrade_fuzz.cpp); serve_http (http_session.cpp) performs what it decides.
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gateway/config.hpp"
+#include "gateway/jwt.hpp"
+
+namespace techpulse::gateway {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpRequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+
+// The header and body limits of every request serve_http reads.
+constexpr size_t kHttpHeaderLimit = 16 * 1024;
+constexpr size_t kHttpBodyLimit = 16 * 1024;
+void apply_request_limits(HttpRequestParser& parser);
+
+enum class Route {
+  healthz,    // 200 {"status":"ok"}
+  readyz,     // the caller asks the database
+  websocket,  // the token is valid: the caller looks up the profile of `claims.sub`, then upgrades
+  refuse,     // answer `status` with {"error":code,"message":message}
+};
+
+// Why a request was refused, for the caller's log line (the message never contains the token).
+enum class RefusalKind { none, origin, no_token, bad_token, no_upgrade, no_route };
+
+struct Decision {
+  Route route = Route::refuse;
+  // refuse:
+  boost::beast::http::status status = boost::beast::http::status::not_found;
+  std::string_view code;       // a protocol-v1 error code
+  std::string message;
+  RefusalKind kind = RefusalKind::none;
+  bool close = false;          // refusals of an upgrade end the connection
+  bool upgrade_header = false;  // 426 carries `Upgrade: websocket`
+  // websocket:
+  Claims claims;
+  bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
+};
+
+// Routes /healthz, /readyz and /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
+// Authorization: Bearer, verified as an HS256 JWT at `now`, seconds since the epoch).
+Decision decide(const HttpRequest& req, const Config& config, int64_t now);
+
+// Helpers decide uses, exposed for tests.
+std::string percent_decode(std::string_view s);
+struct TargetAndToken {
+  std::string_view path;  // the request target without its query (a view into the request)
+  std::string token;      // from ?access_token= (percent-decoded), else Authorization: Bearer; empty: none
+};
+TargetAndToken find_token(const HttpRequest& req);
+bool offers_subprotocol(const HttpRequest& req);
+// An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
+bool origin_allowed(std::string_view list, std::string_view origin);
+// A browser request may proceed: no Origin, an Origin in --allowed-origins, or the gateway's own origin (the page
+// it served itself, http(s)://<Host>), so the web app at / works behind any allow-list.
+bool origin_permitted(const HttpRequest& req, const Config& config);
+
+}  // namespace techpulse::gateway

@@ -1,0 +1,70 @@
+#pragma once
+// transport: moves bytes and applies backpressure; decides nothing about topics or users.
+// One WebSocket connection: owns the Beast stream over a CorkedStream, reads frames and hands their text to its
+// dialect (techpulse.v1), and writes what the dialect sends. Lives on one loop; every member is used only on that
+// loop's thread. Owns itself through shared_from_this while its read loop runs. Outbound frames wait in the
+// CorkedStream (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed
+// ("slow consumer") instead of growing memory.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/websocket/stream.hpp>
+#include <memory>
+
+#include "gateway/dialect/techpulse_v1/connection.hpp"
+#include "gateway/dialect/wire.hpp"
+#include "gateway/transport/conn_limits.hpp"
+#include "gateway/transport/corked_stream.hpp"
+
+namespace techpulse::gateway {
+
+namespace beast = boost::beast;
+namespace asio = boost::asio;
+
+class WsSession : public std::enable_shared_from_this<WsSession>, public dialect::Wire {
+ public:
+  WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, realtime::Identity who,
+            ConnectionSlot slot);
+  ~WsSession() override;
+
+  void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+
+  // dialect::Wire
+  void send(const Frame& frame) override;
+  bool has_room() const override;
+  bool idle() const override { return ws_.next_layer().queued_frames() == 0; }
+  void notify_when_idle() override;
+  void close(uint16_t code, std::string_view reason) override { close_with(code, reason); }
+
+  // Sends a close frame (best effort) and drops the connection within a short grace period.
+  void close_with(beast::websocket::close_code code, std::string_view reason) {
+    close_with(static_cast<uint16_t>(code), reason);
+  }
+  void close_with(uint16_t code, std::string_view reason);
+
+ private:
+  asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+  void cleanup();
+  // The slow-consumer rule: over the bounds, the session must keep completing writes.
+  void watch_stall();
+  void close_slow(const char* why);
+  bool over_bounds(std::size_t extra_bytes) const;
+
+  static constexpr std::size_t kHardQueueFactor = 16;
+
+  realtime::Services& svc_;
+  realtime::Loop& loop_;
+  beast::websocket::stream<CorkedStream> ws_;
+  beast::flat_buffer buffer_;
+  bool closing_ = false;
+  bool cleaned_ = false;
+  std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> stall_timer_;  // armed while the queue is over the bounds
+  std::uint64_t writes_at_arm_ = 0;
+  ConnectionSlot slot_;
+  dialect::techpulse_v1::Connection dialect_;
+};
+
+}  // namespace techpulse::gateway

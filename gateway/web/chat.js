@@ -1,0 +1,374 @@
+// One conversation thread on screen: its messages (history paged in at the top, live ones at the bottom), the
+// composer with pending → sent, typing, and the assistant's streamed answers. Customers and technicians share it.
+import { el, messageElement, fillMessage, setStatusNote, sourcesBlock } from './render.js';
+
+const TYPING_SEND_MS = 2000;
+const TYPING_SHOW_MS = 4000;
+const HISTORY_PAGE = 30;
+
+function newClientMsgId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return `c-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+export class ThreadView {
+  // thread: the protocol thread object; ctx: {conn, me, role, onActivity(thread)}
+  constructor(thread, ctx) {
+    this.thread = thread;
+    this.ctx = ctx;
+    this.byId = new Map(); // message id -> element
+    this.pending = new Map(); // client_msg_id -> {el, frame, state}
+    this.turns = new Map(); // turn_id -> {el, chunks}
+    this.lastCursor = null; // the newest cursor delivered on the subscription: `since` of the next subscribe
+    this.subscribed = false;
+    this.historyLoaded = false;
+    this.hasMore = true;
+    this.nextBefore = null;
+    this.loadingHistory = false;
+    this.lastTypingSent = 0;
+    this.typingTimer = null;
+    this.build();
+  }
+
+  get id() { return this.thread.id; }
+
+  build() {
+    this.log = el('div', { class: 'log', role: 'log', 'aria-label': 'Messages', 'aria-live': 'polite', tabindex: '0' });
+    this.topNote = el('p', { class: 'log__note', text: '' });
+    this.log.append(this.topNote);
+    this.log.addEventListener('scroll', () => {
+      if (this.log.scrollTop < 40) this.loadOlder();
+    });
+    this.typing = el('p', { class: 'typing', 'aria-live': 'polite' });
+    const textarea = el('textarea', { id: `composer-${this.id}`, rows: '2', placeholder: 'Write a message…', 'aria-label': 'Message' });
+    this.textarea = textarea;
+    textarea.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        this.submit();
+      }
+    });
+    textarea.addEventListener('input', () => this.maybeSendTyping());
+    this.stopButton = el('button', { type: 'button', class: 'btn btn--ghost', hidden: true, onclick: () => this.cancelTurn() }, 'Stop');
+    const sendButton = el('button', { type: 'submit', class: 'btn btn--primary' }, 'Send');
+    this.form = el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
+      textarea, el('div', { class: 'composer__actions' }, this.stopButton, sendButton));
+    this.root = el('section', { class: 'thread', 'aria-label': this.thread.title || 'Conversation' },
+      this.log, this.typing, this.form);
+  }
+
+  // (Re)subscribes: the first time without `since`, then with the last cursor seen, so nothing is missed or
+  // doubled; then loads the first history page and resends what was never acked.
+  attach() {
+    // One at a time: a second call while subscribing (a view opened during the welcome) shares the first.
+    if (!this.attaching) {
+      this.attaching = this.subscribeAndLoad().finally(() => { this.attaching = null; });
+    }
+    return this.attaching;
+  }
+
+  async subscribeAndLoad() {
+    const conn = this.ctx.conn;
+    const frame = { type: 'subscribe', topic: `thread:${this.id}` };
+    if (this.lastCursor !== null) frame.since = this.lastCursor;
+    try {
+      const reply = await conn.request(frame);
+      this.subscribed = true;
+      if (this.lastCursor === null || Number(reply.cursor) > Number(this.lastCursor)) this.lastCursor = reply.cursor;
+    } catch (e) {
+      if (e.code === 'conflict') this.subscribed = true;
+      else if (e.code !== 'disconnected') this.note(`Could not open this conversation: ${e.message}`);
+      if (e.code !== 'conflict') return;
+    }
+    if (!this.historyLoaded) {
+      this.historyLoaded = true;
+      await this.loadOlder(true);
+    }
+    for (const [cid, p] of this.pending) if (p.state === 'pending') this.transmit(cid);
+    // Subscribed and the first page shown: what the tests (and the styles) wait for.
+    if (this.subscribed) this.log.dataset.live = 'true';
+  }
+
+  async detach() {
+    delete this.log.dataset.live;
+    if (!this.subscribed) return;
+    this.subscribed = false;
+    try {
+      await this.ctx.conn.request({ type: 'unsubscribe', topic: `thread:${this.id}` });
+    } catch { /* gone with the connection */ }
+  }
+
+  disconnected() {
+    delete this.log.dataset.live;
+    this.subscribed = false;
+    for (const p of this.pending.values()) if (p.state === 'pending') setStatusNote(p.el, 'Waiting for the connection…');
+    this.loadingHistory = false;
+    this.stopButton.hidden = true;
+  }
+
+  note(text) {
+    this.topNote.textContent = text;
+  }
+
+  async loadOlder(first = false) {
+    if (this.loadingHistory || !this.hasMore || (!first && !this.historyLoaded)) return;
+    this.loadingHistory = true;
+    const frame = { type: 'history', thread_id: this.id, limit: HISTORY_PAGE };
+    if (this.nextBefore) frame.before = this.nextBefore;
+    try {
+      const page = await this.ctx.conn.request(frame);
+      this.hasMore = !!page.has_more;
+      this.nextBefore = page.next_before;
+      const oldHeight = this.log.scrollHeight;
+      const oldTop = this.log.scrollTop;
+      const anchor = this.topNote.nextSibling;
+      for (const m of page.messages) {
+        if (this.byId.has(m.id)) continue;
+        const node = this.render(m);
+        this.log.insertBefore(node, anchor);
+      }
+      this.note(this.hasMore ? '' : this.byId.size ? 'Beginning of the conversation' : 'No messages yet');
+      if (first) this.scrollToEnd();
+      else this.log.scrollTop = oldTop + (this.log.scrollHeight - oldHeight);
+    } catch (e) {
+      if (e.code !== 'disconnected') this.note(`Could not load older messages: ${e.message}`);
+      if (first) this.historyLoaded = false;
+    } finally {
+      this.loadingHistory = false;
+    }
+  }
+
+  render(m, cursor) {
+    const node = messageElement();
+    fillMessage(node, m, this.ctx.me, this.thread.user_id);
+    node.dataset.state = 'sent';
+    if (cursor !== undefined) node.dataset.cursor = String(cursor);
+    this.byId.set(m.id, node);
+    return node;
+  }
+
+  nearBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  // Live (or replayed) message on thread:<id>, in cursor order.
+  onMessage(frame) {
+    const m = frame.message;
+    if (frame.cursor !== undefined && (this.lastCursor === null || Number(frame.cursor) > Number(this.lastCursor))) {
+      this.lastCursor = frame.cursor;
+    }
+    const stick = this.nearBottom();
+    const known = this.byId.get(m.id);
+    if (known) {
+      fillMessage(known, m, this.ctx.me, this.thread.user_id);
+      if (frame.cursor !== undefined) known.dataset.cursor = String(frame.cursor);
+      return;
+    }
+    // Our own send, echoed before its ack: the element exists already as pending.
+    const cid = m.metadata && typeof m.metadata.client_msg_id === 'string' ? m.metadata.client_msg_id : null;
+    const mine = cid && m.sender_id === this.ctx.me ? this.pending.get(cid) : null;
+    // The assistant's stored answer: the streamed element becomes it.
+    const turnId = m.role === 'assistant' && m.metadata ? m.metadata.turn_id : null;
+    const turn = turnId ? this.turns.get(turnId) : null;
+    let node;
+    if (mine) {
+      node = mine.el;
+      fillMessage(node, m, this.ctx.me, this.thread.user_id);
+      this.byId.set(m.id, node);
+    } else if (turn) {
+      node = turn.el;
+      fillMessage(node, m, this.ctx.me, this.thread.user_id);
+      node.dataset.state = 'sent';
+      node.classList.remove('msg--streaming');
+      this.byId.set(m.id, node);
+      this.turns.delete(turnId);
+      this.updateStop();
+    } else {
+      node = this.render(m, frame.cursor);
+      this.insertByCursor(node, frame.cursor);
+    }
+    if (frame.cursor !== undefined) node.dataset.cursor = String(frame.cursor);
+    if (this.byId.size === 1 && !this.hasMore) this.note('Beginning of the conversation');
+    if (stick || m.sender_id === this.ctx.me) this.scrollToEnd();
+    this.clearTyping();
+    if (this.ctx.onActivity) this.ctx.onActivity(this.thread, m);
+  }
+
+  // Before the first pending element and after every message with a smaller (or unknown, i.e. older) cursor.
+  insertByCursor(node, cursor) {
+    const c = Number(cursor);
+    let before = null;
+    for (let cur = this.log.lastElementChild; cur && cur !== this.topNote; cur = cur.previousElementSibling) {
+      const unsent = cur.dataset.state !== 'sent' && cur.dataset.cursor === undefined;
+      const newer = cur.dataset.cursor !== undefined && Number(cur.dataset.cursor) > c;
+      if (unsent || newer) before = cur;
+      else break;
+    }
+    this.log.insertBefore(node, before);
+  }
+
+  submit() {
+    const content = this.textarea.value;
+    if (content.trim() === '') return;
+    this.textarea.value = '';
+    this.send(content);
+  }
+
+  send(content, messageType = 'text', metadata = {}) {
+    const cid = newClientMsgId();
+    // The client_msg_id also rides in metadata, so the echo of our own message can be matched before its ack.
+    const frame = { type: 'send', thread_id: this.id, content, message_type: messageType,
+      metadata: { ...metadata, client_msg_id: cid }, client_msg_id: cid };
+    const node = messageElement();
+    fillMessage(node, { sender_id: this.ctx.me, role: this.ctx.role === 'customer' ? 'user' : 'technician', content,
+      message_type: messageType, metadata: frame.metadata, created_at: new Date().toISOString() },
+    this.ctx.me, this.thread.user_id);
+    node.dataset.state = 'pending';
+    node.dataset.clientMsgId = cid;
+    setStatusNote(node, this.subscribed ? 'Sending…' : 'Waiting for the connection…');
+    if (this.topNote.textContent === 'No messages yet') this.note('');
+    this.log.append(node);
+    this.scrollToEnd();
+    this.pending.set(cid, { el: node, frame, state: 'pending' });
+    this.transmit(cid);
+    if (this.ctx.onSent) this.ctx.onSent(this.thread, content);
+  }
+
+  // Sends (or resends, with the same client_msg_id) one pending message; a lost connection leaves it pending
+  // for attach() after the reconnect.
+  async transmit(cid) {
+    const p = this.pending.get(cid);
+    if (!p || !this.subscribed) return;
+    if (p.inFlight) return;
+    p.inFlight = true;
+    setStatusNote(p.el, 'Sending…');
+    try {
+      const ack = await this.ctx.conn.request(p.frame);
+      p.inFlight = false;
+      const node = p.el;
+      const other = this.byId.get(ack.message_id);
+      if (other && other !== node) other.remove();
+      this.byId.set(ack.message_id, node);
+      node.dataset.id = ack.message_id;
+      if (node.dataset.cursor === undefined) node.dataset.cursor = String(ack.cursor);
+      node.dataset.state = 'sent';
+      setStatusNote(node, '');
+      this.pending.delete(cid);
+    } catch (e) {
+      p.inFlight = false;
+      if (e.code === 'disconnected' || e.code === 'unavailable') {
+        if (e.code === 'unavailable' && this.subscribed) {
+          setTimeout(() => this.transmit(cid), 1000 + Math.random() * 1000);
+        }
+        return;
+      }
+      p.state = 'failed';
+      p.el.dataset.state = 'failed';
+      setStatusNote(p.el, `Not sent: ${e.message}`, () => {
+        p.state = 'pending';
+        p.el.dataset.state = 'pending';
+        setStatusNote(p.el, 'Sending…');
+        this.transmit(cid);
+      });
+    }
+  }
+
+  maybeSendTyping() {
+    const now = Date.now();
+    if (now - this.lastTypingSent < TYPING_SEND_MS || !this.subscribed) return;
+    this.lastTypingSent = now;
+    this.ctx.conn.sendRaw({ type: 'typing', thread_id: this.id });
+  }
+
+  onTyping(frame) {
+    if (frame.user_id === this.ctx.me) return;
+    const who = frame.user_id === this.thread.user_id ? 'The customer' : this.ctx.role === 'customer' ? 'A technician' : 'Someone';
+    this.typing.textContent = `${who} is typing…`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.clearTyping(), TYPING_SHOW_MS);
+  }
+
+  clearTyping() {
+    clearTimeout(this.typingTimer);
+    this.typing.textContent = '';
+  }
+
+  onAssistant(frame) {
+    let turn = this.turns.get(frame.turn_id);
+    if (frame.type === 'assistant.start') {
+      if (turn) {
+        turn.chunks = []; // taken over by another worker: it starts again
+      } else {
+        const node = messageElement();
+        fillMessage(node, { role: 'assistant', content: '', created_at: new Date().toISOString(), metadata: {} },
+          this.ctx.me, this.thread.user_id);
+        node.dataset.state = 'pending';
+        node.dataset.turnId = frame.turn_id;
+        node.classList.add('msg--streaming');
+        node.setAttribute('aria-busy', 'true');
+        turn = { el: node, chunks: [] };
+        this.turns.set(frame.turn_id, turn);
+        const stick = this.nearBottom();
+        this.log.append(node);
+        if (stick) this.scrollToEnd();
+      }
+      this.updateStop();
+      return;
+    }
+    if (!turn) return; // a turn that began before we subscribed: its stored message will arrive
+    const body = turn.el.querySelector('.msg__body');
+    if (frame.type === 'assistant.delta') {
+      turn.chunks[frame.index] = frame.text;
+      const stick = this.nearBottom();
+      body.textContent = turn.chunks.join('');
+      if (stick) this.scrollToEnd();
+    } else if (frame.type === 'assistant.done') {
+      turn.el.removeAttribute('aria-busy');
+      turn.el.classList.remove('msg--streaming');
+      if (frame.message_id) {
+        turn.el.dataset.id = frame.message_id;
+        const known = this.byId.get(frame.message_id);
+        if (known && known !== turn.el) known.remove();
+        this.byId.set(frame.message_id, turn.el);
+      }
+      turn.el.dataset.state = 'sent';
+      const extra = turn.el.querySelector('.msg__extra');
+      extra.replaceChildren();
+      const src = sourcesBlock(frame.sources, frame.confidence);
+      if (src) extra.append(src);
+      this.turns.delete(frame.turn_id);
+      this.updateStop();
+    } else if (frame.type === 'assistant.error') {
+      turn.el.removeAttribute('aria-busy');
+      turn.el.classList.remove('msg--streaming');
+      if (frame.code === 'cancelled') {
+        turn.el.dataset.state = 'failed';
+        setStatusNote(turn.el, 'Stopped');
+      } else {
+        turn.el.dataset.state = 'failed';
+        setStatusNote(turn.el, `The assistant could not answer (${frame.code}).`);
+      }
+      this.turns.delete(frame.turn_id);
+      this.updateStop();
+    }
+  }
+
+  updateStop() {
+    this.stopButton.hidden = this.turns.size === 0;
+  }
+
+  cancelTurn() {
+    // No direct reply on success: the turn ends with assistant.error `cancelled`.
+    this.ctx.conn.sendRaw({ type: 'assistant.cancel', thread_id: this.id });
+  }
+
+  onUnsubscribed(frame) {
+    delete this.log.dataset.live;
+    this.subscribed = false;
+    if (frame.reason === 'forbidden') this.note('You no longer have access to this conversation.');
+  }
+}

@@ -1,0 +1,118 @@
+// The customer's view: the Threads navigation (newest first, live on user:<id>), a New thread button, and the
+// open thread.
+import { el, shortTime } from './render.js';
+import { ThreadView } from './chat.js';
+
+const DEFAULT_TITLE = 'New conversation';
+
+export class CustomerView {
+  constructor(root, ctx) {
+    this.ctx = ctx; // {conn, me, role}
+    this.threads = new Map(); // id -> thread
+    this.views = new Map(); // id -> ThreadView
+    this.current = null;
+    this.list = el('ul', { class: 'navlist' });
+    this.newButton = el('button', { type: 'button', class: 'btn btn--primary btn--block', onclick: () => this.createThread() }, 'New thread');
+    this.nav = el('nav', { class: 'sidebar', 'aria-label': 'Threads' },
+      el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Your conversations' }), this.newButton),
+      this.list);
+    this.title = el('h2', { class: 'main__title', text: 'Select a conversation' });
+    this.subtitle = el('p', { class: 'main__subtitle', text: '' });
+    this.slot = el('div', { class: 'main__slot' },
+      el('p', { class: 'empty', text: 'Choose a conversation on the left, or start a new thread.' }));
+    this.main = el('main', { class: 'main', id: 'main' }, el('div', { class: 'main__head' }, this.title, this.subtitle), this.slot);
+    root.replaceChildren(this.nav, this.main);
+  }
+
+  // After every welcome: the thread list again (what changed while away), the user topic, the open thread.
+  async connected() {
+    const conn = this.ctx.conn;
+    conn.request({ type: 'subscribe', topic: `user:${this.ctx.me}` }).catch(() => {});
+    try {
+      const page = await conn.request({ type: 'threads.list', limit: 100 });
+      for (const t of page.threads) this.threads.set(t.id, t);
+      this.renderList();
+    } catch { /* reconnect will try again */ }
+    if (this.current) this.views.get(this.current).attach();
+    else if (this.threads.size) this.open(this.sorted()[0].id);
+  }
+
+  disconnected() {
+    for (const v of this.views.values()) v.disconnected();
+  }
+
+  sorted() {
+    return [...this.threads.values()].sort((a, b) => (b.updated_at || '').localeCompare(a.updated_at || ''));
+  }
+
+  renderList() {
+    const items = this.sorted().map((t) => {
+      const button = el('button', { type: 'button', class: 'navitem', 'aria-current': t.id === this.current ? 'true' : null,
+        onclick: () => this.open(t.id) },
+      el('span', { class: 'navitem__title', text: t.title || DEFAULT_TITLE }),
+      el('span', { class: 'navitem__meta', text: t.updated_at ? shortTime(t.updated_at) : '' }));
+      button.dataset.threadId = t.id;
+      return el('li', {}, button);
+    });
+    if (items.length === 0) items.push(el('li', { class: 'empty', text: 'No conversations yet.' }));
+    this.list.replaceChildren(...items);
+  }
+
+  async open(id) {
+    if (this.current === id) return;
+    const previous = this.current ? this.views.get(this.current) : null;
+    this.current = id;
+    const thread = this.threads.get(id);
+    let view = this.views.get(id);
+    if (!view) {
+      view = new ThreadView(thread, { ...this.ctx, onSent: (t, content) => this.titleFromFirstMessage(t, content) });
+      this.views.set(id, view);
+    }
+    this.title.textContent = thread.title || DEFAULT_TITLE;
+    this.subtitle.textContent = thread.assistant ? 'The assistant answers first; a technician joins when needed.' : '';
+    this.slot.replaceChildren(view.root);
+    this.renderList();
+    if (previous) previous.detach();
+    await view.attach();
+    view.textarea.focus({ preventScroll: true });
+  }
+
+  async createThread() {
+    this.newButton.disabled = true;
+    try {
+      const reply = await this.ctx.conn.request({ type: 'thread.create', title: DEFAULT_TITLE });
+      this.threads.set(reply.thread.id, reply.thread);
+      this.renderList();
+      await this.open(reply.thread.id);
+    } catch (e) {
+      this.ctx.toast(`Could not start a thread: ${e.message}`);
+    } finally {
+      this.newButton.disabled = false;
+    }
+  }
+
+  // A new thread is named after its first message.
+  titleFromFirstMessage(thread, content) {
+    if (thread.title && thread.title !== DEFAULT_TITLE) return;
+    const title = content.replace(/\s+/g, ' ').trim().slice(0, 60);
+    if (!title) return;
+    this.ctx.conn.request({ type: 'thread.update', thread_id: thread.id, title }).then((reply) => this.onThread(reply.thread)).catch(() => {});
+  }
+
+  onThread(thread) {
+    const known = this.threads.get(thread.id);
+    this.threads.set(thread.id, { ...known, ...thread });
+    const view = this.views.get(thread.id);
+    if (view) view.thread = this.threads.get(thread.id);
+    if (thread.id === this.current) this.title.textContent = thread.title || DEFAULT_TITLE;
+    this.renderList();
+  }
+
+  view(threadId) {
+    return this.views.get(threadId);
+  }
+
+  onFrame(frame) {
+    if (frame.type === 'thread.updated' && frame.thread) this.onThread(frame.thread);
+  }
+}
