@@ -569,7 +569,7 @@ test('conversation features: who is online, seen marks, edit and delete of one\'
   await customer.page.locator(`article.msg[data-id="${id}"]`).getByRole('button', { name: 'Delete' }).click();
   await tech.page.locator(`article.msg.msg--deleted[data-id="${id}"]`).waitFor();
   await customer.page.locator(`article.msg.msg--deleted[data-id="${id}"]`).waitFor();
-  assert.equal(psql(db, `SELECT content || '|' || (deleted_at IS NOT NULL) FROM chat_messages WHERE id = ${lit(id)}`), '|t');
+  assert.equal(psql(db, `SELECT content || '|' || (deleted_at IS NOT NULL) FROM chat_messages WHERE id = ${lit(id)}`), '|true');
 
   // Search: a hit with the match marked, built as text and <mark> (never parsed as HTML).
   const search = customer.page.getByRole('searchbox', { name: 'Search messages' });
