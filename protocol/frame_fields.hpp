@@ -41,6 +41,10 @@ using Fields = std::array<Field, k_count>;
 
 inline bool absent(const Fields& f, Key k) { return f[k].kind == Field::absent || f[k].kind == Field::null; }
 
+std::string lower(std::string_view s);
+bool has_nul(std::string_view s);
+ProtocolError err(ErrorCode c, std::string msg, const std::string& ref);
+
 // Each reader returns an error message (bad_request), or empty on success.
 std::string read_string(const Fields& f, Key k, std::string& out, bool required);
 std::string read_uuid(const Fields& f, Key k, std::string& out, bool required);  // lower-cased
