@@ -37,11 +37,13 @@ asio::awaitable<void> Session::message_change(const std::string& ref, const std:
 }
 
 asio::awaitable<void> Session::message_edit(const calls::MessageEdit& c) {
-  co_await message_change(c.ref, c.message_id, c.content);
+  std::optional<std::string> content = c.content;
+  co_await message_change(c.ref, c.message_id, std::move(content));
 }
 
 asio::awaitable<void> Session::message_delete(const calls::MessageDelete& c) {
-  co_await message_change(c.ref, c.message_id, std::nullopt);
+  std::optional<std::string> none;
+  co_await message_change(c.ref, c.message_id, std::move(none));
 }
 
 asio::awaitable<void> Session::read(const calls::Read& c) {

@@ -76,17 +76,22 @@ void Presence::apply(PresenceCluster::Output out) {
 
 asio::awaitable<std::vector<std::vector<std::string>>> Presence::track(std::string topic, std::string user,
                                                                        std::string ref, std::string meta_json) {
-  auto op = [this, topic, user, ref, meta_json]() -> asio::awaitable<std::vector<std::vector<std::string>>> {
-    apply(cluster_.track(PresenceEntry{topic, user, ref, meta_json}, PresenceClock::now()));
-    std::vector<std::vector<std::string>> out;
-    for (auto& k : cluster_.table().state(topic)) {
-      std::vector<std::string> metas;
-      for (auto& m : k.metas) metas.push_back(std::move(m.meta_json));
-      out.push_back(std::move(metas));
-    }
-    co_return out;
-  };
-  co_return co_await asio::co_spawn(ex_, op(), asio::use_awaitable);
+  // The arguments move into track_here's own frame, which lives on the storage loop until it completes.
+  // (A named awaitable: g++ 12 miscompiles temporaries inside a co_await expression, see pg_conn.hpp.)
+  auto op = track_here(std::move(topic), std::move(user), std::move(ref), std::move(meta_json));
+  co_return co_await asio::co_spawn(ex_, std::move(op), asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<std::vector<std::string>>> Presence::track_here(std::string topic, std::string user,
+                                                                            std::string ref, std::string meta_json) {
+  apply(cluster_.track(PresenceEntry{topic, user, ref, meta_json}, PresenceClock::now()));
+  std::vector<std::vector<std::string>> out;
+  for (auto& k : cluster_.table().state(topic)) {
+    std::vector<std::string> metas;
+    for (auto& m : k.metas) metas.push_back(std::move(m.meta_json));
+    out.push_back(std::move(metas));
+  }
+  co_return out;
 }
 
 void Presence::untrack(std::string topic, std::string user, std::string ref) {

@@ -38,6 +38,9 @@ class Presence {
   void resync();
 
  private:
+  // On the storage loop: track() itself.
+  asio::awaitable<std::vector<std::vector<std::string>>> track_here(std::string topic, std::string user,
+                                                                    std::string ref, std::string meta_json);
   void apply(PresenceCluster::Output out);
   void arm_tick();
 

@@ -105,7 +105,9 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     // tracking a session twice changes nothing.
     if (svc_.presence) {
       tracked_.insert(s.name);
-      s.present = co_await svc_.presence->track(s.name, who_.user_id, session_id_, presence_meta(who_.user_id, who_.role));
+      auto meta = presence_meta(who_.user_id, who_.role);
+      auto track = svc_.presence->track(s.name, who_.user_id, session_id_, std::move(meta));
+      s.present = co_await std::move(track);
       if (closing_) co_return;
     }
     auto now_epoch = svc_.listener.epoch();
