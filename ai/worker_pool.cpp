@@ -15,6 +15,7 @@
 
 #include "ai/assistant.hpp"
 #include "ai/provider.hpp"
+#include "logging/log.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/uuid.hpp"
@@ -27,16 +28,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+using logging::Level;
+
 template <class... A>
-void log_line(std::string_view level, std::string_view event, fmt::format_string<A...> f, A&&... a) {
-  fmt::print(stderr, "level={} component=ai event={} {}\n", level, event, fmt::format(f, std::forward<A>(a)...));
+void log_line(Level level, std::string_view event, fmt::format_string<A...> f, A&&... a) {
+  logging::log(level, "ai", event, f, std::forward<A>(a)...);
 }
 
-std::string quoted(std::string_view s) {
-  std::string out;
-  protocol::append_json_string(out, s.substr(0, 300));
-  return out;
-}
+std::string quoted(std::string_view s) { return logging::quoted(s.substr(0, 300)); }
 
 // A turn may not run longer than this, whatever the provider does.
 constexpr auto kMaxTurn = std::chrono::minutes(10);
@@ -99,7 +98,7 @@ asio::awaitable<void> Worker::run() {
     if (!conn.connected()) {
       auto err = co_await conn.connect(connect_timeout);
       if (err) {
-        log_line("warn", "db_unavailable", "worker={} error={}", name, quoted(err->message));
+        log_line(Level::warn, "db_unavailable", "worker={} error={}", name, quoted(err->message));
         wake.expires_after(backoff);
         boost::system::error_code ec;
         co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -111,12 +110,12 @@ asio::awaitable<void> Worker::run() {
     if (Clock::now() - last_sweep >= poll) {
       last_sweep = Clock::now();
       auto s = co_await AssistantStore::sweep(conn, opts.max_attempts, qt);
-      if (s.ok() && *s.value > 0) log_line("warn", "jobs_given_up", "worker={} jobs={}", name, *s.value);
+      if (s.ok() && *s.value > 0) log_line(Level::warn, "jobs_given_up", "worker={} jobs={}", name, *s.value);
     }
     poked = false;
     auto job = co_await AssistantStore::claim(conn, lease, opts.max_attempts, qt);
     if (!job.ok()) {
-      log_line("warn", "claim_failed", "worker={} error={}", name, quoted(job.error.message));
+      log_line(Level::warn, "claim_failed", "worker={} error={}", name, quoted(job.error.message));
       wake.expires_after(backoff);
       boost::system::error_code ec;
       co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -142,9 +141,10 @@ asio::awaitable<void> Worker::end_turn(const storage::ClaimedJob& job, const sto
   auto ev = protocol::encode_assistant_error(turn.thread_id, job.id, code, message);
   auto r = co_await AssistantStore::end(conn, job, turn, st, message, ev, qt);
   if (!r.ok()) {
-    log_line("warn", "turn_end_failed", "worker={} job={} error={}", name, job.id, quoted(r.error.message));
+    log_line(Level::warn, "turn_end_failed", "worker={} job={} thread={} error={}", name, job.id, job.thread_id,
+             quoted(r.error.message));
   }
-  log_line(st == "cancelled" ? "info" : "warn", st == "cancelled" ? "turn_cancelled" : "turn_failed",
+  log_line(st == "cancelled" ? Level::info : Level::warn, st == "cancelled" ? "turn_cancelled" : "turn_failed",
            "worker={} job={} thread={} code={} reason={}", name, job.id, turn.thread_id, code, quoted(message));
 }
 
@@ -160,7 +160,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   bool early_cancel = false;
   current_job = job.id;
   cancel_current = [&early_cancel](bool by_user) { early_cancel = early_cancel || by_user; };
-  log_line("info", "turn_claimed", "worker={} job={} thread={} attempt={}", name, job.id, job.thread_id, job.attempt);
+  log_line(Level::info, "turn_claimed", "worker={} job={} thread={} attempt={}", name, job.id, job.thread_id, job.attempt);
 
   auto in = co_await AssistantStore::load_turn(conn, job, opts.history_messages, qt);
   if (!in.ok()) {
@@ -216,7 +216,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
       cancel_current = nullptr;
       co_return;
     }
-    log_line("warn", "retrieval_log_failed", "job={} error={}", job.id, quoted(logged.error.message));
+    log_line(Level::warn, "retrieval_log_failed", "job={} error={}", job.id, quoted(logged.error.message));
   }
 
   TurnRequest req{turn, retrieval, confidence_from(retrieval),
@@ -305,7 +305,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   cancel_current = nullptr;
 
   if (lost || db_broken || (stopping && !user_cancelled)) {
-    log_line("warn", "turn_abandoned", "worker={} job={} reason={}", name, job.id,
+    log_line(Level::warn, "turn_abandoned", "worker={} job={} thread={} reason={}", name, job.id, job.thread_id,
              lost ? "\"the lease was taken over\"" : db_broken ? "\"the database connection failed\"" : "\"shutting down\"");
     co_return;
   }
@@ -350,7 +350,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
 
   auto fin = co_await AssistantStore::finish(conn, job, turn, reply, qt);
   if (!fin.ok()) {
-    log_line("warn", "turn_finish_failed", "worker={} job={} error={}", name, job.id, quoted(fin.error.message));
+    log_line(Level::warn, "turn_finish_failed", "worker={} job={} thread={} error={}", name, job.id, job.thread_id,
+             quoted(fin.error.message));
     // Unknown outcome (e.g. the connection dropped around COMMIT): if it committed, the job is done and nobody
     // runs it again; if not, the lease runs out and the turn runs again. Either way, one answer at most.
     co_return;
@@ -361,12 +362,13 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     if (hb.ok() && *hb.value && **hb.value) {
       co_await end_turn(job, turn, "cancelled", "cancelled", cancelled_why);
     } else {
-      log_line("warn", "turn_abandoned", "worker={} job={} reason=\"the lease was taken over\"", name, job.id);
+      log_line(Level::warn, "turn_abandoned", "worker={} job={} thread={} reason=\"the lease was taken over\"", name,
+               job.id, job.thread_id);
     }
     co_return;
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-  log_line("info", "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={}",
+  log_line(Level::info, "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={}",
            name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms);
 }
 #pragma GCC diagnostic pop
@@ -410,7 +412,7 @@ void WorkerPool::start() {
       try {
         std::rethrow_exception(e);
       } catch (const std::exception& ex) {
-        log_line("error", "worker_died", "worker={} error={}", name, quoted(ex.what()));
+        log_line(Level::error, "worker_died", "worker={} error={}", name, quoted(ex.what()));
       }
     });
   }
@@ -418,7 +420,7 @@ void WorkerPool::start() {
   for (auto& w : impl_->workers) {
     w->thread = std::thread([wp = w.get()] { wp->ioc.run(); });
   }
-  log_line("info", "workers_started", "workers={} provider={} lease_ms={}", impl_->workers.size(), impl_->opts.provider,
+  log_line(Level::info, "workers_started", "workers={} provider={} lease_ms={}", impl_->workers.size(), impl_->opts.provider,
            impl_->opts.lease_ms);
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, when any is missing. Safe to run again.
 set -euo pipefail
-packages=(g++ cmake ccache libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libpq-dev libssl-dev postgresql-15
-          postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium)
+packages=(g++ cmake ccache libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev libssl-dev
+          postgresql-15 postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium nginx-light)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,5 +21,13 @@ if [[ $(id -u) -ne 0 ]]; then
   SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# nginx-light is for the multi-node test, which runs its own unprivileged nginx: keep the package from starting the
+# system service (on port 80) while it installs.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

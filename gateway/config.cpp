@@ -1,141 +1,216 @@
 #include "gateway/config.hpp"
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdlib>
 #include <functional>
 #include <stdexcept>
 
+#include "ai/assistant.hpp"
+
 namespace techpulse::gateway {
 
 namespace {
 
+using Setter = std::function<void(Config&, const std::string&)>;
+
 struct Binding {
   ConfigOption opt;
-  std::function<void(Config&, const std::string&)> set;
+  Setter set;
+};
+
+struct Typed {
+  Setter set;
+  bool numeric = false;
 };
 
 template <class T>
-std::function<void(Config&, const std::string&)> number(T Config::*field, long long min, long long max) {
-  return [field, min, max](Config& c, const std::string& v) {
-    size_t pos = 0;
-    long long n = 0;
-    try {
-      n = std::stoll(v, &pos);
-    } catch (...) {
-      pos = 0;
-    }
-    if (pos != v.size() || v.empty() || n < min || n > max) {
-      throw std::invalid_argument(fmt::format("expected an integer from {} to {}, got \"{}\"", min, max, v));
-    }
-    c.*field = static_cast<T>(n);
-  };
+Typed number(T Config::*field, long long min, long long max) {
+  return {[field, min, max](Config& c, const std::string& v) {
+            size_t pos = 0;
+            long long n = 0;
+            try {
+              n = std::stoll(v, &pos);
+            } catch (...) {
+              pos = 0;
+            }
+            if (pos != v.size() || v.empty() || n < min || n > max) {
+              throw std::invalid_argument(fmt::format("expected an integer from {} to {}, got \"{}\"", min, max, v));
+            }
+            c.*field = static_cast<T>(n);
+          },
+          true};
 }
 
-std::function<void(Config&, const std::string&)> text(std::string Config::*field) {
-  return [field](Config& c, const std::string& v) { c.*field = v; };
+Typed text(std::string Config::*field) {
+  return {[field](Config& c, const std::string& v) { c.*field = v; }};
+}
+
+Typed choice(std::string Config::*field, std::vector<std::string> accepted) {
+  return {[field, accepted](Config& c, const std::string& v) {
+    for (const auto& a : accepted) {
+      if (v == a) {
+        c.*field = v;
+        return;
+      }
+    }
+    throw std::invalid_argument(fmt::format("expected one of {}, got \"{}\"", fmt::join(accepted, ", "), v));
+  }};
+}
+
+Binding bind(ConfigOption opt, Typed t, bool secret = false) {
+  opt.numeric = t.numeric;
+  opt.secret = secret;
+  return {std::move(opt), std::move(t.set)};
 }
 
 const std::vector<Binding>& bindings() {
   static const std::vector<Binding> all = {
-      {{"--listen", "TECHPULSE_LISTEN", "address:port to serve HTTP and WebSocket on", "127.0.0.1:8080"},
-       text(&Config::listen)},
-      {{"--database-url", "TECHPULSE_DATABASE_URL", "libpq connection string or URL",
+      bind({"--listen", "TECHPULSE_LISTEN", "address:port to serve HTTP and WebSocket on", "127.0.0.1:8080"},
+       text(&Config::listen)),
+      bind({"--database-url", "TECHPULSE_DATABASE_URL", "libpq connection string or URL",
         "postgresql://postgres@127.0.0.1:54329/techpulse"},
-       text(&Config::database_url)},
-      {{"--jwt-secret", "TECHPULSE_JWT_SECRET", "HS256 secret for access tokens (required for serve and token)", ""},
-       text(&Config::jwt_secret)},
-      {{"--threads", "TECHPULSE_THREADS", "event loops (0: one per core)", "0"}, number(&Config::threads, 0, 256)},
-      {{"--heartbeat-ms", "TECHPULSE_HEARTBEAT_MS", "WebSocket ping interval announced in welcome", "25000"},
-       number(&Config::heartbeat_ms, 1000, 3600000)},
-      {{"--max-frame-bytes", "TECHPULSE_MAX_FRAME_BYTES", "largest client frame; larger closes with 1009", "65536"},
-       number(&Config::max_frame_bytes, 1024, 16 * 1024 * 1024)},
-      {{"--max-queue-frames", "TECHPULSE_MAX_QUEUE_FRAMES", "outbound frames queued per session before it is closed",
+       text(&Config::database_url)),
+      bind({"--jwt-secret", "TECHPULSE_JWT_SECRET", "HS256 secret for access tokens (required for serve and token)", ""},
+       text(&Config::jwt_secret), true),
+      bind({"--threads", "TECHPULSE_THREADS", "event loops (0: one per core)", "0"}, number(&Config::threads, 0, 256)),
+      bind({"--heartbeat-ms", "TECHPULSE_HEARTBEAT_MS", "WebSocket ping interval announced in welcome", "25000"},
+       number(&Config::heartbeat_ms, 1000, 3600000)),
+      bind({"--max-frame-bytes", "TECHPULSE_MAX_FRAME_BYTES", "largest client frame; larger closes with 1009", "65536"},
+       number(&Config::max_frame_bytes, 1024, 16 * 1024 * 1024)),
+      bind({"--max-queue-frames", "TECHPULSE_MAX_QUEUE_FRAMES", "outbound frames queued per session before it is closed",
         "65536"},
-       number(&Config::max_queue_frames, 16, 1000000)},
-      {{"--max-queue-bytes", "TECHPULSE_MAX_QUEUE_BYTES", "outbound bytes queued per session before it is closed",
+       number(&Config::max_queue_frames, 16, 1000000)),
+      bind({"--max-queue-bytes", "TECHPULSE_MAX_QUEUE_BYTES", "outbound bytes queued per session before it is closed",
         "4194304"},
-       number(&Config::max_queue_bytes, 65536, 1LL << 32)},
-      {{"--slow-consumer-ms", "TECHPULSE_SLOW_CONSUMER_MS",
-        "a session over the queue bounds is closed when no write completes for this long", "5000"},
-       number(&Config::slow_consumer_ms, 100, 600000)},
-      {{"--max-subscriptions", "TECHPULSE_MAX_SUBSCRIPTIONS", "topics one session may subscribe to", "100"},
-       number(&Config::max_subscriptions, 1, 100000)},
-      {{"--handshake-timeout-ms", "TECHPULSE_HANDSHAKE_TIMEOUT_MS", "deadline for the HTTP request and upgrade",
+       number(&Config::max_queue_bytes, 65536, 1LL << 32)),
+      bind({"--slow-consumer-ms", "TECHPULSE_SLOW_CONSUMER_MS",
+            "a session over the queue bounds is closed when no write completes for this long", "5000"},
+           number(&Config::slow_consumer_ms, 100, 600000)),
+      bind({"--max-subscriptions", "TECHPULSE_MAX_SUBSCRIPTIONS", "topics one session may subscribe to", "100"},
+       number(&Config::max_subscriptions, 1, 100000)),
+      bind({"--handshake-timeout-ms", "TECHPULSE_HANDSHAKE_TIMEOUT_MS", "deadline for the HTTP request and upgrade",
         "10000"},
-       number(&Config::handshake_timeout_ms, 100, 600000)},
-      {{"--max-content-bytes", "TECHPULSE_MAX_CONTENT_BYTES", "longest message content (UTF-8 bytes); longer: too_large",
+       number(&Config::handshake_timeout_ms, 100, 600000)),
+      bind({"--max-content-bytes", "TECHPULSE_MAX_CONTENT_BYTES", "longest message content (UTF-8 bytes); longer: too_large",
         "61440"},
-       number(&Config::max_content_bytes, 1, 16 * 1024 * 1024)},
-      {{"--max-title-bytes", "TECHPULSE_MAX_TITLE_BYTES", "longest thread title; longer: too_large", "200"},
-       number(&Config::max_title_bytes, 1, 65536)},
-      {{"--max-metadata-bytes", "TECHPULSE_MAX_METADATA_BYTES", "largest message metadata object; larger: too_large",
+       number(&Config::max_content_bytes, 1, 16 * 1024 * 1024)),
+      bind({"--max-title-bytes", "TECHPULSE_MAX_TITLE_BYTES", "longest thread title; longer: too_large", "200"},
+       number(&Config::max_title_bytes, 1, 65536)),
+      bind({"--max-metadata-bytes", "TECHPULSE_MAX_METADATA_BYTES", "largest message metadata object; larger: too_large",
         "8192"},
-       number(&Config::max_metadata_bytes, 2, 16 * 1024 * 1024)},
-      {{"--rate-limit", "TECHPULSE_RATE_LIMIT", "client frames per second per connection; over it: rate_limited (0: off)",
+       number(&Config::max_metadata_bytes, 2, 16 * 1024 * 1024)),
+      bind({"--rate-limit", "TECHPULSE_RATE_LIMIT", "client frames per second per connection; over it: rate_limited (0: off)",
         "100"},
-       number(&Config::rate_limit_per_s, 0, 10000000)},
-      {{"--rate-burst", "TECHPULSE_RATE_BURST", "frames a connection may send at once before the rate applies", "200"},
-       number(&Config::rate_limit_burst, 1, 10000000)},
-      {{"--max-connections", "TECHPULSE_MAX_CONNECTIONS", "open connections of this process; over it: HTTP 503 (0: no cap)",
+       number(&Config::rate_limit_per_s, 0, 10000000)),
+      bind({"--rate-burst", "TECHPULSE_RATE_BURST", "frames a connection may send at once before the rate applies", "200"},
+       number(&Config::rate_limit_burst, 1, 10000000)),
+      bind({"--max-connections", "TECHPULSE_MAX_CONNECTIONS", "open connections of this process; over it: HTTP 503 (0: no cap)",
         "50000"},
-       number(&Config::max_connections, 0, 10000000)},
-      {{"--max-connections-per-ip", "TECHPULSE_MAX_CONNECTIONS_PER_IP",
+       number(&Config::max_connections, 0, 10000000)),
+      bind({"--max-connections-per-ip", "TECHPULSE_MAX_CONNECTIONS_PER_IP",
         "open connections from one client address; over it: HTTP 503 (0: no cap)", "5000"},
-       number(&Config::max_connections_per_ip, 0, 10000000)},
-      {{"--drain-timeout-ms", "TECHPULSE_DRAIN_TIMEOUT_MS",
+       number(&Config::max_connections_per_ip, 0, 10000000)),
+      bind({"--drain-timeout-ms", "TECHPULSE_DRAIN_TIMEOUT_MS",
         "on SIGTERM, how long sends in flight may take to be acked before the process exits", "10000"},
-       number(&Config::drain_timeout_ms, 0, 600000)},
-      {{"--db-pool-size", "TECHPULSE_DB_POOL_SIZE", "pooled connections for reads and thread changes", "4"},
-       number(&Config::db_pool_size, 1, 200)},
-      {{"--db-timeout-ms", "TECHPULSE_DB_TIMEOUT_MS", "deadline of one database request; then `unavailable`", "5000"},
-       number(&Config::db_timeout_ms, 50, 600000)},
-      {{"--db-connect-timeout-ms", "TECHPULSE_DB_CONNECT_TIMEOUT_MS", "deadline of one connection attempt", "2000"},
-       number(&Config::db_connect_timeout_ms, 50, 600000)},
-      {{"--db-writers", "TECHPULSE_DB_WRITERS", "connections that insert messages (sends are batched per connection)",
+       number(&Config::drain_timeout_ms, 0, 600000)),
+      bind({"--db-pool-size", "TECHPULSE_DB_POOL_SIZE", "pooled connections for reads and thread changes", "4"},
+       number(&Config::db_pool_size, 1, 200)),
+      bind({"--db-timeout-ms", "TECHPULSE_DB_TIMEOUT_MS", "deadline of one database request; then `unavailable`", "5000"},
+       number(&Config::db_timeout_ms, 50, 600000)),
+      bind({"--db-connect-timeout-ms", "TECHPULSE_DB_CONNECT_TIMEOUT_MS", "deadline of one connection attempt", "2000"},
+       number(&Config::db_connect_timeout_ms, 50, 600000)),
+      bind({"--db-writers", "TECHPULSE_DB_WRITERS", "connections that insert messages (sends are batched per connection)",
         "2"},
-       number(&Config::db_writers, 1, 64)},
-      {{"--db-max-batch", "TECHPULSE_DB_MAX_BATCH", "most messages in one INSERT", "256"},
-       number(&Config::db_max_batch, 1, 10000)},
-      {{"--allowed-origins", "TECHPULSE_ALLOWED_ORIGINS",
+       number(&Config::db_writers, 1, 64)),
+      bind({"--db-max-batch", "TECHPULSE_DB_MAX_BATCH", "most messages in one INSERT", "256"},
+       number(&Config::db_max_batch, 1, 10000)),
+      bind({"--allowed-origins", "TECHPULSE_ALLOWED_ORIGINS",
         "comma-separated Origins browsers may connect from (empty: any); requests without Origin are allowed", ""},
-       text(&Config::allowed_origins)},
-      {{"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
-       text(&Config::web_root)},
-      {{"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, text(&Config::log_level)},
+       text(&Config::allowed_origins)),
+      bind({"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
+           text(&Config::web_root)),
+      bind({"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, choice(&Config::log_level, {"debug", "info", "warn", "error"})),
+      bind({"--log-format", "TECHPULSE_LOG_FORMAT", "json or logfmt lines on stderr (auto: json unless stderr is a terminal)",
+            "auto"},
+           choice(&Config::log_format, {"json", "logfmt", "auto"})),
       // The assistant worker pool.
-      {{"--ai-provider", "TECHPULSE_AI_PROVIDER", "assistant provider: extractive (offline) or openai", "extractive"},
-       text(&Config::ai_provider)},
-      {{"--ai-workers", "TECHPULSE_AI_WORKERS", "assistant turns this node runs at once (0: none)", "2"},
-       number(&Config::ai_workers, 0, 64)},
-      {{"--ai-base-url", "TECHPULSE_AI_BASE_URL",
+      bind({"--ai-provider", "TECHPULSE_AI_PROVIDER", "assistant provider: extractive (offline) or openai", "extractive"},
+       choice(&Config::ai_provider, {"extractive", "openai"})),
+      bind({"--ai-workers", "TECHPULSE_AI_WORKERS", "assistant turns this node runs at once (0: none)", "2"},
+       number(&Config::ai_workers, 0, 64)),
+      bind({"--ai-base-url", "TECHPULSE_AI_BASE_URL",
         "openai: base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1", ""},
-       text(&Config::ai_base_url)},
-      {{"--ai-model", "TECHPULSE_AI_MODEL", "openai: model name sent with each request", ""}, text(&Config::ai_model)},
-      {{"--ai-api-key", "TECHPULSE_AI_API_KEY", "openai: bearer token (never logged)", ""}, text(&Config::ai_api_key)},
-      {{"--ai-ca-file", "TECHPULSE_AI_CA_FILE", "openai over https: extra trusted CA certificates (PEM)", ""},
-       text(&Config::ai_ca_file)},
-      {{"--ai-timeout-ms", "TECHPULSE_AI_TIMEOUT_MS",
+       text(&Config::ai_base_url)),
+      bind({"--ai-model", "TECHPULSE_AI_MODEL", "openai: model name sent with each request", ""}, text(&Config::ai_model)),
+      bind({"--ai-api-key", "TECHPULSE_AI_API_KEY", "openai: bearer token (never logged)", ""}, text(&Config::ai_api_key), true),
+      bind({"--ai-ca-file", "TECHPULSE_AI_CA_FILE", "openai over https: extra trusted CA certificates (PEM)", ""},
+       text(&Config::ai_ca_file)),
+      bind({"--ai-timeout-ms", "TECHPULSE_AI_TIMEOUT_MS",
         "openai: longest silence (connect, headers, between stream chunks); then `timeout`", "30000"},
-       number(&Config::ai_timeout_ms, 100, 600000)},
-      {{"--ai-retries", "TECHPULSE_AI_RETRIES", "openai: retries on 429, 5xx and connection errors before any text",
+       number(&Config::ai_timeout_ms, 100, 600000)),
+      bind({"--ai-retries", "TECHPULSE_AI_RETRIES", "openai: retries on 429, 5xx and connection errors before any text",
         "2"},
-       number(&Config::ai_retries, 0, 10)},
-      {{"--ai-lease-ms", "TECHPULSE_AI_LEASE_MS", "a turn whose worker stops renewing this lease is taken again",
+       number(&Config::ai_retries, 0, 10)),
+      bind({"--ai-lease-ms", "TECHPULSE_AI_LEASE_MS", "a turn whose worker stops renewing this lease is taken again",
         "30000"},
-       number(&Config::ai_lease_ms, 200, 3600000)},
-      {{"--ai-max-attempts", "TECHPULSE_AI_MAX_ATTEMPTS", "claims of one turn before it is marked failed", "3"},
-       number(&Config::ai_max_attempts, 1, 100)},
-      {{"--ai-prompt-budget-chars", "TECHPULSE_AI_PROMPT_BUDGET_CHARS",
+       number(&Config::ai_lease_ms, 200, 3600000)),
+      bind({"--ai-max-attempts", "TECHPULSE_AI_MAX_ATTEMPTS", "claims of one turn before it is marked failed", "3"},
+       number(&Config::ai_max_attempts, 1, 100)),
+      bind({"--ai-prompt-budget-chars", "TECHPULSE_AI_PROMPT_BUDGET_CHARS",
         "openai: characters of system prompt, passages and recent messages sent", "12000"},
-       number(&Config::ai_prompt_budget_chars, 1000, 1000000)},
-      {{"--ai-history-messages", "TECHPULSE_AI_HISTORY_MESSAGES", "earlier thread messages taken as context", "10"},
-       number(&Config::ai_history_messages, 0, 200)},
+       number(&Config::ai_prompt_budget_chars, 1000, 1000000)),
+      bind({"--ai-history-messages", "TECHPULSE_AI_HISTORY_MESSAGES", "earlier thread messages taken as context", "10"},
+       number(&Config::ai_history_messages, 0, 200)),
   };
   return all;
 }
 
+// "db-pool-size" and "db_pool_size" name the same setting in a config file.
+std::string file_key(std::string_view flag) {
+  std::string out(flag.substr(2));
+  for (auto& c : out) {
+    if (c == '_') c = '-';
+  }
+  return out;
+}
+
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+// The rules between settings, after each one has been read.
+void validate(const Config& c) {
+  if (c.max_content_bytes + 512 > c.max_frame_bytes) {
+    throw std::invalid_argument(fmt::format(
+        "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "
+        "in one frame", c.max_content_bytes, c.max_frame_bytes));
+  }
+  ai::Options ai;
+  ai.provider = c.ai_provider;
+  ai.base_url = c.ai_base_url;
+  ai.model = c.ai_model;
+  ai::validate(ai);
+}
+
 }  // namespace
+
+std::string_view source_name(Source s) {
+  switch (s) {
+    case Source::flag: return "flag";
+    case Source::env: return "env";
+    case Source::file: return "file";
+    case Source::default_value: break;
+  }
+  return "default";
+}
 
 std::vector<ConfigOption> config_options() {
   std::vector<ConfigOption> out;
@@ -143,62 +218,154 @@ std::vector<ConfigOption> config_options() {
   return out;
 }
 
-Config load_config(int argc, char** argv, std::vector<std::string>& rest) {
-  Config c;
-  for (const auto& b : bindings()) {
-    if (const char* v = std::getenv(b.opt.env.c_str()); v && *v) {
-      try {
-        b.set(c, v);
-      } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(b.opt.env + ": " + e.what());
+LoadedConfig load(const std::vector<std::string>& args, EnvLookup env) {
+  if (!env) env = [](const char* name) -> const char* { return std::getenv(name); };
+  const auto& all = bindings();
+  LoadedConfig out;
+
+  // The command line, by CLI11. What is not configuration (the command, `token`'s flags) is left in `rest`.
+  CLI::App app{"techpulse-gateway"};
+  app.set_help_flag();
+  app.allow_extras();
+  std::vector<std::string> raw(all.size());
+  std::vector<CLI::Option*> opts;
+  for (size_t i = 0; i < all.size(); ++i) {
+    opts.push_back(app.add_option(all[i].opt.flag, raw[i])->multi_option_policy(CLI::MultiOptionPolicy::TakeLast));
+  }
+  std::string file;
+  auto* file_opt = app.add_option("--config", file)->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes a vector last argument first
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw std::invalid_argument(e.what());
+  }
+  out.rest = app.remaining();
+
+  // The config file: TOML or INI (CLI11's reader takes both), top-level `name = value` lines.
+  if (file_opt->count() == 0) {
+    if (const char* f = env("TECHPULSE_CONFIG"); f && *f) file = f;
+  }
+  std::vector<std::string> from_file(all.size());
+  std::vector<bool> in_file(all.size(), false);
+  if (!file.empty()) {
+    out.file = file;
+    std::vector<CLI::ConfigItem> items;
+    try {
+      items = CLI::ConfigTOML().from_file(file);
+    } catch (const CLI::Error& e) {
+      throw std::invalid_argument(fmt::format("--config {}: {}", file, e.what()));
+    }
+    for (const auto& item : items) {
+      if (item.name == "++" || item.name == "--") continue;  // section markers
+      if (!item.parents.empty()) {
+        throw std::invalid_argument(fmt::format("{}: {}: sections are not read; put every setting at the top level",
+                                                file, item.fullname()));
       }
+      std::string key = file_key("--" + item.name);
+      size_t i = 0;
+      while (i < all.size() && file_key(all[i].opt.flag) != key) ++i;
+      if (i == all.size()) throw std::invalid_argument(fmt::format("{}: unknown setting \"{}\"", file, item.name));
+      if (item.inputs.size() != 1) {
+        throw std::invalid_argument(fmt::format("{}: {}: expected one value", file, item.name));
+      }
+      from_file[i] = item.inputs[0];
+      in_file[i] = true;
     }
   }
-  for (int i = 0; i < argc; ++i) {
-    std::string arg = argv[i];
-    const Binding* found = nullptr;
-    std::string value;
-    for (const auto& b : bindings()) {
-      if (arg == b.opt.flag) {
-        if (i + 1 >= argc) throw std::invalid_argument(b.opt.flag + " needs a value");
-        found = &b;
-        value = argv[++i];
-        break;
-      }
-      if (arg.rfind(b.opt.flag + "=", 0) == 0) {
-        found = &b;
-        value = arg.substr(b.opt.flag.size() + 1);
-        break;
+
+  // Each setting from the first source that has it: flag, environment, file, default.
+  for (size_t i = 0; i < all.size(); ++i) {
+    const auto& b = all[i];
+    LoadedConfig::Value v{b.opt, b.opt.default_value, Source::default_value, "default"};
+    if (opts[i]->count() > 0) {
+      v = {b.opt, raw[i], Source::flag, b.opt.flag};
+    } else if (const char* e = env(b.opt.env.c_str()); e && *e) {
+      v = {b.opt, e, Source::env, b.opt.env};
+    } else if (in_file[i]) {
+      v = {b.opt, from_file[i], Source::file, fmt::format("{}: {}", file, file_key(b.opt.flag))};
+    }
+    if (v.source != Source::default_value) {
+      try {
+        b.set(out.config, v.value);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(v.origin + ": " + e.what());
       }
     }
-    if (!found) {
-      rest.push_back(arg);
+    out.values.push_back(std::move(v));
+  }
+  validate(out.config);
+  return out;
+}
+
+Config load_config(int argc, char** argv, std::vector<std::string>& rest) {
+  auto loaded = load(std::vector<std::string>(argv, argv + argc));
+  rest = loaded.rest;
+  return loaded.config;
+}
+
+std::string mask_conninfo(std::string_view conninfo) {
+  std::string s(conninfo);
+  // URL form: scheme://user:password@host...
+  if (auto scheme = s.find("://"); scheme != std::string::npos) {
+    auto at = s.find('@', scheme + 3);
+    auto slash = s.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      auto colon = s.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... as a URL parameter or a key=value pair.
+  for (size_t pos = 0; (pos = s.find("password", pos)) != std::string::npos;) {
+    size_t p = pos + 8;
+    while (p < s.size() && s[p] == ' ') ++p;
+    if (p >= s.size() || s[p] != '=' || (pos > 0 && std::isalnum(static_cast<unsigned char>(s[pos - 1])))) {
+      pos = p;
       continue;
     }
-    try {
-      found->set(c, value);
-    } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument(found->opt.flag + ": " + e.what());
+    ++p;
+    while (p < s.size() && s[p] == ' ') ++p;
+    size_t end = p;
+    if (end < s.size() && s[end] == '\'') {
+      ++end;
+      while (end < s.size() && s[end] != '\'') end += s[end] == '\\' ? 2 : 1;
+      end = std::min(end + 1, s.size());
+    } else {
+      while (end < s.size() && s[end] != ' ' && s[end] != '&') ++end;
     }
+    s.replace(p, end - p, "***");
+    pos = p + 3;
   }
-  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
-    throw std::invalid_argument("--log-level must be debug, info, warn or error");
+  return s;
+}
+
+std::string describe(const LoadedConfig& c) {
+  std::string out = "# techpulse-gateway: the effective configuration (a file --config reads back).\n"
+                    "# After each value: where it came from (flag, env, file or default); secrets masked.\n";
+  if (!c.file.empty()) out += fmt::format("# config file: {}\n", c.file);
+  for (const auto& v : c.values) {
+    std::string value = v.value;
+    if (v.option.secret && !value.empty()) value = "***";
+    if (v.option.flag == "--database-url") value = mask_conninfo(value);
+    std::string shown = v.option.numeric ? value : toml_string(value);
+    std::string from(source_name(v.source));
+    if (v.source != Source::default_value) from += " " + v.origin;
+    out += fmt::format("{} = {}  # {}\n", file_key(v.option.flag), shown, from);
   }
-  if (c.max_content_bytes + 512 > c.max_frame_bytes) {
-    throw std::invalid_argument(fmt::format(
-        "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "
-        "in one frame", c.max_content_bytes, c.max_frame_bytes));
-  }
-  return c;
+  return out;
 }
 
 std::string usage() {
   std::string out =
-      "usage: techpulse-gateway [serve|migrate|token|version] [options]\n\n"
+      "usage: techpulse-gateway [serve|migrate|token|config|check|version] [options]\n\n"
       "  serve      serve WebSocket clients (the default)\n"
       "  migrate    apply pending database migrations and exit\n"
       "  token      print a development access token: --sub <uuid> --role <role> [--ttl <seconds>]\n"
+      "  config     print the effective configuration and where each value came from (secrets masked)\n"
+      "  check      validate the configuration and connect to the database, then exit (0: ready to serve)\n"
       "  version    print the version\n\n"
+      "Precedence: flag, then environment variable, then --config FILE (TOML or INI, `name = value` with the\n"
+      "flag's name without dashes; also TECHPULSE_CONFIG), then the default.\n\n"
       "options (flag, environment variable, default):\n";
   for (const auto& o : config_options()) {
     out += fmt::format("  {:<26} {:<32} {}\n  {:<26} {}\n", o.flag, o.env,

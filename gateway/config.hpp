@@ -2,6 +2,7 @@
 // gateway: the composition root. Config, the HTTP listener and routes, WebSocket sessions, the subscription hub,
 // authentication, and main. It may use every other module; nothing depends on it.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct Config {
   size_t db_writers = 2;
   size_t db_max_batch = 256;
   std::string log_level = "info";
+  std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   std::string web_root;         // serve the web app from this directory instead of the embedded files
   // The assistant worker pool (ai/assistant.hpp).
@@ -53,18 +55,50 @@ struct Config {
 };
 
 struct ConfigOption {
-  std::string flag;  // --name
+  std::string flag;  // --name; in a config file the same name without the dashes (`-` or `_` between words)
   std::string env;   // TECHPULSE_NAME
   std::string help;
   std::string default_value;
+  bool secret = false;   // masked by `config`
+  bool numeric = false;  // printed unquoted by `config`
 };
 
 // The options `--help` lists and README documents.
 std::vector<ConfigOption> config_options();
 
-// Environment first, then flags (flags win). Throws std::invalid_argument with a message for a bad value.
-// `rest` receives the arguments that are not configuration (subcommand flags).
+// Where a value came from. Precedence: flag > env > file > default.
+enum class Source { default_value, file, env, flag };
+std::string_view source_name(Source s);
+
+struct LoadedConfig {
+  struct Value {
+    ConfigOption option;
+    std::string value;   // as given (or the default)
+    Source source = Source::default_value;
+    std::string origin;  // "--threads", "TECHPULSE_THREADS", "/etc/techpulse.toml: threads" or "default"
+  };
+  Config config;
+  std::vector<std::string> rest;  // the arguments that are not configuration (the command and its own flags)
+  std::string file;               // the --config / TECHPULSE_CONFIG file read, or empty
+  std::vector<Value> values;      // one per option, in config_options() order
+};
+
+// Returns the value of an environment variable, or nullptr.
+using EnvLookup = std::function<const char*(const char*)>;
+
+// Parses the flags (CLI11), the environment and the optional config file (TOML or INI, `--config FILE` or
+// TECHPULSE_CONFIG). Throws std::invalid_argument naming the setting, where it came from and the accepted values.
+LoadedConfig load(const std::vector<std::string>& args, EnvLookup env = nullptr);
+
+// The same, for main: `rest` receives the arguments that are not configuration.
 Config load_config(int argc, char** argv, std::vector<std::string>& rest);
+
+// The effective configuration as a TOML file that `--config` reads back, each value followed by its source;
+// secrets (the JWT secret, the API key, a password in the database URL) masked.
+std::string describe(const LoadedConfig& c);
+
+// A libpq URL or key=value connection string with its password replaced by "***".
+std::string mask_conninfo(std::string_view conninfo);
 
 std::string usage();
 

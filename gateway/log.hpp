@@ -1,12 +1,15 @@
 #pragma once
-// Structured log lines on stderr: `ts=... level=... event=... key=value ...`. Never pass a token here.
-#include <fmt/format.h>
-
+// The gateway's log calls: logging/log.hpp with component "gateway". `log(Level::info, "event", "key={} ...", v)`
+// writes one line (JSON or logfmt, --log-format). Name the fields session=, user=, thread= where they are known.
+// Never pass a token or message content here.
 #include <string_view>
+
+#include "logging/log.hpp"
 
 namespace techpulse::gateway {
 
-enum class Level { debug, info, warn, error };
+using logging::Level;
+using logging::quoted;
 
 void set_log_level(Level l);
 bool log_enabled(Level l);
@@ -18,8 +21,5 @@ void log(Level l, std::string_view event, fmt::format_string<Args...> f, Args&&.
     log_line(l, event, fmt::format(f, std::forward<Args>(args)...));
   }
 }
-
-// A value quoted for a key=value line.
-std::string quoted(std::string_view s);
 
 }  // namespace techpulse::gateway

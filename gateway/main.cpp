@@ -1,4 +1,4 @@
-// techpulse-gateway: serve | migrate | token | version. See --help.
+// techpulse-gateway: serve | migrate | token | config | check | version. See --help.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
@@ -8,8 +8,10 @@
 #include "gateway/config.hpp"
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
+#include "gateway/reload.hpp"
 #include "gateway/transport/server.hpp"
 #include "protocol/uuid.hpp"
+#include "storage/chat_store.hpp"
 #include "storage/migrate.hpp"
 
 using namespace techpulse;
@@ -64,36 +66,84 @@ int cmd_token(const Config& cfg, const std::vector<std::string>& args) {
   return 0;
 }
 
+// Like `nginx -t`: the configuration is valid (load() already threw otherwise), the listen address parses, and the
+// database answers with every migration applied. Serves nothing.
+int cmd_check(const Config& cfg) {
+  if (cfg.jwt_secret.empty()) {
+    std::cerr << "check: --jwt-secret / TECHPULSE_JWT_SECRET: required to serve\n";
+    return 2;
+  }
+  try {
+    parse_endpoint(cfg.listen);
+  } catch (const std::exception& e) {
+    std::cerr << "check: --listen / TECHPULSE_LISTEN: expected address:port, got \"" << cfg.listen << "\" ("
+              << e.what() << ")\n";
+    return 2;
+  }
+  std::cout << "check: configuration ok\n";
+  asio::io_context ioc(1);
+  storage::PoolOptions pool{cfg.database_url, 1, std::chrono::milliseconds(cfg.db_connect_timeout_ms),
+                            std::chrono::milliseconds(cfg.db_timeout_ms)};
+  storage::ChatStore store(ioc.get_executor(), pool, storage::WriterOptions{1, 1});
+  int rc = 1;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        auto r = co_await store.ready();
+        if (!r.ok()) {
+          std::cerr << "check: database unreachable (" << mask_conninfo(cfg.database_url) << "): " << r.error.message
+                    << "\n";
+        } else if (!*r.value) {
+          std::cerr << "check: database reachable, but migrations are pending: run `techpulse-gateway migrate`\n";
+        } else {
+          std::cout << "check: database reachable, schema current (" << storage::embedded_migrations().size()
+                    << " migrations)\n";
+          rc = 0;
+        }
+      },
+      [&](std::exception_ptr) { ioc.stop(); });
+  ioc.run();
+  return rc;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> rest;
-  Config cfg;
+  LoadedConfig loaded;
   try {
-    cfg = load_config(argc - 1, argv + 1, rest);
+    loaded = load(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const std::exception& e) {
-    std::cerr << "techpulse-gateway: " << e.what() << "\n\n" << usage();
+    std::cerr << "techpulse-gateway: " << e.what() << "\n\nSee techpulse-gateway --help.\n";
     return 2;
   }
+  const Config& cfg = loaded.config;
+  const std::vector<std::string>& rest = loaded.rest;
   std::string cmd = rest.empty() ? "serve" : rest[0];
   if (cmd == "--help" || cmd == "-h" || cmd == "help") {
     std::cout << usage();
     return 0;
   }
-  set_log_level(cfg.log_level == "debug" ? Level::debug
-                : cfg.log_level == "warn" ? Level::warn
-                : cfg.log_level == "error" ? Level::error
-                                            : Level::info);
+  logging::set_level(logging::parse_level(cfg.log_level));
+  logging::set_format(logging::parse_format(cfg.log_format));
   try {
     if (cmd == "version") {
       std::cout << "techpulse-gateway 0.1.0 (protocol techpulse.v1)\n";
       return 0;
     }
+    if ((cmd == "config" || cmd == "check") && rest.size() > 1) {
+      throw std::invalid_argument(cmd + ": unknown argument " + rest[1]);
+    }
+    if (cmd == "config") {
+      std::cout << describe(loaded);
+      return 0;
+    }
+    if (cmd == "check") return cmd_check(cfg);
     if (cmd == "migrate") return cmd_migrate(cfg);
     if (cmd == "token") return cmd_token(cfg, rest);
     if (cmd == "serve") {
       if (rest.size() > 1) throw std::invalid_argument("serve: unknown argument " + rest[1]);
       if (cfg.jwt_secret.empty()) throw std::invalid_argument("serve: set TECHPULSE_JWT_SECRET or --jwt-secret");
+      reload_on_sighup(std::vector<std::string>(argv + 1, argv + argc), loaded);
       Server server(cfg);
       return server.run();
     }

@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "logging/log.hpp"
 #include "storage/conversation_store.hpp"
 
 namespace techpulse::storage {
@@ -28,8 +29,10 @@ bool split_fields(std::string_view s, size_t n, std::vector<std::string_view>& o
   return true;
 }
 
-void log_line(std::string_view event, std::string_view detail) {
-  fmt::print(stderr, "level=info component=listener event={} {}\n", event, detail);
+using logging::Level;
+
+void log_line(Level level, std::string_view event, std::string_view detail) {
+  logging::write(level, "listener", event, detail);
 }
 
 }  // namespace
@@ -54,7 +57,7 @@ asio::awaitable<void> Listener::run() {
     if (!conn_.connected()) {
       if (listening(epoch_.load())) {
         epoch_.fetch_add(1, std::memory_order_acq_rel);
-        log_line("disconnected", "reason=\"connection lost\"");
+        log_line(Level::warn, "disconnected", "reason=\"connection lost\"");
       }
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
@@ -73,7 +76,8 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
-      log_line(ever_connected ? "reconnected" : "connected", "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_read,tp_presence");
+      log_line(Level::info, ever_connected ? "reconnected" : "connected",
+               "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_read,tp_presence");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -124,7 +128,7 @@ asio::awaitable<bool> Listener::catch_up() {
       if (r.value->events.size() < 500) break;
     }
   }
-  log_line("caught_up", fmt::format("threads={} messages={}", threads.size(), delivered));
+  log_line(Level::info, "caught_up", fmt::format("threads={} messages={}", threads.size(), delivered));
   sink_.on_resync();
   co_return true;
 }
@@ -138,7 +142,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
   if (n.channel == "tp_chat") {
     std::string_view p = n.payload;
     if (p.size() < 2 || p[1] != '|' || !split_fields(p.substr(2), 4, f)) {
-      log_line("bad_payload", "channel=tp_chat");
+      log_line(Level::warn, "bad_payload", "channel=tp_chat");
       co_return true;
     }
     const char kind = p[0];
@@ -161,7 +165,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
       co_return true;
     }
     if (kind != 'm' && kind != 'b') {
-      log_line("bad_payload", "channel=tp_chat");
+      log_line(Level::warn, "bad_payload", "channel=tp_chat");
       co_return true;
     }
     ChatEvent ev;
