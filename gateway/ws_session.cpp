@@ -44,7 +44,7 @@ WsSession::WsSession(Services& svc, Loop& loop, beast::tcp_stream stream, Identi
       refilled_at_(std::chrono::steady_clock::now()),
       slot_(std::move(slot)) {
   limits_.max_content_bytes = svc.config.max_content_bytes;
-  limits_.max_title_bytes = svc.config.max_title_bytes;
+  limits_.max_title_chars = svc.config.max_title_chars;
   limits_.max_metadata_bytes = svc.config.max_metadata_bytes;
   svc_.server.session_opened();
   ws_.next_layer().set_backlog(&loop_.inbox_pending);

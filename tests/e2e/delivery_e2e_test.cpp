@@ -569,6 +569,20 @@ struct RawConn {
     }
     return false;
   }
+  // Everything the peer sends until it closes (bounded by `within`).
+  std::string read_until_closed(std::chrono::milliseconds within) {
+    timeval tv{0, 100 * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string in;
+    char buf[4096];
+    auto deadline = Clock::now() + within;
+    while (Clock::now() < deadline) {
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) break;
+      if (n > 0) in.append(buf, static_cast<size_t>(n));
+    }
+    return in;
+  }
 };
 
 }  // namespace
@@ -621,10 +635,41 @@ TEST_CASE("malformed input gets its documented response and the process keeps se
     // rest of the 10 MB still in flight makes the kernel reset it, which can discard the close frame before this
     // client reads it. So: 1009 if it arrived, and the gateway's log names the limit either way.
     if (c->close_code() != 0) CHECK(c->close_code() == 1009);
-    CHECK(read_file(gw.log_path()).find("session_close session=" + json_str(*welcome, "/session_id") +
-                                        " reason=\"The WebSocket message exceeded the locally configured limit\"") !=
-          std::string::npos);
+    CHECK(file_gets(gw.log_path(), "session_close session=" + json_str(*welcome, "/session_id") +
+                                       " reason=\"The WebSocket message exceeded the locally configured limit\""));
     still_served("big");
+  }
+  SECTION("an upgrade whose Sec-WebSocket-Key is not the base64 of 16 bytes: HTTP 400, no upgrade") {
+    for (std::string key : {"abc", "dGhlIHNhbXBsZSBub25jZSE=", "dGhlIHNhbXBsZSBub25jZR=="}) {
+      INFO("key " << key);
+      RawConn raw(gw.port());
+      REQUIRE(raw.fd >= 0);
+      raw.write("GET /v1/ws?access_token=" + gw.token(user) +
+                " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: " + key +
+                "\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      auto reply = raw.read_until_closed(5s);
+      CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
+      CHECK(reply.find(R"({"error":"bad_request","message":"Sec-WebSocket-Key must be the base64 of 16 bytes"})") !=
+            std::string::npos);
+    }
+    still_served("key");
+  }
+  SECTION("a frame of exactly --max-frame-bytes is read; one byte more closes with 1009") {
+    auto c = WsClient::connect(gw.port(), gw.token(user));
+    REQUIRE(c);
+    auto welcome = c->recv_type("welcome");
+    REQUIRE(welcome);
+    const std::string ping = R"({"type":"ping","ref":"edge"})";
+    c->send(ping + std::string(65536 - ping.size(), ' '));  // trailing whitespace is valid JSON
+    CHECK(c->recv_type("pong", 5s, "edge"));
+    c->send(ping + std::string(65537 - ping.size(), ' '));
+    CHECK_FALSE(c->recv(5s));
+    CHECK(c->closed());
+    // As for the 10 MB frame below: 1009 when the close frame outran the reset, and the log names the limit.
+    if (c->close_code() != 0) CHECK(c->close_code() == 1009);
+    CHECK(file_gets(gw.log_path(), "session_close session=" + json_str(*welcome, "/session_id") +
+                                       " reason=\"The WebSocket message exceeded the locally configured limit\""));
+    still_served("edge");
   }
   SECTION("a truncated handshake is dropped at the handshake deadline") {
     RawConn raw(gw.port());
