@@ -40,10 +40,12 @@ size_t code_points(std::string_view s) {
 // Depth of the deepest value, the outermost being level 1 (what docs/protocol.md limits to kMaxDepth).
 size_t depth(simdjson::dom::element e) {
   size_t d = 0;
-  if (e.is_array()) {
-    for (auto child : e.get_array().value_unsafe()) d = std::max(d, depth(child));
-  } else if (e.is_object()) {
-    for (auto [k, child] : e.get_object().value_unsafe()) d = std::max(d, depth(child));
+  simdjson::dom::array arr;
+  simdjson::dom::object obj;
+  if (!e.get_array().get(arr)) {
+    for (auto child : arr) d = std::max(d, depth(child));
+  } else if (!e.get_object().get(obj)) {
+    for (auto [k, child] : obj) d = std::max(d, depth(child));
   }
   return d + 1;
 }
