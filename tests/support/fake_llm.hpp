@@ -143,6 +143,16 @@ class FakeLlm {
     return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + "/v1";
   }
   int handshake_failures() const { return handshake_failures_; }
+  // Waits (bounded) until at least n TLS handshakes failed: the client gives up (and reports it) before this
+  // server's SSL_accept has returned, so the count must be waited for, not read once.
+  bool wait_handshake_failures(int n, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (handshake_failures_ < n) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
   size_t request_count() {
     std::lock_guard<std::mutex> g(mu_);
     return requests_.size();
