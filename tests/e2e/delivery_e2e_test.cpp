@@ -334,7 +334,10 @@ TEST_CASE("chaos: kill -9 twice under 20 sending clients; every message seen onc
       stored.push_back(*row[0]);
     }
     CHECK(cc.ids == stored);
-    CHECK(cc.reconnects >= 3);  // it lived through both kills
+    // It was still sending at both kills (its last send waited for them). It lost a live connection at least once;
+    // it need not have had a live one between the kills: a reconnect still in its handshake when the second kill
+    // came counts no connection (seen under load: 2 connections, the second since=134 subscribed=185).
+    CHECK(cc.reconnects >= 2);
   }
   for (auto& [user, thread] : owners) {
     CHECK(db.scalar("SELECT count(*) FROM chat_messages WHERE thread_id = $1", {thread}) ==
