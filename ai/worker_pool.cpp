@@ -466,7 +466,7 @@ void WorkerPool::stop() {
   }
   for (auto& w : impl_->workers) {
     if (!w->finished) {
-      log_line("warn", "worker_stop_forced", "worker={}", w->name);
+      log_line(Level::warn, "worker_stop_forced", "worker={}", w->name);
       w->ioc.stop();
     }
   }
