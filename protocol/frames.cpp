@@ -59,8 +59,6 @@ std::string Topic::str() const {
 
 namespace {
 
-constexpr size_t kMaxDepth = 32;
-
 using detail::has_nul;
 
 // PostgreSQL text and jsonb cannot hold NUL: refuse it anywhere in a metadata object, keys included.
@@ -88,6 +86,14 @@ bool has_nul(simdjson::dom::element e) {
 }
 
 }  // namespace
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) {
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // every byte but a continuation byte starts a code point
+  }
+  return n;
+}
 
 std::optional<Topic> parse_topic(std::string_view s) {
   auto take = [&](std::string_view prefix, TopicKind kind) -> std::optional<Topic> {
@@ -173,7 +179,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
         default:
           out.kind = Field::other;  // arrays, fractions, integers past int64
       }
-      if (idx == k_ref && out.kind == Field::string && out.str.size() <= 64) {
+      if (idx == k_ref && out.kind == Field::string && utf8_length(out.str) <= kMaxRefChars) {
         ref = out.str;
       }
     }
@@ -183,8 +189,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     if (f[k_ref].kind != Field::string) {
       return err(ErrorCode::bad_request, "ref must be a string", ref);
     }
-    if (f[k_ref].str.size() > 64) {
-      return err(ErrorCode::bad_request, "ref must be at most 64 characters", ref);
+    if (utf8_length(f[k_ref].str) > kMaxRefChars) {
+      return err(ErrorCode::bad_request, "ref must be at most " + std::to_string(kMaxRefChars) + " characters", ref);
     }
   }
   if (f[k_type].kind == Field::absent) {
@@ -265,8 +271,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     if (f[k_title].kind != Field::string) {
       return "title must be a string";
     }
-    if (f[k_title].str.size() > limits.max_title_bytes) {
-      return "title is longer than " + std::to_string(limits.max_title_bytes) + " bytes";
+    if (utf8_length(f[k_title].str) > limits.max_title_chars) {
+      return "title is longer than " + std::to_string(limits.max_title_chars) + " characters";
     }
     if (has_nul(f[k_title].str)) {
       return "title must not contain NUL characters";
@@ -307,9 +313,11 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     }
     if (!absent(k_client_msg_id)) {
       if (!(e = need_string(k_client_msg_id, frame.client_msg_id, false)).empty()) return fail(e);
-      if (frame.client_msg_id.empty() || frame.client_msg_id.size() > limits.max_client_msg_id_bytes) {
-        return fail("client_msg_id must be 1 to " + std::to_string(limits.max_client_msg_id_bytes) + " bytes");
+      if (frame.client_msg_id.empty() || utf8_length(frame.client_msg_id) > limits.max_client_msg_id_chars) {
+        return fail("client_msg_id must be 1 to " + std::to_string(limits.max_client_msg_id_chars) + " characters");
       }
+      // A NUL would make the batch's jsonb (and so every send in it) fail in PostgreSQL.
+      if (has_nul(frame.client_msg_id)) return fail("client_msg_id must not contain NUL characters");
     }
   } else if (type == "history") {
     frame.type = FrameType::history;

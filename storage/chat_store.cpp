@@ -57,11 +57,12 @@ SELECT id, seq, tp_ts(created_at) FROM chat_messages
 }  // namespace
 
 struct ChatStore::Writer {
-  Writer(asio::any_io_executor ex, const std::string& conninfo) : conn(ex, conninfo), wake(ex) {
+  Writer(asio::any_io_executor ex, const std::string& conninfo) : conn(ex, conninfo), wake(ex), backoff(ex) {
     wake.expires_at(std::chrono::steady_clock::time_point::max());
   }
   PgConn conn;
   asio::steady_timer wake;
+  asio::steady_timer backoff;  // between connection attempts; stop() cancels it
   std::deque<std::pair<NewMessage, std::function<void(SendOutcome)>>> queue;
   bool running = true;
 };
@@ -80,11 +81,16 @@ void ChatStore::start() {
 }
 
 void ChatStore::stop() {
+  // Called after the drain (every send acked). What still runs ends now instead of staying suspended past the
+  // executor's stop: the frames of suspended coroutines outlive this store and must not find it gone.
   stopped_ = true;
   for (auto& w : writers_) {
     w->running = false;
     w->wake.cancel();
+    w->backoff.cancel();
+    w->conn.close();
   }
+  pool_.stop();
 }
 
 void ChatStore::submit(NewMessage msg, std::function<void(SendOutcome)> done) {
@@ -101,10 +107,16 @@ void ChatStore::submit(NewMessage msg, std::function<void(SendOutcome)> done) {
 asio::awaitable<void> ChatStore::run_writer(std::shared_ptr<Writer> w) {
   auto backoff = Millis{50};
   for (;;) {
-    if (w->queue.empty()) {
-      if (!w->running) {
-        co_return;
+    if (!w->running) {
+      // Stopped: what is still queued is answered, not written (stop() closed the connection).
+      auto q = std::move(w->queue);
+      w->queue.clear();
+      for (auto& [m, done] : q) {
+        done(SendOutcome{SendOutcome::unavailable, {}, 0, {}, "the gateway is shutting down"});
       }
+      co_return;
+    }
+    if (w->queue.empty()) {
       boost::system::error_code ec;
       w->wake.expires_at(std::chrono::steady_clock::time_point::max());
       co_await w->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -118,9 +130,10 @@ asio::awaitable<void> ChatStore::run_writer(std::shared_ptr<Writer> w) {
         for (auto& [m, done] : q) {
           done(SendOutcome{SendOutcome::unavailable, {}, 0, {}, "the database is unreachable"});
         }
-        asio::steady_timer t(pool_.executor(), backoff);
+        if (!w->running) continue;
+        w->backoff.expires_after(backoff);
         boost::system::error_code ec;
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await w->backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         backoff = std::min(backoff * 2, Millis{2000});
         continue;
       }

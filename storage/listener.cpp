@@ -38,13 +38,14 @@ void log_line(Level level, std::string_view event, std::string_view detail) {
 }  // namespace
 
 Listener::Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo)
-    : store_(store), sink_(sink), conn_(store.executor(), std::move(conninfo)) {}
+    : store_(store), sink_(sink), conn_(store.executor(), std::move(conninfo)), backoff_(store.executor()) {}
 
 void Listener::start() { asio::co_spawn(store_.executor(), run(), asio::detached); }
 
 void Listener::stop() {
   stopped_ = true;
   conn_.close();
+  backoff_.cancel();
 }
 
 asio::awaitable<void> Listener::run() {
@@ -68,9 +69,9 @@ asio::awaitable<void> Listener::run() {
       if (err) {
         conn_.close();
         if (stopped_) break;
-        asio::steady_timer t(store_.executor(), backoff);
+        backoff_.expires_after(backoff);
         boost::system::error_code ec;
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await backoff_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         backoff = std::min(backoff * 2, max_backoff);
         continue;
       }

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 
 #include "storage/chat_store.hpp"
 
@@ -74,6 +75,8 @@ class Listener {
  public:
   Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo);
   void start();
+  // On the storage loop. Closes the connection and cancels the backoff, so run() ends at once instead of staying
+  // suspended (its frame would outlive this object when the executor is destroyed after it).
   void stop();
 
   // Odd while LISTEN is established; it changes on every disconnect and every reconnect. A subscription whose
@@ -89,6 +92,7 @@ class Listener {
   ChatStore& store_;
   RealtimeSink& sink_;
   PgConn conn_;
+  asio::steady_timer backoff_;  // between reconnect attempts; stop() cancels it
   std::atomic<uint64_t> epoch_{0};
   bool stopped_ = false;
 };

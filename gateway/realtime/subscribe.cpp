@@ -78,7 +78,21 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
       error(c.ref, ErrorCode::forbidden, "user:<uuid> topics are only open to that user");
       co_return;
     }
-    register_subscription(name, *topic)->live = true;
+    // `subscribed` means live for this topic too: the listener must be listening (a gateway that just started, or
+    // whose LISTEN connection is reconnecting, is not yet), or an event committed after the reply would be lost.
+    auto sub = register_subscription(name, *topic);
+    sub->live = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+    while (!storage::Listener::listening(svc_.listener.epoch())) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        loop_.hub.remove(sub);
+        subs_.erase(name);
+        error(c.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
+        co_return;
+      }
+      co_await pause(std::chrono::milliseconds(20));
+      if (closing_) co_return;
+    }
     if (auto* s = sink()) s->subscribed(c.ref, name, std::nullopt);
     co_return;
   }

@@ -31,7 +31,7 @@ enum class Route {
 };
 
 // Why a request was refused, for the caller's log line (the message never contains the token).
-enum class RefusalKind { none, origin, no_token, bad_token, no_upgrade, no_route };
+enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route };
 
 struct Decision {
   Route route = Route::refuse;
@@ -47,8 +47,9 @@ struct Decision {
   bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
 };
 
-// Routes /healthz, /readyz and /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
-// Authorization: Bearer, verified as an HS256 JWT at `now`, seconds since the epoch).
+// Routes /healthz, /readyz and /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
+// the Origin allow-list; then the token from ?access_token= or Authorization: Bearer, verified as an HS256 JWT at
+// `now`, seconds since the epoch).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
 
 // Helpers decide uses, exposed for tests.
@@ -59,6 +60,9 @@ struct TargetAndToken {
 };
 TargetAndToken find_token(const HttpRequest& req);
 bool offers_subprotocol(const HttpRequest& req);
+// RFC 6455 4.2.1: the key is the base64 (standard alphabet, padded) of exactly 16 bytes, so 24 characters of which
+// the last two are "==" and the 22nd carries no bits beyond the 16th byte.
+bool valid_websocket_key(std::string_view key);
 // An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
 bool origin_allowed(std::string_view list, std::string_view origin);
 // A browser request may proceed: no Origin, an Origin in --allowed-origins, or the gateway's own origin (the page

@@ -32,6 +32,7 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
     case Route::websocket:
       FUZZ_CHECK(path == "/v1/ws" && boost::beast::websocket::is_upgrade(req));
       FUZZ_CHECK(!token.empty());
+      FUZZ_CHECK(valid_websocket_key(req[http::field::sec_websocket_key]));
       FUZZ_CHECK(techpulse::protocol::is_uuid(d.claims.sub) && d.claims.exp > kNow);
       FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
       break;
@@ -43,6 +44,10 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
       switch (d.status) {
         case http::status::unauthorized:
         case http::status::forbidden: FUZZ_CHECK(d.close && path == "/v1/ws"); break;
+        case http::status::bad_request:
+          FUZZ_CHECK(d.close && path == "/v1/ws" && d.kind == RefusalKind::bad_handshake &&
+                     !valid_websocket_key(req[http::field::sec_websocket_key]));
+          break;
         case http::status::upgrade_required: FUZZ_CHECK(d.upgrade_header && path == "/v1/ws"); break;
         case http::status::not_found: FUZZ_CHECK(path != "/v1/ws" && path != "/healthz" && path != "/readyz"); break;
         default: FUZZ_CHECK(false && "unexpected status");

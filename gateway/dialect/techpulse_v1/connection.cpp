@@ -10,7 +10,7 @@ namespace calls = realtime::calls;
 Connection::Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, realtime::Identity who)
     : wire_(wire), encoder_(encoder()) {
   limits_.max_content_bytes = svc.config.max_content_bytes;
-  limits_.max_title_bytes = svc.config.max_title_bytes;
+  limits_.max_title_chars = svc.config.max_title_chars;
   limits_.max_metadata_bytes = svc.config.max_metadata_bytes;
   core_ = std::make_shared<realtime::Session>(svc, loop, std::move(who), *this, wire);
 }
