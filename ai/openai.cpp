@@ -2,6 +2,8 @@
 // (OpenAI, vLLM, llama.cpp server, Ollama), over HTTP or HTTPS (OpenSSL verifies the certificate and the host
 // name), reading the server-sent events as they arrive.
 #include <fmt/format.h>
+
+#include <charconv>
 #include <algorithm>
 #include <simdjson.h>
 
@@ -338,9 +340,15 @@ class OpenAi final : public Provider {
       Attempt a = failed(ProviderResult::provider_error, retryable,
                          fmt::format("the provider answered HTTP {}{}{}", status, detail.empty() ? "" : ": ", detail));
       if (auto it = parser.get().find(http::field::retry_after); it != parser.get().end()) {
-        try {
-          a.retry_after_ms = std::stoi(std::string(it->value())) * 1000;
-        } catch (...) {
+        // Delay-seconds (RFC 9110 10.2.3); any number of digits, so clamp before converting to milliseconds
+        // (stoi(v) * 1000 overflowed int for a large value). The caller caps the wait at 10 s.
+        auto v = it->value();
+        long long secs = -1;
+        auto [p, perr] = std::from_chars(v.data(), v.data() + v.size(), secs);
+        if (perr == std::errc() && p == v.data() + v.size() && secs >= 0) {
+          a.retry_after_ms = static_cast<int>(std::min<long long>(secs, 3600) * 1000);
+        } else if (perr == std::errc::result_out_of_range) {
+          a.retry_after_ms = 3600 * 1000;
         }
       }
       co_return a;

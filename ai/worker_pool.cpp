@@ -10,6 +10,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <atomic>
 #include <deque>
 #include <thread>
 
@@ -74,17 +75,28 @@ struct Worker {
     if (current_job == job_id && cancel_current) cancel_current(true);
   }
 
+  // Sleeps on `wake` unless the worker is stopping; poke() and stop end it early.
+  asio::awaitable<void> pause(Millis d) {
+    if (stopping) co_return;
+    wake.expires_after(d);
+    boost::system::error_code ec;
+    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // Declared before ioc, so they outlive it: a coroutine frame that ioc destroys (a worker stopped the hard way)
+  // may still reset them on its way out. The I/O objects below need ioc, so they come after it.
   const Options& opts;
   std::string name;
+  bool stopping = false;
+  bool poked = false;
+  std::string current_job;
+  std::function<void(bool by_user)> cancel_current;  // by_user false: the node is stopping
+  std::atomic<bool> finished{false};                  // ioc.run() returned: nothing of this worker is suspended
   asio::io_context ioc{1};
   storage::PgConn conn;
   asio::steady_timer wake;
   std::unique_ptr<Provider> provider;
   std::thread thread;
-  bool stopping = false;
-  bool poked = false;
-  std::string current_job;
-  std::function<void(bool by_user)> cancel_current;  // by_user false: the node is stopping
 };
 
 asio::awaitable<void> Worker::run() {
@@ -98,10 +110,9 @@ asio::awaitable<void> Worker::run() {
     if (!conn.connected()) {
       auto err = co_await conn.connect(connect_timeout);
       if (err) {
+        if (stopping) break;
         log_line(Level::warn, "db_unavailable", "worker={} error={}", name, quoted(err->message));
-        wake.expires_after(backoff);
-        boost::system::error_code ec;
-        co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await pause(backoff);
         backoff = std::min(backoff * 2, Millis{5000});
         continue;
       }
@@ -115,10 +126,9 @@ asio::awaitable<void> Worker::run() {
     poked = false;
     auto job = co_await AssistantStore::claim(conn, lease, opts.max_attempts, qt);
     if (!job.ok()) {
+      if (stopping) break;
       log_line(Level::warn, "claim_failed", "worker={} error={}", name, quoted(job.error.message));
-      wake.expires_after(backoff);
-      boost::system::error_code ec;
-      co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await pause(backoff);
       continue;
     }
     if (*job.value) {
@@ -127,9 +137,7 @@ asio::awaitable<void> Worker::run() {
       continue;
     }
     if (poked) continue;  // a job was announced while we were claiming
-    wake.expires_after(poll);
-    boost::system::error_code ec;
-    co_await wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await pause(poll);
   }
   conn.close();
 }
@@ -160,6 +168,15 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   bool early_cancel = false;
   current_job = job.id;
   cancel_current = [&early_cancel](bool by_user) { early_cancel = early_cancel || by_user; };
+  // cancel_current points into this frame: however the frame ends (co_return, an exception, destroyed by ioc),
+  // nothing may call it afterwards.
+  struct Forget {
+    Worker& w;
+    ~Forget() {
+      w.current_job.clear();
+      w.cancel_current = nullptr;
+    }
+  } forget{*this};
   log_line(Level::info, "turn_claimed", "worker={} job={} thread={} attempt={}", name, job.id, job.thread_id, job.attempt);
 
   auto in = co_await AssistantStore::load_turn(conn, job, opts.history_messages, qt);
@@ -418,7 +435,10 @@ void WorkerPool::start() {
   }
   asio::post(impl_->workers[0]->ioc, [self] { self->listener->start(); });
   for (auto& w : impl_->workers) {
-    w->thread = std::thread([wp = w.get()] { wp->ioc.run(); });
+    w->thread = std::thread([wp = w.get()] {
+      wp->ioc.run();
+      wp->finished = true;
+    });
   }
   log_line(Level::info, "workers_started", "workers={} provider={} lease_ms={}", impl_->workers.size(), impl_->opts.provider,
            impl_->opts.lease_ms);
@@ -434,11 +454,22 @@ void WorkerPool::stop() {
       wp->stopping = true;
       wp->wake.cancel();
       if (wp->cancel_current) wp->cancel_current(false);
+      wp->conn.close();  // a query in flight returns at once
     });
   }
-  // A turn in flight is not finished here: its lease runs out and another worker runs it again.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  for (auto& w : impl_->workers) w->ioc.stop();
+  // A turn in flight is not finished here: its lease runs out and another worker runs it again. Everything was
+  // cancelled, so each loop runs out of work and its thread ends by itself, its coroutines completed rather than
+  // left suspended; ioc.stop() is only the fallback for one that does not (e.g. a DNS lookup in progress).
+  auto deadline = Clock::now() + std::chrono::seconds(2);
+  for (auto& w : impl_->workers) {
+    while (!w->finished && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (auto& w : impl_->workers) {
+    if (!w->finished) {
+      log_line(Level::warn, "worker_stop_forced", "worker={}", w->name);
+      w->ioc.stop();
+    }
+  }
   for (auto& w : impl_->workers) {
     if (w->thread.joinable()) w->thread.join();
   }

@@ -28,7 +28,7 @@ struct Config {
   size_t max_subscriptions = 100;
   int handshake_timeout_ms = 10000;
   size_t max_content_bytes = 60 * 1024;
-  size_t max_title_bytes = 200;
+  size_t max_title_chars = 200;  // code points
   size_t max_metadata_bytes = 8 * 1024;
   unsigned rate_limit_per_s = 100;  // client frames per second per connection (token bucket refill); 0: no limit
   unsigned rate_limit_burst = 200;  // bucket size

@@ -5,10 +5,13 @@
 #include <array>
 #include <charconv>
 
+#include "protocol/conversation_frames.hpp"
+#include "protocol/frame_fields.hpp"
 #include "protocol/uuid.hpp"
 
 namespace techpulse::protocol {
 
+using namespace detail;
 
 std::string_view to_string(FrameType t) {
   switch (t) {
@@ -23,6 +26,10 @@ std::string_view to_string(FrameType t) {
     case FrameType::assistant_cancel: return "assistant.cancel";
     case FrameType::ping: return "ping";
     case FrameType::auth: return "auth";
+    case FrameType::message_edit: return "message.edit";
+    case FrameType::message_delete: return "message.delete";
+    case FrameType::read: return "read";
+    case FrameType::search: return "search";
   }
   return "?";
 }
@@ -52,46 +59,7 @@ std::string Topic::str() const {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
-// What a field held: the value kinds the protocol uses, plus "other" for anything else.
-struct Field {
-  enum Kind { absent, string, integer, boolean, object, object_with_nul, null, other } kind = absent;
-  std::string str;  // string, or the raw text of an object
-  int64_t num = 0;
-  bool flag = false;
-};
-
-// The fields any frame type reads. Unknown fields are skipped (the contract says they are ignored).
-enum Key { k_type, k_ref, k_topic, k_since, k_thread_id, k_content, k_message_type, k_metadata, k_client_msg_id,
-           k_before, k_limit, k_title, k_ticket_id, k_assistant, k_access_token, k_count };
-
-constexpr std::array<std::string_view, k_count> key_names = {
-    "type", "ref", "topic", "since", "thread_id", "content", "message_type", "metadata", "client_msg_id",
-    "before", "limit", "title", "ticket_id", "assistant", "access_token"};
-
-int key_index(std::string_view k) {
-  for (size_t i = 0; i < key_names.size(); ++i) {
-    if (key_names[i] == k) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
-ProtocolError err(ErrorCode c, std::string msg, const std::string& ref) { return ProtocolError{c, std::move(msg), ref}; }
-
-constexpr size_t kMaxDepth = 32;
-
-bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+using detail::has_nul;
 
 // PostgreSQL text and jsonb cannot hold NUL: refuse it anywhere in a metadata object, keys included.
 bool has_nul(simdjson::dom::element e) {
@@ -118,6 +86,14 @@ bool has_nul(simdjson::dom::element e) {
 }
 
 }  // namespace
+
+size_t utf8_length(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) {
+    n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // every byte but a continuation byte starts a code point
+  }
+  return n;
+}
 
 std::optional<Topic> parse_topic(std::string_view s) {
   auto take = [&](std::string_view prefix, TopicKind kind) -> std::optional<Topic> {
@@ -203,7 +179,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
         default:
           out.kind = Field::other;  // arrays, fractions, integers past int64
       }
-      if (idx == k_ref && out.kind == Field::string && out.str.size() <= 64) {
+      if (idx == k_ref && out.kind == Field::string && utf8_length(out.str) <= kMaxRefChars) {
         ref = out.str;
       }
     }
@@ -213,8 +189,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     if (f[k_ref].kind != Field::string) {
       return err(ErrorCode::bad_request, "ref must be a string", ref);
     }
-    if (f[k_ref].str.size() > 64) {
-      return err(ErrorCode::bad_request, "ref must be at most 64 characters", ref);
+    if (utf8_length(f[k_ref].str) > kMaxRefChars) {
+      return err(ErrorCode::bad_request, "ref must be at most " + std::to_string(kMaxRefChars) + " characters", ref);
     }
   }
   if (f[k_type].kind == Field::absent) {
@@ -295,8 +271,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     if (f[k_title].kind != Field::string) {
       return "title must be a string";
     }
-    if (f[k_title].str.size() > limits.max_title_bytes) {
-      return "title is longer than " + std::to_string(limits.max_title_bytes) + " bytes";
+    if (utf8_length(f[k_title].str) > limits.max_title_chars) {
+      return "title is longer than " + std::to_string(limits.max_title_chars) + " characters";
     }
     if (has_nul(f[k_title].str)) {
       return "title must not contain NUL characters";
@@ -319,11 +295,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::send;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
     if (!(e = need_string(k_content, frame.content, true)).empty()) return fail(e);
-    if (frame.content.empty()) return fail("content must not be empty");
-    if (has_nul(frame.content)) return fail("content must not contain NUL characters");
-    if (frame.content.size() > limits.max_content_bytes) {
-      return too_large("content is longer than " + std::to_string(limits.max_content_bytes) + " bytes");
-    }
+    if (auto ce = content_error(frame.content, limits, ref)) return *ce;
     if (!absent(k_message_type)) {
       if (!(e = need_string(k_message_type, frame.message_type, false)).empty()) return fail(e);
       const auto& mt = frame.message_type;
@@ -341,9 +313,11 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     }
     if (!absent(k_client_msg_id)) {
       if (!(e = need_string(k_client_msg_id, frame.client_msg_id, false)).empty()) return fail(e);
-      if (frame.client_msg_id.empty() || frame.client_msg_id.size() > limits.max_client_msg_id_bytes) {
-        return fail("client_msg_id must be 1 to " + std::to_string(limits.max_client_msg_id_bytes) + " bytes");
+      if (frame.client_msg_id.empty() || utf8_length(frame.client_msg_id) > limits.max_client_msg_id_chars) {
+        return fail("client_msg_id must be 1 to " + std::to_string(limits.max_client_msg_id_chars) + " characters");
       }
+      // A NUL would make the batch's jsonb (and so every send in it) fail in PostgreSQL.
+      if (has_nul(frame.client_msg_id)) return fail("client_msg_id must not contain NUL characters");
     }
   } else if (type == "history") {
     frame.type = FrameType::history;
@@ -375,6 +349,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::auth;
     if (!(e = need_string(k_access_token, frame.access_token, true)).empty()) return fail(e);
     if (frame.access_token.size() > limits.max_access_token_bytes) return too_large("access_token is too long");
+  } else if (auto conv = parse_conversation_frame(type, f, frame, limits)) {
+    return std::move(*conv);
   } else {
     return err(ErrorCode::unknown_type, "unknown frame type (see docs/protocol.md for the list)", ref);
   }

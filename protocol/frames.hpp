@@ -21,6 +21,11 @@ enum class FrameType {
   assistant_cancel,
   ping,
   auth,
+  // conversation_frames.hpp
+  message_edit,
+  message_delete,
+  read,
+  search,
 };
 
 std::string_view to_string(FrameType t);
@@ -58,13 +63,23 @@ struct Topic {
 // Parses "thread:<uuid>", "ticket:<uuid>" or "user:<uuid>"; nullopt for anything else.
 std::optional<Topic> parse_topic(std::string_view s);
 
+// What each limit counts (docs/protocol.md, "Field limits", says the same): ids and names a person types are
+// counted in characters (Unicode code points), whatever their UTF-8 length; what only protects memory is counted
+// in bytes. Strings are measured after JSON unescaping ("\u00e9" is one character, two bytes).
+constexpr size_t kMaxRefChars = 64;
+// No value deeper than this: the frame object is level 1, its fields level 2, and so on.
+constexpr size_t kMaxDepth = 32;
+
 struct Limits {
-  size_t max_content_bytes = 60 * 1024;
-  size_t max_title_bytes = 200;
-  size_t max_metadata_bytes = 8 * 1024;
-  size_t max_client_msg_id_bytes = 128;
+  size_t max_content_bytes = 60 * 1024;  // UTF-8 bytes
+  size_t max_title_chars = 200;          // code points
+  size_t max_metadata_bytes = 8 * 1024;  // bytes of the object's compact JSON (as `ClientFrame::metadata` holds it)
+  size_t max_client_msg_id_chars = 128;  // code points (the database's CHECK counts the same)
   size_t max_access_token_bytes = 8 * 1024;
 };
+
+// Unicode code points in valid UTF-8 text.
+size_t utf8_length(std::string_view s);
 
 // One client frame, validated. Only the fields of its type are set.
 struct ClientFrame {
@@ -85,6 +100,9 @@ struct ClientFrame {
   bool ticket_id_set = false;  // thread.update: ticket_id was given (a UUID links, null unlinks)
   std::optional<bool> assistant;  // thread.create, thread.update
   std::string access_token;    // auth
+  std::string message_id;      // message.edit, message.delete
+  std::optional<int64_t> cursor;  // read
+  std::string query;           // search (thread_id optional, before_token its paging token)
 };
 
 using ParseResult = std::variant<ClientFrame, ProtocolError>;

@@ -343,13 +343,17 @@ SELECT ok.allowed, (SELECT count(*) FROM n) FROM ok)SQL",
 JobListener::JobListener(asio::any_io_executor ex, std::string conninfo,
                          std::function<void(const std::string&)> on_job,
                          std::function<void(const std::string&)> on_cancel)
-    : conn_(std::move(ex), std::move(conninfo)), on_job_(std::move(on_job)), on_cancel_(std::move(on_cancel)) {}
+    : conn_(ex, std::move(conninfo)),
+      backoff_(ex),
+      on_job_(std::move(on_job)),
+      on_cancel_(std::move(on_cancel)) {}
 
 void JobListener::start() { asio::co_spawn(conn_.executor(), run(), asio::detached); }
 
 void JobListener::stop() {
   stopped_ = true;
   conn_.close();
+  backoff_.cancel();
 }
 
 asio::awaitable<void> JobListener::run() {
@@ -367,9 +371,9 @@ asio::awaitable<void> JobListener::run() {
       if (err) {
         conn_.close();
         if (stopped_) break;
-        asio::steady_timer t(conn_.executor(), backoff);
+        backoff_.expires_after(backoff);
         boost::system::error_code ec;
-        co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await backoff_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         backoff = std::min(backoff * 2, Millis{5000});
         continue;
       }

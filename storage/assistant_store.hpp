@@ -2,6 +2,7 @@
 // The assistant's SQL: job claim, lease renewal and completion, the turn's context, knowledge base retrieval,
 // the retrieval log, the tp_assistant event channel and the LISTEN connection that wakes workers. Every call
 // runs on the caller's connection (a worker owns its connections); nothing here knows about providers.
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <optional>
 #include <string>
@@ -115,6 +116,7 @@ class JobListener {
  private:
   asio::awaitable<void> run();
   PgConn conn_;
+  asio::steady_timer backoff_;  // between reconnect attempts; stop() cancels it
   std::function<void(const std::string&)> on_job_;
   std::function<void(const std::string&)> on_cancel_;
   bool stopped_ = false;

@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <boost/asio/steady_timer.hpp>
 
 #include "storage/broadcast_channel.hpp"
 #include "storage/chat_store.hpp"
@@ -20,6 +21,26 @@ struct TypingEvent {
   std::string session_id;
 };
 
+// An edit or delete of a message (tp_chat kinds u/d, see 007_conversation.sql): its cursor is the change's own,
+// from the thread's counter, so subscriptions order and dedup it exactly like messages.
+struct ChangeEvent {
+  enum Kind : char { updated = 'u', deleted = 'd' };
+  Kind kind = updated;
+  std::string thread_id;
+  int64_t seq = 0;        // the change's cursor
+  std::string ticket_id;  // empty when the thread has no ticket
+  std::string message_json;
+};
+
+// A read cursor moved forward (channel tp_read).
+struct ReadEvent {
+  std::string thread_id;
+  std::string user_id;
+  int64_t cursor = 0;
+  std::string ticket_id;   // empty when the thread has no ticket
+  std::string session_id;  // the session that sent the read (empty when written by SQL)
+};
+
 struct ThreadCursor {
   std::string thread_id;
   int64_t after = 0;  // deliver messages with seq > after
@@ -31,6 +52,11 @@ class RealtimeSink {
   virtual ~RealtimeSink() = default;
   virtual void on_message(const ChatEvent& ev) = 0;
   virtual void on_typing(const TypingEvent& ev) = 0;
+  // An edit or delete, in the thread's cursor order together with on_message (live and in the catch-up).
+  virtual void on_message_change(const ChangeEvent& ev) {}
+  virtual void on_read(const ReadEvent& ev) {}
+  // A tp_presence message of any node (this one included), as sent (storage/presence_channel.hpp parses it).
+  virtual void on_presence(const std::string& payload) {}
   // The threads that have live subscriptions, each with the lowest cursor delivered to them: what a catch-up after
   // a reconnect must fetch.
   virtual asio::awaitable<std::vector<ThreadCursor>> live_threads() = 0;
@@ -44,7 +70,9 @@ class RealtimeSink {
   virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) = 0;
   // A row change of a postgres_changes table (channel tp_row, 008_supabase.sql), whole rows, in commit order;
   // spilled rows are already fetched. Changes made while the listener was disconnected are not replayed.
-  virtual void on_row_change(const RowChange& change) {}
+  // Runs on the storage loop before the next notification is handled (so changes keep their order); false: it
+  // could not complete (the database failed), and the listener reconnects.
+  virtual asio::awaitable<bool> on_row_change(const RowChange& change) { co_return true; }
   // False while nobody on this node has a postgres_changes binding: tp_row notifications are then dropped unread
   // (no parse, no spill fetch), so the native path pays nothing for them but the NOTIFY itself.
   virtual bool wants_row_changes() const { return false; }
@@ -61,6 +89,8 @@ class Listener {
  public:
   Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo);
   void start();
+  // On the storage loop. Closes the connection and cancels the backoff, so run() ends at once instead of staying
+  // suspended (its frame would outlive this object when the executor is destroyed after it).
   void stop();
 
   // Odd while LISTEN is established; it changes on every disconnect and every reconnect. A subscription whose
@@ -78,6 +108,7 @@ class Listener {
   BroadcastStore broadcasts_;
   RealtimeSink& sink_;
   PgConn conn_;
+  asio::steady_timer backoff_;  // between reconnect attempts; stop() cancels it
   std::atomic<uint64_t> epoch_{0};
   bool stopped_ = false;
 };

@@ -40,7 +40,16 @@ void PgPool::release(PgConn* c) {
   free_.push_back(c);
 }
 
+void PgPool::stop() {
+  stopped_ = true;
+  for (auto& c : conns_) c->close();
+  for (auto& w : waiters_) w->timer.cancel();  // each gives up: nothing was handed to it
+}
+
 asio::awaitable<PgOutcome<PgPool::Lease>> PgPool::acquire(Millis timeout) {
+  if (stopped_) {
+    co_return PgOutcome<Lease>::fail(PgError{PgError::connection, {}, "the gateway is shutting down"});
+  }
   PgConn* c = nullptr;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!free_.empty()) {
@@ -59,6 +68,9 @@ asio::awaitable<PgOutcome<PgPool::Lease>> PgPool::acquire(Millis timeout) {
     c = w->handed;
   }
   Lease lease(this, c);
+  if (stopped_) {
+    co_return PgOutcome<Lease>::fail(PgError{PgError::connection, {}, "the gateway is shutting down"});
+  }
   if (!c->connected()) {
     auto remaining = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
     auto budget = std::max(Millis{1}, std::min(opts_.connect_timeout, remaining));

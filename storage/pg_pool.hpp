@@ -43,6 +43,11 @@ class PgPool {
   };
   asio::awaitable<PgOutcome<Lease>> acquire(Millis timeout);
 
+  // Shutdown: closes every connection (a query in flight returns a connection error at once), wakes every caller
+  // waiting for a connection, and refuses new work. After it no coroutine of the pool stays suspended, so none is
+  // left holding a Lease on the pool when the executor is destroyed after the pool.
+  void stop();
+
   const PoolOptions& options() const { return opts_; }
   asio::any_io_executor executor() const { return ex_; }
 
@@ -54,6 +59,7 @@ class PgPool {
   std::vector<std::unique_ptr<PgConn>> conns_;
   std::vector<PgConn*> free_;
   std::deque<std::shared_ptr<Waiter>> waiters_;
+  bool stopped_ = false;
 };
 
 }  // namespace techpulse::storage

@@ -18,6 +18,8 @@ class Wire : public realtime::Flow {
  public:
   // One text frame. Shared bytes: the transport keeps the pointer and copies nothing.
   virtual void send(const Frame& text) = 0;
+  // One binary frame (only on a connection whose dialect has them: Phoenix vsn 2.0.0).
+  virtual void send_binary(const Frame& data) = 0;
   // Sends a close frame and ends the connection.
   virtual void close(uint16_t code, std::string_view reason) = 0;
 };

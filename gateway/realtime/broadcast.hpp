@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <variant>
 
 namespace techpulse::gateway {
@@ -46,7 +47,57 @@ struct AssistantEvent {
   Frame v1_json;
 };
 
-using Event = std::variant<MessageEvent, ObjectEvent, TypingEvent, AssistantEvent>;
+// An edit or delete of a message, at the change's cursor (it is offered like a message: same per-thread order).
+struct ChangeEvent {
+  std::string topic;
+  int64_t seq = 0;
+  bool deleted = false;
+  std::string message_json;  // the message as it is after the change
+};
+
+// A user's read cursor moved (to the thread's and ticket's subscribers and the reader's user: topic).
+struct ReadEvent {
+  std::string topic;
+  std::string thread_id;
+  std::string user_id;
+  int64_t cursor = 0;
+  std::string session_id;  // the session that read: it is not told
+};
+
+// A user became present on, or left, a thread: or ticket: topic (presence.hpp).
+struct PresenceEvent {
+  std::string topic;
+  bool join = true;
+  std::string user_id;    // its own sessions are not told
+  std::string meta_json;  // {"user_id","role","since"}
+};
+
+// A whole-row change of one of the tables Supabase's postgres_changes serves (tp_row, 008_supabase.sql), with the
+// users of this node who may see it, as the native rules decided (tp_row_visible, once per change for every
+// watching user). Only sessions that watch rows get it, and only if their user is in `visible`.
+struct RowEvent {
+  std::string table;
+  char op = 'I';               // 'I', 'U' or 'D'
+  std::string changed_at;      // YYYY-MM-DDTHH:MI:SS.MSZ
+  std::string columns;         // [{"name","type"}, ...] of the table
+  std::string record;          // JSON object text; "" for a DELETE
+  std::string old_record;      // JSON object text; "" for an INSERT
+  std::shared_ptr<const std::unordered_set<std::string>> visible;
+};
+
+// A user broadcast to the members of a channel (Supabase broadcast, from any node or the REST API).
+struct ChannelEvent {
+  std::string channel;         // the channel name (no "realtime:")
+  std::string event;           // the user event
+  bool is_private = false;     // for the members of the private channel only
+  bool json = true;            // false: payload holds raw bytes
+  std::string payload = "{}";
+  std::string meta;            // "" or a JSON object
+  std::string node, session;   // the sender (skipped unless it asked for self)
+};
+
+using Event = std::variant<MessageEvent, ObjectEvent, TypingEvent, AssistantEvent, ChangeEvent, ReadEvent, PresenceEvent,
+                           RowEvent, ChannelEvent>;
 
 // Implemented once per dialect, as one long-lived object. Each encoder gets its own cache slot on every Broadcast.
 class Encoder {

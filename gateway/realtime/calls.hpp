@@ -60,12 +60,34 @@ struct AssistantCancel {
   std::string ref;
   std::string thread_id;
 };
+// Conversation operations (issue 14).
+struct MessageEdit {
+  std::string ref;
+  std::string message_id;
+  std::string content;
+};
+struct MessageDelete {
+  std::string ref;
+  std::string message_id;
+};
+struct Read {
+  std::string ref;
+  std::string thread_id;
+  int64_t cursor = 0;
+};
+struct Search {
+  std::string ref;
+  std::string query;
+  std::string thread_id;  // empty: every thread the caller may read
+  int limit = 20;
+  std::string before;  // the paging token of a previous reply
+};
 struct RenewAuth {
   std::string ref;
   std::string access_token;
 };
 
 using Call = std::variant<Ping, Subscribe, Unsubscribe, Send, History, Typing, ThreadCreate, ThreadUpdate, ThreadsList,
-                          AssistantCancel, RenewAuth>;
+                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search>;
 
 }  // namespace techpulse::gateway::realtime::calls

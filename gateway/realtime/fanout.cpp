@@ -5,6 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <unordered_map>
 
+#include "gateway/realtime/presence.hpp"
+
 namespace techpulse::gateway::realtime {
 
 using protocol::TopicKind;
@@ -14,6 +16,19 @@ void Fanout::on_message(const storage::ChatEvent& ev) {
   auto event = make_event(MessageEvent{"thread:" + ev.thread_id, ev.seq, ev.message_json});
   SharedEvent ticket_event;
   if (!ev.ticket_id.empty()) ticket_event = make_event(MessageEvent{"ticket:" + ev.ticket_id, ev.seq, ev.message_json});
+  to_inboxes(ev, std::move(event), std::move(ticket_event));
+}
+
+void Fanout::on_message_change(const storage::ChangeEvent& ev) {
+  // At the change's cursor, through the same inboxes: each subscription orders and dedups it like a message.
+  const bool deleted = ev.kind == storage::ChangeEvent::deleted;
+  auto event = make_event(ChangeEvent{"thread:" + ev.thread_id, ev.seq, deleted, ev.message_json});
+  SharedEvent ticket_event;
+  if (!ev.ticket_id.empty()) ticket_event = make_event(ChangeEvent{"ticket:" + ev.ticket_id, ev.seq, deleted, ev.message_json});
+  to_inboxes(storage::ChatEvent{ev.thread_id, ev.seq, ev.ticket_id, {}}, std::move(event), std::move(ticket_event));
+}
+
+void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event) {
   for (auto& loop : loops_) {
     bool first;
     {
@@ -33,6 +48,28 @@ void Fanout::on_message(const storage::ChatEvent& ev) {
       for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
     });
   }
+}
+
+void Fanout::on_read(const storage::ReadEvent& ev) {
+  // To the thread's and its ticket's subscribers, and to the reader's other sessions on their user: topic; one
+  // event per topic. The session that read is skipped by the session itself (ReadEvent::session_id).
+  auto on_thread = make_event(ReadEvent{"thread:" + ev.thread_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  auto on_user = make_event(ReadEvent{"user:" + ev.user_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  SharedEvent on_ticket;
+  if (!ev.ticket_id.empty()) {
+    on_ticket = make_event(ReadEvent{"ticket:" + ev.ticket_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+  }
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), ev, on_thread, on_user, on_ticket] {
+      l->hub.deliver_event(TopicKind::thread, ev.thread_id, on_thread);
+      l->hub.deliver_event(TopicKind::user, ev.user_id, on_user);
+      if (on_ticket) l->hub.deliver_event(TopicKind::ticket, ev.ticket_id, on_ticket);
+    });
+  }
+}
+
+void Fanout::on_presence(const std::string& payload) {
+  if (presence_) presence_->on_message(payload);
 }
 
 void Fanout::on_event(char kind, const std::string& key, const std::string& json) {
@@ -71,6 +108,8 @@ void Fanout::on_access_change(char kind, const std::string& id) {
 }
 
 void Fanout::on_resync() {
+  // Presence messages may have been missed too: ask every node for its state.
+  if (presence_) presence_->resync();
   for (auto& loop : loops_) {
     asio::post(loop->ioc, [l = loop.get()] {
       std::vector<Subscriber*> all(l->hub.sessions().begin(), l->hub.sessions().end());

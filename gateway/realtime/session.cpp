@@ -9,6 +9,8 @@
 
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/channels.hpp"
+#include "gateway/realtime/presence.hpp"
 #include "protocol/uuid.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -63,6 +65,11 @@ void Session::close() {
   closing_ = true;
   for (auto& [topic, sub] : subs_) loop_.hub.remove(sub);
   subs_.clear();
+  for (auto tracked = tracked_; const auto& t : tracked) untrack(t);
+  if (row_watches_ > 0) {
+    row_watches_ = 1;
+    unwatch_rows();
+  }
   loop_.hub.remove_session(this);
   if (expiry_timer_) expiry_timer_->cancel();
 }
@@ -120,10 +127,41 @@ asio::awaitable<void> Session::handle(calls::Call call) {
   else if (auto* c = std::get_if<calls::ThreadsList>(&call)) co_await threads_list(*c);
   else if (auto* c = std::get_if<calls::AssistantCancel>(&call)) co_await assistant_cancel(*c);
   else if (auto* c = std::get_if<calls::RenewAuth>(&call)) renew_auth(*c);
+  else if (auto* c = std::get_if<calls::MessageEdit>(&call)) co_await message_edit(*c);
+  else if (auto* c = std::get_if<calls::MessageDelete>(&call)) co_await message_delete(*c);
+  else if (auto* c = std::get_if<calls::Read>(&call)) co_await read(*c);
+  else if (auto* c = std::get_if<calls::Search>(&call)) co_await search(*c);
 }
 
 void Session::push(const SharedEvent& event) {
+  // A session is not told of its own read, nor of its own user's presence (presence.state already has them).
+  const auto& e = event->event();
+  if (const auto* r = std::get_if<ReadEvent>(&e); r && r->session_id == session_id_) return;
+  if (const auto* p = std::get_if<PresenceEvent>(&e); p && p->user_id == who_.user_id) return;
+  // A row change reaches only the users the native rules let see it (tp_row_visible, asked by the fan-out).
+  if (const auto* r = std::get_if<RowEvent>(&e); r && (!r->visible || !r->visible->count(who_.user_id))) return;
   if (auto* s = sink()) s->deliver(event);
+}
+
+void Session::watch_rows() {
+  if (closing_ || !svc_.rows) return;
+  if (row_watches_++ == 0) {
+    svc_.rows->add(who_.user_id);
+    loop_.hub.watch_rows(this);
+  }
+}
+
+void Session::unwatch_rows() {
+  if (row_watches_ <= 0 || !svc_.rows) return;
+  if (--row_watches_ == 0) {
+    svc_.rows->remove(who_.user_id);
+    loop_.hub.unwatch_rows(this);
+  }
+}
+
+void Session::untrack(const std::string& topic) {
+  if (!tracked_.erase(topic)) return;
+  if (svc_.presence) svc_.presence->untrack(topic, who_.user_id, session_id_);
 }
 
 void Session::drain() {
@@ -178,6 +216,7 @@ void Session::revoke(const std::string& topic) {
   if (it == subs_.end() || !it->second->live) return;
   loop_.hub.remove(it->second);
   subs_.erase(it);
+  untrack(topic);
   log(Level::warn, "forbidden", "session={} user={} topic={} action=revoke", session_id_, who_.user_id, topic);
   if (auto* s = sink()) s->unsubscribed({}, topic, "forbidden");
 }

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -65,7 +66,16 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> threads_list(const calls::ThreadsList& c);
   asio::awaitable<void> assistant_cancel(const calls::AssistantCancel& c);
   void renew_auth(const calls::RenewAuth& c);
+  // Conversation operations (conversation.cpp).
+  asio::awaitable<void> message_edit(const calls::MessageEdit& c);
+  asio::awaitable<void> message_delete(const calls::MessageDelete& c);
+  asio::awaitable<void> read(const calls::Read& c);
+  asio::awaitable<void> search(const calls::Search& c);
   void ping(const calls::Ping& c);
+  // Supabase postgres_changes (channels.hpp): from now on the session is offered every row change of its node and
+  // passes on those its user may see (decided per change by the native rules). Counted: unwatch_rows() as often.
+  void watch_rows();
+  void unwatch_rows();
 
   // The transport's outbound queue became empty (the drain may be able to finish).
   void output_idle();
@@ -95,6 +105,11 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> wait_for_room();
   // Checks that the thread exists and this user may use it; emits the error and returns false otherwise.
   asio::awaitable<bool> authorize_thread(const std::string& ref, const std::string& thread_id);
+  // Edit (content) or delete (nullopt).
+  asio::awaitable<void> message_change(const std::string& ref, const std::string& message_id,
+                                       std::optional<std::string> content);
+  // Presence of this session on a thread: or ticket: topic (tracked once it is live).
+  void untrack(const std::string& topic);
   void on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o);
   asio::awaitable<void> run_recheck(std::shared_ptr<Session> self);
   void revoke(const std::string& topic);
@@ -118,6 +133,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   bool recheck_again_ = false;
   size_t sends_in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
+  std::set<std::string> tracked_;  // topics this session is present on
+  int row_watches_ = 0;
   std::unique_ptr<asio::steady_timer> expiry_timer_;
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_at_{};

@@ -29,6 +29,23 @@ enum class CloseReason {
   token_expired,  // the token expired without renewal, or the profile is gone
 };
 
+// A thread of a ticket as the ticket's subscriber sees it (`subscribed` of a ticket topic).
+struct TicketThread {
+  std::string thread_id;
+  int64_t cursor = 0;
+  int64_t unread = 0;
+  int64_t last_read = 0;
+  std::string last_message_json;  // an object or null
+};
+
+struct SearchHit {
+  std::string message_json;
+  std::string thread_id;
+  int64_t cursor = 0;
+  double rank = 0;
+  std::string snippet;  // HTML-escaped, matches in <mark>...</mark>
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -51,6 +68,20 @@ class Sink {
   virtual void threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
                        std::string_view next_before) = 0;
   virtual void authenticated(std::string_view ref, int64_t exp) = 0;
+  // Conversation features (issue 14).
+  // `subscribed` of a ticket topic, with the subscriber's view of each of its threads.
+  virtual void ticket_subscribed(std::string_view ref, std::string_view topic, const std::vector<TicketThread>& threads) = 0;
+  // An edit or delete replayed to this session only (subscribe with since).
+  virtual void replayed_change(std::string_view topic, int64_t seq, bool deleted, std::string_view message_json) = 0;
+  // The edit or delete is committed (duplicate: nothing changed; cursor is the message's latest change).
+  virtual void change_ack(std::string_view ref, bool deleted, std::string_view message_id, std::string_view thread_id,
+                          int64_t cursor, std::string_view at, bool duplicate) = 0;
+  // The stored read cursor (never lower than before).
+  virtual void read(std::string_view ref, std::string_view thread_id, std::string_view user_id, int64_t cursor) = 0;
+  // Who is on the topic, right after `subscribed`: one list of metas per user (their sessions).
+  virtual void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) = 0;
+  virtual void search_results(std::string_view ref, std::string_view query, const std::vector<SearchHit>& hits,
+                              bool has_more, std::string_view next_before) = 0;
   // A fan-out event shared by every recipient: the dialect writes its cached encoding (Broadcast::encoded).
   virtual void deliver(const SharedEvent& event) = 0;
   virtual void close(CloseReason reason, std::string_view why) = 0;

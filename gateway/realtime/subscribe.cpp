@@ -9,7 +9,9 @@
 
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/session.hpp"
+#include "storage/conversation_store.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -26,6 +28,8 @@ struct Session::SetUp {
   bool replay = false;
   int64_t cursor = 0;  // thread topics: the position read up to
   std::chrono::steady_clock::time_point deadline;  // a stall longer than db_timeout_ms ends the set-up
+  std::vector<TicketThread> threads;  // ticket topics: each thread as this subscriber sees it
+  std::vector<std::vector<std::string>> present;  // who is on the topic, when this session was tracked
 };
 
 std::shared_ptr<Subscription> Session::register_subscription(const std::string& name, const protocol::Topic& topic) {
@@ -44,6 +48,7 @@ std::shared_ptr<Subscription> Session::register_subscription(const std::string& 
 void Session::abandon(const SetUp& s) {
   loop_.hub.remove(s.sub);
   subs_.erase(s.name);
+  untrack(s.name);
 }
 
 asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
@@ -73,13 +78,27 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
       error(c.ref, ErrorCode::forbidden, "user:<uuid> topics are only open to that user");
       co_return;
     }
-    register_subscription(name, *topic)->live = true;
+    // `subscribed` means live for this topic too: the listener must be listening (a gateway that just started, or
+    // whose LISTEN connection is reconnecting, is not yet), or an event committed after the reply would be lost.
+    auto sub = register_subscription(name, *topic);
+    sub->live = true;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
+    while (!storage::Listener::listening(svc_.listener.epoch())) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        loop_.hub.remove(sub);
+        subs_.erase(name);
+        error(c.ref, ErrorCode::unavailable, "realtime delivery is reconnecting to the database; retry");
+        co_return;
+      }
+      co_await pause(std::chrono::milliseconds(20));
+      if (closing_) co_return;
+    }
     if (auto* s = sink()) s->subscribed(c.ref, name, std::nullopt);
     co_return;
   }
 
   SetUp s{register_subscription(name, *topic), name, *topic, c.ref, false, 0,
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms)};
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms), {}, {}};
   auto epoch = svc_.listener.epoch();
   if (co_await snapshot(s) != Step::ok) co_return;
   if (c.since) {
@@ -95,6 +114,16 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   for (;;) {
     if (need_round && co_await read_from_cursor(s) != Step::ok) co_return;
     need_round = false;
+    // Presence: tracked as the last step before going live, so the state read with it is followed, on this loop,
+    // by every later presence change (none is posted while the subscription is not live yet). Again each round:
+    // tracking a session twice changes nothing.
+    if (svc_.presence) {
+      tracked_.insert(s.name);
+      auto meta = presence_meta(who_.user_id, who_.role);
+      auto track = svc_.presence->track(s.name, who_.user_id, session_id_, std::move(meta));
+      s.present = co_await std::move(track);
+      if (closing_) co_return;
+    }
     auto now_epoch = svc_.listener.epoch();
     if (storage::Listener::listening(epoch) && now_epoch == epoch && !s.sub->pending_overflow) break;
     // The listener was not listening for part of the time: what it missed is in the table. Wait for it to be
@@ -114,7 +143,14 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     need_round = true;
   }
   const bool thread = topic->kind == protocol::TopicKind::thread;
-  if (auto* k = sink()) k->subscribed(c.ref, name, thread ? std::optional<int64_t>(s.cursor) : std::nullopt);
+  if (auto* k = sink()) {
+    if (thread) {
+      k->subscribed(c.ref, name, s.cursor);
+    } else {
+      k->ticket_subscribed(c.ref, name, s.threads);
+    }
+    if (svc_.presence) k->presence_state(name, s.present);
+  }
   if (thread) s.sub->last_seq = s.cursor;
   s.sub->live = true;
   auto pending = std::move(s.sub->pending);
@@ -149,6 +185,22 @@ asio::awaitable<Session::Step> Session::snapshot(SetUp& s) {
       s.sub->thread_seq.clear();
       for (auto& [t, seq] : access.value->threads) s.sub->thread_seq[t] = seq;
     }
+    if (!failed && exists && allowed) {
+      // Each thread's unread count for this subscriber. Read after the cursors: a message counted here is not also
+      // delivered (the thread's cursor moves up to the one this read saw).
+      auto sums = co_await on_store(store, storage::ticket_thread_summaries(store.pool(), who_.user_id, s.topic.id));
+      if (closing_) co_return Step::closed;
+      if (!sums.ok()) {
+        failed = sums.error;
+      } else {
+        s.threads.clear();
+        for (auto& t : *sums.value) {
+          auto& seq = s.sub->thread_seq[t.thread_id];
+          seq = std::max(seq, t.cursor);
+          s.threads.push_back(TicketThread{t.thread_id, seq, t.unread, t.last_read, std::move(t.last_message_json)});
+        }
+      }
+    }
   }
   if (failed || !exists || !allowed) abandon(s);
   if (failed) {
@@ -172,28 +224,34 @@ asio::awaitable<Session::Step> Session::read_from_cursor(SetUp& s) {
   if (s.topic.kind != protocol::TopicKind::thread) co_return co_await snapshot(s);
   auto& store = svc_.store;
   for (;;) {
-    auto page = co_await on_store(store, store.messages_after(s.topic.id, s.cursor, kReplayPage));
+    // Messages and the edits and deletes of any message after the cursor, in the thread's order (docs/protocol.md,
+    // "What since replays").
+    auto page = co_await on_store(store, storage::thread_events_after(store.pool(), s.topic.id, s.cursor, kReplayPage));
     if (closing_) co_return Step::closed;
     if (!page.ok()) {
       abandon(s);
       db_error(s.ref, page.error);
       co_return Step::failed;
     }
-    for (auto& m : page.value->first) {
+    for (auto& e : page.value->events) {
       if (s.replay) {
         if (!flow_.has_room()) co_await wait_for_room();
         if (closing_) co_return Step::closed;
-        sink_->replayed(s.name, m.seq, m.json);
+        if (e.kind == storage::ThreadEvent::message) {
+          sink_->replayed(s.name, e.cursor, e.json);
+        } else {
+          sink_->replayed_change(s.name, e.cursor, e.kind == storage::ThreadEvent::deleted, e.json);
+        }
       }
-      s.cursor = m.seq;
+      s.cursor = e.cursor;
     }
     if (closing_) co_return Step::closed;
     // A long replay at the client's pace is progress, not a stall: the deadline counts from the last page.
-    if (!page.value->first.empty()) {
+    if (!page.value->events.empty()) {
       s.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
     }
-    if (page.value->first.size() < static_cast<size_t>(kReplayPage)) {
-      s.cursor = std::max(s.cursor, page.value->second);
+    if (page.value->events.size() < static_cast<size_t>(kReplayPage)) {
+      s.cursor = std::max(s.cursor, page.value->last_seq);
       co_return Step::ok;
     }
   }
@@ -216,6 +274,7 @@ void Session::unsubscribe(const calls::Unsubscribe& c) {
   }
   loop_.hub.remove(it->second);
   subs_.erase(it);
+  untrack(topic->str());
   if (auto* s = sink()) s->unsubscribed(c.ref, topic->str(), {});
 }
 

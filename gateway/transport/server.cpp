@@ -31,7 +31,14 @@ Server::Server(Config cfg)
   store_ = std::make_unique<storage::ChatStore>(db_ioc_.get_executor(), pool,
                                                 storage::WriterOptions{cfg_.db_writers, cfg_.db_max_batch});
   listener_ = std::make_unique<storage::Listener>(*store_, fanout_, cfg_.database_url);
-  services_ = std::make_unique<realtime::Services>(realtime::Services{cfg_, *store_, *listener_, sessions_});
+  presence_ = std::make_unique<realtime::Presence>(db_ioc_.get_executor(), loops_, cfg_.database_url,
+                                                   std::chrono::milliseconds(cfg_.heartbeat_ms),
+                                                   std::chrono::milliseconds(cfg_.db_timeout_ms));
+  fanout_.set_presence(presence_.get());
+  row_store_ = std::make_unique<storage::RowChangeStore>(store_->pool());
+  fanout_.set_row_store(row_store_.get());
+  services_ = std::make_unique<realtime::Services>(
+      realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers()});
   ai::Options ai;
   ai.conninfo = cfg_.database_url;
   ai.provider = cfg_.ai_provider;
@@ -110,6 +117,7 @@ int Server::run() {
 
   store_->start();
   listener_->start();
+  asio::post(db_ioc_, [this] { presence_->start(); });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
 
@@ -136,6 +144,7 @@ int Server::run() {
   wait_for_drain();
   assistant_->stop();  // a turn in flight is taken again by another node after its lease
   asio::post(db_ioc_, [this] {
+    presence_->stop();  // the other nodes drop this node's users at once
     store_->stop();
     listener_->stop();
   });

@@ -12,6 +12,7 @@
 #include "gateway/config.hpp"
 #include "gateway/realtime/fanout.hpp"
 #include "gateway/realtime/loop.hpp"
+#include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
 #include "storage/chat_store.hpp"
@@ -40,7 +41,9 @@ class Server {
   realtime::Fanout fanout_{loops_};
   asio::io_context db_ioc_{1};
   std::unique_ptr<storage::ChatStore> store_;
+  std::unique_ptr<storage::RowChangeStore> row_store_;
   std::unique_ptr<storage::Listener> listener_;
+  std::unique_ptr<realtime::Presence> presence_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

@@ -91,6 +91,23 @@ bool offers_subprotocol(const HttpRequest& req) {
   return list_contains(req[http::field::sec_websocket_protocol], "techpulse.v1");
 }
 
+bool valid_websocket_key(std::string_view key) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (size_t i = 0; i < 22; ++i) {
+    if (value(key[i]) < 0) return false;
+  }
+  // 16 bytes are 128 bits: the 22nd character holds the last 2 of them and 4 zero bits.
+  return (value(key[21]) & 0x0f) == 0;
+}
+
 bool origin_allowed(std::string_view list, std::string_view origin) {
   return list.empty() || list_contains(list, origin);
 }
@@ -126,7 +143,10 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
     std::string_view target(req.target().data(), req.target().size());
     std::string vsn = query_param(target, "vsn");
     Decision d;
-    if (!origin_permitted(req, config)) {
+    if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
+      d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
+                 RefusalKind::bad_handshake);
+    } else if (!origin_permitted(req, config)) {
       d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
     } else if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an apikey is required", RefusalKind::no_token);
@@ -143,7 +163,10 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
 
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
     Decision d;
-    if (!origin_permitted(req, config)) {
+    if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
+      d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
+                 RefusalKind::bad_handshake);
+    } else if (!origin_permitted(req, config)) {
       d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
     } else if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);

@@ -32,7 +32,7 @@ enum class Route {
 };
 
 // Why a request was refused, for the caller's log line (the message never contains the token).
-enum class RefusalKind { none, origin, no_token, bad_token, no_upgrade, no_route };
+enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route };
 
 struct Decision {
   Route route = Route::refuse;
@@ -53,10 +53,10 @@ struct Decision {
 // The value of query parameter `name` of a request target, percent-decoded; "" when absent.
 std::string query_param(std::string_view target, std::string_view name);
 
-// Routes /healthz, /readyz, /v1/ws (the upgrade: Origin allow-list, then the token from ?access_token= or
-// Authorization: Bearer, verified by the one verifier at `now`, seconds since the epoch) and
-// /realtime/v1/websocket (Supabase's endpoint: Origin allow-list, an apikey, vsn 1.0.0 or 2.0.0; its tokens come
-// with each join, see gateway/dialect/phoenix/).
+// Routes /healthz, /readyz, /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
+// the Origin allow-list; then the token from ?access_token= or Authorization: Bearer, verified by the one verifier
+// at `now`, seconds since the epoch) and /realtime/v1/websocket (Supabase's endpoint: the same key check and Origin
+// allow-list, an apikey, vsn 1.0.0 or 2.0.0; its tokens come with each join, see gateway/dialect/phoenix/).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
 
 // Helpers decide uses, exposed for tests.
@@ -67,6 +67,9 @@ struct TargetAndToken {
 };
 TargetAndToken find_token(const HttpRequest& req);
 bool offers_subprotocol(const HttpRequest& req);
+// RFC 6455 4.2.1: the key is the base64 (standard alphabet, padded) of exactly 16 bytes, so 24 characters of which
+// the last two are "==" and the 22nd carries no bits beyond the 16th byte.
+bool valid_websocket_key(std::string_view key);
 // An empty list allows every Origin; otherwise the Origin must be one of the comma-separated entries.
 bool origin_allowed(std::string_view list, std::string_view origin);
 // A browser request may proceed: no Origin, an Origin in --allowed-origins, or the gateway's own origin (the page

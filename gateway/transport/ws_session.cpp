@@ -99,7 +99,11 @@ bool WsSession::over_bounds(std::size_t extra_bytes) const {
   return out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
 }
 
-void WsSession::send(const Frame& frame) {
+void WsSession::send(const Frame& frame) { queue(frame, false); }
+
+void WsSession::send_binary(const Frame& frame) { queue(frame, true); }
+
+void WsSession::queue(const Frame& frame, bool binary) {
   if (closing_) return;
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
@@ -115,7 +119,8 @@ void WsSession::send(const Frame& frame) {
     if (!stall_timer_) watch_stall();
   }
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
-  out.enqueue_text(frame);
+  if (binary) out.enqueue_binary(frame);
+  else out.enqueue_text(frame);
 }
 
 void WsSession::watch_stall() {

@@ -36,6 +36,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
 
   // dialect::Wire
   void send(const Frame& frame) override;
+  void send_binary(const Frame& frame) override;
   bool has_room() const override;
   bool idle() const override { return ws_.next_layer().queued_frames() == 0; }
   void notify_when_idle() override;
@@ -48,6 +49,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   void close_with(uint16_t code, std::string_view reason);
 
  private:
+  void queue(const Frame& frame, bool binary);
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
   void cleanup();
   // The slow-consumer rule: over the bounds, the session must keep completing writes.

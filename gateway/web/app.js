@@ -99,9 +99,24 @@ function onFrame(frame) {
     case 'message':
       // Ticket topics repeat the messages of their threads; the open thread's own subscription shows them.
       if (frame.topic && frame.topic.startsWith('thread:')) view.view(threadId)?.onMessage(frame);
+      else view.onFrame(frame);
       return;
     case 'typing':
       view.view(threadId)?.onTyping(frame);
+      return;
+    case 'message.updated':
+    case 'message.deleted':
+      if (frame.topic && frame.topic.startsWith('thread:')) view.view(threadId)?.onChange(frame);
+      return;
+    case 'read':
+      if (frame.topic && frame.topic.startsWith('thread:')) view.view(threadId)?.onRead(frame);
+      view.onFrame(frame);
+      return;
+    case 'presence.state':
+    case 'presence.join':
+    case 'presence.leave':
+      if (frame.topic && frame.topic.startsWith('thread:')) view.view(frame.topic.slice(7))?.onPresence(frame);
+      view.onFrame(frame);
       return;
     case 'assistant.start':
     case 'assistant.delta':

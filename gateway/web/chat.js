@@ -27,6 +27,9 @@ export class ThreadView {
     this.loadingHistory = false;
     this.lastTypingSent = 0;
     this.typingTimer = null;
+    this.seenCursor = 0; // the highest read cursor of anyone else in the thread: our messages up to it are seen
+    this.readSent = 0; // the read cursor we last sent
+    this.present = new Map(); // user id -> {role, since}: who else has this thread open
     this.build();
   }
 
@@ -39,6 +42,14 @@ export class ThreadView {
     this.log.addEventListener('scroll', () => {
       if (this.log.scrollTop < 40) this.loadOlder();
     });
+    this.log.addEventListener('click', (e) => {
+      const button = e.target.closest('button[data-action]');
+      const node = button && button.closest('.msg');
+      if (!node || !node.dataset.id) return;
+      if (button.dataset.action === 'edit') this.startEdit(node);
+      else if (button.dataset.action === 'delete') this.remove(node);
+    });
+    this.presenceLine = el('p', { class: 'presence', 'aria-live': 'polite', text: '' });
     this.typing = el('p', { class: 'typing', 'aria-live': 'polite' });
     const textarea = el('textarea', { id: `composer-${this.id}`, rows: '2', placeholder: 'Write a message…', 'aria-label': 'Message' });
     this.textarea = textarea;
@@ -54,7 +65,7 @@ export class ThreadView {
     this.form = el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
       textarea, el('div', { class: 'composer__actions' }, this.stopButton, sendButton));
     this.root = el('section', { class: 'thread', 'aria-label': this.thread.title || 'Conversation' },
-      this.log, this.typing, this.form);
+      this.presenceLine, this.log, this.typing, this.form);
   }
 
   // (Re)subscribes: the first time without `since`, then with the last cursor seen, so nothing is missed or
@@ -85,6 +96,7 @@ export class ThreadView {
       await this.loadOlder(true);
     }
     for (const [cid, p] of this.pending) if (p.state === 'pending') this.transmit(cid);
+    this.markRead();
     // Subscribed and the first page shown: what the tests (and the styles) wait for.
     if (this.subscribed) this.log.dataset.live = 'true';
   }
@@ -195,7 +207,87 @@ export class ThreadView {
     if (this.byId.size === 1 && !this.hasMore) this.note('Beginning of the conversation');
     if (stick || m.sender_id === this.ctx.me) this.scrollToEnd();
     this.clearTyping();
+    this.markSeen();
+    this.markRead();
     if (this.ctx.onActivity) this.ctx.onActivity(this.thread, m);
+  }
+
+  // message.updated / message.deleted: the message as it is now, at the change's cursor (not its place).
+  onChange(frame) {
+    if (frame.cursor !== undefined && (this.lastCursor === null || Number(frame.cursor) > Number(this.lastCursor))) {
+      this.lastCursor = frame.cursor;
+    }
+    const node = this.byId.get(frame.message.id);
+    if (node) fillMessage(node, frame.message, this.ctx.me, this.thread.user_id);
+  }
+
+  startEdit(node) {
+    if (node.querySelector('.msg__editor')) return;
+    const body = node.querySelector('.msg__body');
+    const input = el('textarea', { class: 'msg__editor', rows: '2', 'aria-label': 'Edit message' });
+    input.value = body.textContent;
+    const save = el('button', { type: 'submit', class: 'btn btn--primary' }, 'Save');
+    const cancel = el('button', { type: 'button', class: 'btn btn--ghost', onclick: () => form.remove() }, 'Cancel');
+    const form = el('form', { class: 'msg__editform', onsubmit: async (e) => {
+      e.preventDefault();
+      const content = input.value;
+      if (content.trim() === '') return;
+      try {
+        await this.ctx.conn.request({ type: 'message.edit', message_id: node.dataset.id, content });
+        form.remove();
+      } catch (err) {
+        setStatusNote(node, `Not edited: ${err.message}`);
+      }
+    } }, input, el('div', { class: 'composer__actions' }, cancel, save));
+    body.after(form);
+    input.focus();
+  }
+
+  async remove(node) {
+    try {
+      await this.ctx.conn.request({ type: 'message.delete', message_id: node.dataset.id });
+    } catch (err) {
+      setStatusNote(node, `Not deleted: ${err.message}`);
+    }
+  }
+
+  // Tells the gateway we have read up to the newest cursor shown (only forward; while the page is visible).
+  markRead() {
+    if (!this.subscribed || this.lastCursor === null || document.visibilityState === 'hidden') return;
+    const c = Number(this.lastCursor);
+    if (c <= this.readSent) return;
+    this.readSent = c;
+    this.ctx.conn.request({ type: 'read', thread_id: this.id, cursor: String(c) }).catch(() => { this.readSent = 0; });
+  }
+
+  // `read` of someone else: our messages up to their cursor are seen.
+  onRead(frame) {
+    if (frame.user_id === this.ctx.me) return;
+    this.seenCursor = Math.max(this.seenCursor, Number(frame.cursor));
+    this.markSeen();
+  }
+
+  markSeen() {
+    for (const node of this.log.querySelectorAll('.msg--mine[data-cursor]')) {
+      const seen = Number(node.dataset.cursor) <= this.seenCursor;
+      node.classList.toggle('msg--seen', seen);
+      if (seen && node.dataset.state === 'sent') setStatusNote(node, 'Seen');
+    }
+  }
+
+  // presence.state / presence.join / presence.leave on thread:<id>: who else has this conversation open.
+  onPresence(frame) {
+    if (frame.type === 'presence.state') {
+      this.present.clear();
+      for (const u of frame.users || []) if (u.user_id !== this.ctx.me) this.present.set(u.user_id, u);
+    } else if (frame.user && frame.user.user_id !== this.ctx.me) {
+      if (frame.type === 'presence.join') this.present.set(frame.user.user_id, frame.user);
+      else this.present.delete(frame.user.user_id);
+    }
+    const names = [...this.present.values()].map((u) =>
+      u.user_id === this.thread.user_id ? 'the customer' : u.role === 'customer' ? 'a customer' : `a ${u.role}`);
+    this.presenceLine.textContent = names.length ? `Online now: ${[...new Set(names)].join(', ')}` : '';
+    this.presenceLine.dataset.count = String(this.present.size);
   }
 
   // Before the first pending element and after every message with a smaller (or unknown, i.e. older) cursor.

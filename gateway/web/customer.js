@@ -1,6 +1,6 @@
 // The customer's view: the Threads navigation (newest first, live on user:<id>), a New thread button, and the
 // open thread.
-import { el, shortTime } from './render.js';
+import { el, shortTime, snippetElement } from './render.js';
 import { ThreadView } from './chat.js';
 
 const DEFAULT_TITLE = 'New conversation';
@@ -13,9 +13,13 @@ export class CustomerView {
     this.current = null;
     this.list = el('ul', { class: 'navlist' });
     this.newButton = el('button', { type: 'button', class: 'btn btn--primary btn--block', onclick: () => this.createThread() }, 'New thread');
+    this.searchInput = el('input', { type: 'search', class: 'search__input', placeholder: 'Search messages', 'aria-label': 'Search messages' });
+    this.results = el('ul', { class: 'navlist search__results', 'aria-label': 'Search results' });
+    const searchForm = el('form', { class: 'search', role: 'search', onsubmit: (e) => { e.preventDefault(); this.search(this.searchInput.value); } },
+      this.searchInput);
     this.nav = el('nav', { class: 'sidebar', 'aria-label': 'Threads' },
       el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Your conversations' }), this.newButton),
-      this.list);
+      searchForm, this.results, this.list);
     this.title = el('h2', { class: 'main__title', text: 'Select a conversation' });
     this.subtitle = el('p', { class: 'main__subtitle', text: '' });
     this.slot = el('div', { class: 'main__slot' },
@@ -51,6 +55,9 @@ export class CustomerView {
         onclick: () => this.open(t.id) },
       el('span', { class: 'navitem__title', text: t.title || DEFAULT_TITLE }),
       el('span', { class: 'navitem__meta', text: t.updated_at ? shortTime(t.updated_at) : '' }));
+      if (t.unread > 0 && t.id !== this.current) {
+        button.append(el('span', { class: 'unread', 'data-field': 'unread', text: String(t.unread), 'aria-label': `${t.unread} unread` }));
+      }
       button.dataset.threadId = t.id;
       return el('li', {}, button);
     });
@@ -63,6 +70,7 @@ export class CustomerView {
     const previous = this.current ? this.views.get(this.current) : null;
     this.current = id;
     const thread = this.threads.get(id);
+    thread.unread = 0;
     let view = this.views.get(id);
     if (!view) {
       view = new ThreadView(thread, { ...this.ctx, onSent: (t, content) => this.titleFromFirstMessage(t, content) });
@@ -114,5 +122,33 @@ export class CustomerView {
 
   onFrame(frame) {
     if (frame.type === 'thread.updated' && frame.thread) this.onThread(frame.thread);
+    // Read on another device (user:<me>): that thread has nothing unread any more up to the cursor.
+    if (frame.type === 'read' && frame.topic === `user:${this.ctx.me}`) {
+      const t = this.threads.get(frame.thread_id);
+      if (t && (!t.last_message || Number(frame.cursor) >= Number(t.last_message.cursor))) {
+        t.unread = 0;
+        this.renderList();
+      }
+    }
+  }
+
+  // The search box: full-text search over this customer's conversations; a hit opens its thread.
+  async search(query) {
+    this.results.replaceChildren();
+    if (!query.trim()) return;
+    try {
+      const reply = await this.ctx.conn.request({ type: 'search', query, limit: 20 });
+      const items = reply.results.map((r) => {
+        const t = this.threads.get(r.thread_id);
+        const b = el('button', { type: 'button', class: 'navitem', onclick: () => this.open(r.thread_id) },
+          el('span', { class: 'navitem__title', text: (t && t.title) || DEFAULT_TITLE }),
+          snippetElement(r.snippet));
+        return el('li', { class: 'hit' }, b);
+      });
+      if (items.length === 0) items.push(el('li', { class: 'empty', text: 'No messages match.' }));
+      this.results.replaceChildren(...items);
+    } catch (e) {
+      this.results.replaceChildren(el('li', { class: 'empty', text: `Search failed: ${e.message}` }));
+    }
   }
 }

@@ -101,7 +101,8 @@ export function sourcesBlock(sources, confidence) {
 // A message element. The caller sets data-state and data-cursor; `fill` (re)writes what it shows.
 export function messageElement() {
   const node = el('article', { class: 'msg' });
-  node.append(el('header', { class: 'msg__meta' }, el('span', { class: 'msg__author' }), el('time', { class: 'msg__time' })));
+  node.append(el('header', { class: 'msg__meta' }, el('span', { class: 'msg__author' }), el('time', { class: 'msg__time' }),
+    el('span', { class: 'msg__edited' }), el('span', { class: 'msg__actions' })));
   node.append(el('p', { class: 'msg__body' }));
   node.append(el('div', { class: 'msg__extra' }));
   node.append(el('div', { class: 'msg__status' }));
@@ -119,9 +120,20 @@ export function fillMessage(node, message, me, ownerId) {
   const time = node.querySelector('.msg__time');
   time.textContent = message.created_at ? shortTime(message.created_at) : '';
   if (message.created_at) time.dateTime = message.created_at;
-  node.querySelector('.msg__body').textContent = message.content ?? '';
+  const deleted = !!message.deleted_at;
+  node.classList.toggle('msg--deleted', deleted);
+  node.querySelector('.msg__body').textContent = deleted ? 'This message was deleted.' : message.content ?? '';
+  node.querySelector('.msg__edited').textContent = message.edited_at && !deleted ? '(edited)' : '';
+  // Edit and delete on one's own stored messages (the gateway decides; these only offer).
+  const actions = node.querySelector('.msg__actions');
+  actions.replaceChildren();
+  if (mine && !deleted && message.id) {
+    actions.append(el('button', { type: 'button', class: 'link', 'data-action': 'edit' }, 'Edit'), ' ',
+      el('button', { type: 'button', class: 'link', 'data-action': 'delete' }, 'Delete'));
+  }
   const extra = node.querySelector('.msg__extra');
   extra.replaceChildren();
+  if (deleted) return;
   const att = attachment(message);
   if (att) extra.append(att);
   const md = message.metadata || {};
@@ -136,4 +148,19 @@ export function setStatusNote(node, text, retry) {
   s.replaceChildren();
   if (text) s.append(el('span', { text }));
   if (retry) s.append(' ', el('button', { type: 'button', class: 'link', onclick: retry }, 'Retry'));
+}
+
+// A search snippet: the gateway sends it HTML-escaped with the matches in <mark>...</mark>. It is rebuilt here as
+// text nodes and <mark> elements (decoding the five entities), so nothing of it is ever parsed as HTML.
+export function snippetElement(snippet) {
+  const node = el('span', { class: 'snippet' });
+  const decode = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const parts = String(snippet || '').split(/(<mark>|<\/mark>)/);
+  let marked = false;
+  for (const p of parts) {
+    if (p === '<mark>') marked = true;
+    else if (p === '</mark>') marked = false;
+    else if (p) node.append(marked ? el('mark', { text: decode(p) }) : decode(p));
+  }
+  return node;
 }

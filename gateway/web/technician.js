@@ -31,6 +31,7 @@ export class TechnicianView {
   constructor(root, ctx) {
     this.ctx = ctx;
     this.tickets = new Map(); // id -> ticket (with work_orders and threads)
+    this.unread = new Map(); // ticket id -> unread messages of its threads
     this.subscribedTickets = new Set();
     this.live = new Set(); // tickets whose subscription is confirmed on the current connection
     this.views = new Map(); // thread id -> ThreadView
@@ -88,7 +89,13 @@ export class TechnicianView {
   subscribeTicket(id) {
     if (this.subscribedTickets.has(id)) return;
     this.subscribedTickets.add(id);
-    this.ctx.conn.request({ type: 'subscribe', topic: `ticket:${id}` }).then(() => this.markLive(id), (e) => {
+    this.ctx.conn.request({ type: 'subscribe', topic: `ticket:${id}` }).then((reply) => {
+      // Unread messages of the ticket's threads, for this technician (then counted live from ticket messages).
+      const unread = (reply.threads || []).reduce((n, th) => n + (th.unread || 0), 0);
+      this.unread.set(id, id === this.current ? 0 : unread);
+      this.markLive(id);
+      this.renderList();
+    }, (e) => {
       if (e.code === 'conflict') this.markLive(id);
       else this.subscribedTickets.delete(id);
     });
@@ -111,6 +118,8 @@ export class TechnicianView {
         el('span', { class: `badge badge--${t.status}`, 'data-field': 'status', text: pretty(t.status) }),
         el('span', { class: `badge badge--prio-${t.priority}`, 'data-field': 'priority', text: pretty(t.priority) })),
       el('span', { class: 'navitem__meta', text: `${ticketCustomer(t)} · ${ticketVehicle(t)}` }));
+      const unread = this.unread.get(t.id) || 0;
+      if (unread > 0) button.append(el('span', { class: 'unread', 'data-field': 'unread', text: String(unread), 'aria-label': `${unread} unread` }));
       button.dataset.ticketId = t.id;
       if (this.live.has(t.id)) button.dataset.live = 'true';
       return el('li', {}, button);
@@ -129,6 +138,7 @@ export class TechnicianView {
   select(id) {
     if (this.current === id) return;
     this.current = id;
+    this.unread.set(id, 0);  // the open thread sends `read` as it shows messages
     this.renderList();
     this.renderDetails();
     const t = this.tickets.get(id);
@@ -246,6 +256,15 @@ export class TechnicianView {
       case 'unsubscribed':
         if (frame.topic && frame.topic.startsWith('ticket:')) this.subscribedTickets.delete(frame.topic.slice(7));
         return;
+      case 'message': {
+        // A ticket's message from someone else while that ticket is not open: one more unread.
+        if (!frame.topic || !frame.topic.startsWith('ticket:') || frame.replay) return;
+        const id = frame.topic.slice(7);
+        if (id === this.current || frame.message.sender_id === this.ctx.me) return;
+        this.unread.set(id, (this.unread.get(id) || 0) + 1);
+        this.renderList();
+        return;
+      }
       default:
     }
   }

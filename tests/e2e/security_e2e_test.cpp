@@ -122,6 +122,10 @@ int attack(Party& attacker, const Tenant& victim, const Tenant& own, Db& db) {
     std::string what, frame;
   };
   const std::string& vt = victim.thread;
+  // One of the victim's messages (the test has them send some before the attack).
+  const std::string vm = db.scalar("SELECT id FROM chat_messages WHERE thread_id = $1 ORDER BY seq LIMIT 1", {vt});
+  REQUIRE_FALSE(vm.empty());
+  const std::string vm_content = db.scalar("SELECT content FROM chat_messages WHERE id = $1", {vm});
   std::vector<Try> tries = {
       {"subscribe thread", frame("subscribe", "x1", R"("topic":"thread:)" + vt + "\"")},
       {"subscribe thread since", frame("subscribe", "x2", R"("topic":"thread:)" + vt + R"(","since":"0")")},
@@ -142,6 +146,11 @@ int attack(Party& attacker, const Tenant& victim, const Tenant& own, Db& db) {
       {"own thread.update onto the ticket", frame("thread.update", "x15", R"("thread_id":)" + q(own.thread) +
                                                                                R"(,"ticket_id":)" + q(victim.ticket))},
       {"assistant.cancel", frame("assistant.cancel", "x16", R"("thread_id":)" + q(vt))},
+      // Conversation features (issue 14).
+      {"message.edit", frame("message.edit", "x19", R"("message_id":)" + q(vm) + R"(,"content":"ATTACK-edit")")},
+      {"message.delete", frame("message.delete", "x20", R"("message_id":)" + q(vm))},
+      {"read", frame("read", "x21", R"("thread_id":)" + q(vt) + R"(,"cursor":"1")")},
+      {"search in the thread", frame("search", "x22", R"("query":"PRIVATE","thread_id":)" + q(vt))},
   };
   for (const auto& t : tries) {
     INFO(t.what);
@@ -154,6 +163,12 @@ int attack(Party& attacker, const Tenant& victim, const Tenant& own, Db& db) {
   REQUIRE(list);
   CHECK(json_str(*list, "/type") == "threads");
   CHECK(list->find(vt) == std::string::npos);
+  // A search over every thread finds nothing of the victim's.
+  attacker.ws->send(frame("search", "x23", R"("query":"PRIVATE","limit":50)"));
+  auto found = attacker.reply("x23");
+  REQUIRE(found);
+  CHECK(json_str(*found, "/type") == "search.results");
+  CHECK(found->find(vt) == std::string::npos);
   // Renewing with a (valid) token of the victim is refused: a session never changes user.
   attacker.ws->send(frame("auth", "x18", R"("access_token":)" + q(make_token(victim.customer))));
   auto auth = attacker.reply("x18");
@@ -167,7 +182,10 @@ int attack(Party& attacker, const Tenant& victim, const Tenant& own, Db& db) {
   CHECK(db.scalar("SELECT title || '|' || assistant_enabled || '|' || ticket_id FROM conversation_threads WHERE id = $1",
                   {vt}) == "private thread|false|" + victim.ticket);
   CHECK(db.scalar("SELECT ticket_id::text FROM conversation_threads WHERE id = $1", {own.thread}) == own.ticket);
-  return static_cast<int>(tries.size()) + 2;
+  CHECK(db.scalar("SELECT content || '|' || (deleted_at IS NULL) || '|' || (edited_at IS NULL) FROM chat_messages "
+                  "WHERE id = $1", {vm}) == vm_content + "|true|true");
+  CHECK(db.scalar("SELECT count(*) FROM chat_read_state WHERE thread_id = $1", {vt}) == "0");  // nobody read it
+  return static_cast<int>(tries.size()) + 3;
 }
 
 }  // namespace
@@ -194,7 +212,7 @@ TEST_CASE("two customers and two technicians: every frame and topic with the oth
   SECTION("customer A against customer B") { tried = attack(ca, b, a, db); }
   SECTION("technician B against customer A and technician A") { tried = attack(tb, a, b, db); }
   SECTION("technician A against customer B and technician B") { tried = attack(ta, b, a, db); }
-  CHECK(tried == 18);
+  CHECK(tried == 23);  // 16 frames + threads.list + auth, and the conversation frames: 4 + a search of every thread
 
   // A sentinel in each thread, committed after every attempt: each session reads up to its own sentinel, so
   // anything the attempts caused to be delivered has arrived by then (NOTIFY is delivered in commit order).

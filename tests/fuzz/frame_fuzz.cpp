@@ -3,6 +3,7 @@
 // shapes docs/protocol.md promises, so a frame the session acts on is always a valid one.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,15 +27,38 @@ bool is_lower_uuid(std::string_view s) {
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
+// Code points counted independently of protocol::utf8_length: decode each sequence by its lead byte.
+size_t code_points(std::string_view s) {
+  size_t n = 0;
+  for (size_t i = 0; i < s.size(); ++n) {
+    auto b = static_cast<unsigned char>(s[i]);
+    i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+  }
+  return n;
+}
+
+// Depth of the deepest value, the outermost being level 1 (what docs/protocol.md limits to kMaxDepth).
+size_t depth(simdjson::dom::element e) {
+  size_t d = 0;
+  simdjson::dom::array arr;
+  simdjson::dom::object obj;
+  if (!e.get_array().get(arr)) {
+    for (auto child : arr) d = std::max(d, depth(child));
+  } else if (!e.get_object().get(obj)) {
+    for (auto [k, child] : obj) d = std::max(d, depth(child));
+  }
+  return d + 1;
+}
+
 void check_frame(const ParseResult& r, const Limits& lim) {
   if (const auto* e = std::get_if<ProtocolError>(&r)) {
     FUZZ_CHECK(!e->message.empty());
-    FUZZ_CHECK(e->ref.size() <= 64);
+    FUZZ_CHECK(code_points(e->ref) <= kMaxRefChars);
     FUZZ_CHECK(to_string(e->code) != "internal" || e->message == "out of memory");
     return;
   }
   const auto& f = std::get<ClientFrame>(r);
-  FUZZ_CHECK(f.ref.size() <= 64);
+  FUZZ_CHECK(code_points(f.ref) <= kMaxRefChars);
   FUZZ_CHECK(to_string(f.type) != "?");
   FUZZ_CHECK(f.limit >= 1 && f.limit <= 200);
   FUZZ_CHECK(!f.since || *f.since >= 0);
@@ -42,7 +66,7 @@ void check_frame(const ParseResult& r, const Limits& lim) {
   if (!f.thread_id.empty()) FUZZ_CHECK(is_lower_uuid(f.thread_id));
   if (!f.ticket_id.empty()) FUZZ_CHECK(is_lower_uuid(f.ticket_id));
   if (f.title) {
-    FUZZ_CHECK(f.title->size() <= lim.max_title_bytes);
+    FUZZ_CHECK(code_points(*f.title) <= lim.max_title_chars);
     FUZZ_CHECK(!has_nul(*f.title));
   }
   switch (f.type) {
@@ -53,11 +77,12 @@ void check_frame(const ParseResult& r, const Limits& lim) {
       FUZZ_CHECK(mt == "text" || mt == "voice" || mt == "image" || mt == "file");
       FUZZ_CHECK(f.metadata.size() <= lim.max_metadata_bytes || f.metadata == "{}");
       FUZZ_CHECK(!has_nul(f.metadata));
-      FUZZ_CHECK(f.client_msg_id.size() <= lim.max_client_msg_id_bytes);
+      FUZZ_CHECK(code_points(f.client_msg_id) <= lim.max_client_msg_id_chars && !has_nul(f.client_msg_id));
       // metadata is stored as jsonb: it must be one JSON object.
       simdjson::dom::parser p;
       simdjson::dom::element el;
       FUZZ_CHECK(!p.parse(f.metadata).get(el) && el.is_object());
+      FUZZ_CHECK(depth(el) + 1 <= kMaxDepth);  // metadata sits at level 2 of the frame
       break;
     }
     case FrameType::history:
@@ -76,12 +101,21 @@ void check_frame(const ParseResult& r, const Limits& lim) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
 
-  check_frame(parse_client_frame(text), Limits{});
+  auto r = parse_client_frame(text);
+  check_frame(r, Limits{});
+  if (std::holds_alternative<ClientFrame>(r)) {
+    // Whatever was accepted is valid JSON no deeper than the limit.
+    simdjson::dom::parser p(text.size() + 64);
+    if (!p.allocate(text.size() + 64, 4096)) {
+      simdjson::dom::element el;
+      FUZZ_CHECK(!p.parse(text.data(), text.size()).get(el) && depth(el) <= kMaxDepth);
+    }
+  }
   Limits small;
   small.max_content_bytes = 16;
-  small.max_title_bytes = 8;
+  small.max_title_chars = 8;
   small.max_metadata_bytes = 24;
-  small.max_client_msg_id_bytes = 4;
+  small.max_client_msg_id_chars = 4;
   small.max_access_token_bytes = 16;
   check_frame(parse_client_frame(text, small), small);
 

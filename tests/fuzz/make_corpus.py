@@ -108,6 +108,11 @@ def frames() -> None:
         "unknown_type": {"type": "dance", "ref": "11"},
         "type_number": {"type": 7},
         "ref_long": {"type": "ping", "ref": "r" * 65},
+        "ref_64_non_ascii": {"type": "ping", "ref": "\u00e9" * 64},
+        "ref_65_non_ascii": {"type": "ping", "ref": "\u00e9" * 65},
+        "title_200_chars": {"type": "thread.create", "title": "\u6f22" * 200},
+        "client_msg_id_128_chars": {"type": "send", "thread_id": THREAD, "content": "x", "client_msg_id": "\u00e9" * 128},
+        "client_msg_id_nul": {"type": "send", "thread_id": THREAD, "content": "x", "client_msg_id": "a\u0000b"},
         "big_int": {"type": "history", "thread_id": THREAD, "before": 18446744073709551615},
     }
     for name, obj in seeds.items():
@@ -195,6 +200,10 @@ def http_requests() -> None:
         "bad_header": "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
         "bare_lf": "GET /healthz HTTP/1.1\nHost: x\n\n",
         "truncated": upgrade("/v1/ws?access_token=" + VALID)[:60],
+        "ws_key_short": upgrade("/v1/ws?access_token=" + VALID).replace("dGhlIHNhbXBsZSBub25jZQ==", "abc"),
+        "ws_key_17_bytes": upgrade("/v1/ws?access_token=" + VALID).replace("dGhlIHNhbXBsZSBub25jZQ==",
+                                                                          "dGhlIHNhbXBsZSBub25jZSE="),
+        "ws_key_missing": upgrade("/v1/ws?access_token=" + VALID).replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""),
         "huge_content_length": "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
     }
     for name, data in seeds.items():

@@ -32,6 +32,7 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
     case Route::websocket:
       FUZZ_CHECK(path == "/v1/ws" && boost::beast::websocket::is_upgrade(req));
       FUZZ_CHECK(!token.empty());
+      FUZZ_CHECK(valid_websocket_key(req[http::field::sec_websocket_key]));
       FUZZ_CHECK(techpulse::protocol::is_uuid(d.claims.sub) && d.claims.exp > kNow);
       FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
       break;
@@ -50,7 +51,11 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
         case http::status::forbidden:
           FUZZ_CHECK(d.close && (path == "/v1/ws" || path == "/realtime/v1/websocket"));
           break;
-        case http::status::bad_request: FUZZ_CHECK(d.close && path == "/realtime/v1/websocket"); break;
+        case http::status::bad_request:
+          FUZZ_CHECK(d.close && (path == "/v1/ws" || path == "/realtime/v1/websocket"));
+          if (path == "/v1/ws")
+            FUZZ_CHECK(d.kind == RefusalKind::bad_handshake && !valid_websocket_key(req[http::field::sec_websocket_key]));
+          break;
         case http::status::upgrade_required: FUZZ_CHECK(d.upgrade_header && path == "/v1/ws"); break;
         case http::status::not_found: FUZZ_CHECK(path != "/v1/ws" && path != "/healthz" && path != "/readyz"); break;
         default: FUZZ_CHECK(false && "unexpected status");

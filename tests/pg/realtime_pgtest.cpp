@@ -93,6 +93,40 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
     records.push_back(Record{"threads", std::string(ref)});
   }
   void authenticated(std::string_view ref, int64_t) override { records.push_back(Record{"authenticated", std::string(ref)}); }
+  void ticket_subscribed(std::string_view ref, std::string_view topic,
+                         const std::vector<realtime::TicketThread>& threads) override {
+    Record r{"subscribed", std::string(ref), std::string(topic)};
+    r.seq = static_cast<int64_t>(threads.size());
+    records.push_back(r);
+  }
+  void replayed_change(std::string_view topic, int64_t seq, bool deleted, std::string_view json) override {
+    Record r{deleted ? "replayed_deleted" : "replayed_updated", {}, std::string(topic), std::string(json)};
+    r.seq = seq;
+    records.push_back(r);
+  }
+  void change_ack(std::string_view ref, bool deleted, std::string_view id, std::string_view thread, int64_t cursor,
+                  std::string_view, bool duplicate) override {
+    Record r{deleted ? "delete_ack" : "edit_ack", std::string(ref), std::string(thread), std::string(id)};
+    r.seq = cursor;
+    r.duplicate = duplicate;
+    records.push_back(r);
+  }
+  void read(std::string_view ref, std::string_view thread, std::string_view, int64_t cursor) override {
+    Record r{"read", std::string(ref), std::string(thread)};
+    r.seq = cursor;
+    records.push_back(r);
+  }
+  void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& users) override {
+    Record r{"presence_state", {}, std::string(topic)};
+    r.seq = static_cast<int64_t>(users.size());
+    records.push_back(r);
+  }
+  void search_results(std::string_view ref, std::string_view, const std::vector<realtime::SearchHit>& hits, bool,
+                      std::string_view) override {
+    Record r{"search_results", std::string(ref)};
+    r.seq = static_cast<int64_t>(hits.size());
+    records.push_back(r);
+  }
   void deliver(const realtime::SharedEvent& ev) override {
     if (const auto* m = std::get_if<realtime::MessageEvent>(&ev->event())) {
       Record r{"message", {}, m->topic, m->message_json};
@@ -321,4 +355,52 @@ TEST_CASE("sends past the in-flight bound are refused until their acks come back
   s->send(realtime::calls::Send{"after", thread, "room again", "text", "{}", {}});
   REQUIRE(core.pump_until([&] { return sink.find("ack", "after") != nullptr; }));
   s->close();
+}
+
+TEST_CASE("conversation operations: the core answers edit, delete, read and search from the SQL rules", "[pg][realtime]") {
+  OneThread t;
+  auto& [url, db, user, thread] = t;
+  auto stranger = make_profile(db);
+  insert_message(db, thread, user, "the coolant light is on");
+  auto id = db.scalar("SELECT id FROM chat_messages WHERE thread_id = $1", {thread});
+  Core core(url);
+  RecordingSink owner_sink, other_sink;
+  auto owner = core.open(user, "customer", owner_sink);
+  auto other = core.open(stranger, "customer", other_sink);
+  namespace calls = realtime::calls;
+
+  core.call(*other, calls::MessageEdit{"e1", id, "hijacked"});
+  core.call(*other, calls::MessageDelete{"d1", id});
+  core.call(*other, calls::Read{"r1", thread, 1});
+  core.call(*other, calls::Search{"s1", "coolant", thread, 20, ""});
+  REQUIRE(core.pump_until([&] { return other_sink.count("error") == 4; }));
+  CHECK(other_sink.find("error", "e1")->code == realtime::ErrorCode::not_found);
+  CHECK(other_sink.find("error", "d1")->code == realtime::ErrorCode::not_found);
+  CHECK(other_sink.find("error", "r1")->code == realtime::ErrorCode::forbidden);
+  CHECK(other_sink.find("error", "s1")->code == realtime::ErrorCode::not_found);
+  CHECK(db.scalar("SELECT content FROM chat_messages WHERE id = $1", {id}) == "the coolant light is on");
+
+  core.call(*owner, calls::MessageEdit{"e2", id, "the coolant light is blinking"});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("edit_ack", "e2") != nullptr; }));
+  CHECK(owner_sink.find("edit_ack", "e2")->seq == 2);  // the change's cursor, after message 1
+  core.call(*owner, calls::Read{"r2", thread, 99});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("read", "r2") != nullptr; }));
+  CHECK(owner_sink.find("read", "r2")->seq == 2);  // at most the thread's newest cursor
+  core.call(*owner, calls::Search{"s2", "blinking", "", 20, ""});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("search_results", "s2") != nullptr; }));
+  CHECK(owner_sink.find("search_results", "s2")->seq == 1);
+  // since 0 replays the message (edited already) and then its edit, in cursor order, before subscribed.
+  core.call(*owner, calls::Subscribe{"sub", "thread:" + thread, int64_t{0}});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("subscribed", "sub") != nullptr; }));
+  std::vector<std::pair<std::string, int64_t>> replay;
+  for (const auto& r : owner_sink.records) {
+    if (r.kind == "replayed" || r.kind == "replayed_updated") replay.emplace_back(r.kind, r.seq);
+  }
+  CHECK(replay == std::vector<std::pair<std::string, int64_t>>{{"replayed", 1}, {"replayed_updated", 2}});
+  CHECK(owner_sink.find("subscribed", "sub")->seq == 2);
+  core.call(*owner, calls::MessageDelete{"d2", id});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("delete_ack", "d2") != nullptr; }));
+  core.call(*owner, calls::MessageEdit{"e3", id, "back again"});
+  REQUIRE(core.pump_until([&] { return owner_sink.find("error", "e3") != nullptr; }));
+  CHECK(owner_sink.find("error", "e3")->code == realtime::ErrorCode::conflict);
 }

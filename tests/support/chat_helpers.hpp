@@ -22,5 +22,8 @@ std::unique_ptr<WsClient> connect_as(const GatewayProcess& gw, const std::string
 void subscribe(WsClient& c, const std::string& thread, const std::string& ref = "s");
 
 std::string read_file(const std::string& path);
+// Whether the file (a gateway's log) holds `needle`, waiting (bounded) for the line to be written: a process logs
+// an event after the client saw its effect, so a test must not read the log once and conclude.
+bool file_gets(const std::string& path, const std::string& needle, std::chrono::milliseconds within = 5s);
 
 }  // namespace techpulse::test

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -40,7 +41,13 @@ GatewayProcess::GatewayProcess(const std::string& database_url, std::map<std::st
   // tests/run.sh points TECHPULSE_TEST_LOG_DIR at a directory of its own for the sanitizer build, and scans the
   // logs for sanitizer reports (a report at exit, such as a leak, fails no test by itself).
   const char* dir = std::getenv("TECHPULSE_TEST_LOG_DIR");
-  log_path_ = std::string(dir && *dir ? dir : "/tmp") + "/techpulse-test-gateway-" + std::to_string(port_) + ".log";
+  // One file per GatewayProcess (restart() appends to it): named by port alone, a later gateway that drew the same
+  // port appended to an earlier one's log, so a test could find the other's lines, and a sanitizer report could be
+  // read as someone else's.
+  static std::atomic<unsigned> made{0};
+  log_path_ = std::string(dir && *dir ? dir : "/tmp") + "/techpulse-test-gateway-" + std::to_string(::getpid()) + "-" +
+              std::to_string(made++) + "-" + std::to_string(port_) + ".log";
+  ::unlink(log_path_.c_str());
   spawn();
 }
 

@@ -1,5 +1,9 @@
 #include "support/log_lines.hpp"
 
+#include <thread>
+
+#include <fstream>
+
 #include <simdjson.h>
 
 #include <sstream>
@@ -77,6 +81,20 @@ std::vector<LogLine> log_events(const std::string& text, const std::string& even
     if (all) out.push_back(std::move(l));
   }
   return out;
+}
+
+
+bool wait_log_event(const std::string& path, const std::string& event, const LogLine& fields,
+                    std::chrono::milliseconds within) {
+  auto deadline = std::chrono::steady_clock::now() + within;
+  for (;;) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!log_events(text.str(), event, fields).empty()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace techpulse::test

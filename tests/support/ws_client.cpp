@@ -145,7 +145,12 @@ std::optional<std::string> WsClient::recv_type(const std::string& type, std::chr
 
 bool WsClient::closed() const { return impl_->is_closed; }
 int WsClient::close_code() const { return static_cast<int>(impl_->ws.reason().code); }
-std::string WsClient::close_reason() const { return std::string(impl_->ws.reason().reason.c_str()); }
+std::string WsClient::close_reason() const {
+  if (impl_->ws.reason().code == websocket::close_code::none && impl_->read_ec) {
+    return "no close frame; read error: " + impl_->read_ec.message();  // what ended the connection instead
+  }
+  return std::string(impl_->ws.reason().reason.c_str());
+}
 const std::string& WsClient::negotiated_subprotocol() const { return impl_->subprotocol; }
 
 void WsClient::close() {

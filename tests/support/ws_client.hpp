@@ -34,6 +34,7 @@ class WsClient {
   bool closed() const;
   // The close code the server sent (0 if none).
   int close_code() const;
+  // The reason of the server's close frame; without one, the read error that ended the connection.
   std::string close_reason() const;
   const std::string& negotiated_subprotocol() const;
   void close();

@@ -644,23 +644,23 @@ TEST_CASE("metadata over max_metadata_bytes is too_large and at the limit is acc
   require_error(send_frame(R"(,"metadata":)" + over), ErrorCode::too_large, "s1");
 }
 
-TEST_CASE("title over max_title_bytes is too_large and at the limit is accepted") {
+TEST_CASE("title over max_title_chars is too_large and at the limit is accepted") {
   Limits limits;
-  auto f = parse_ok(R"({"type":"thread.create","title":")" + std::string(limits.max_title_bytes, 't') + R"("})");
+  auto f = parse_ok(R"({"type":"thread.create","title":")" + std::string(limits.max_title_chars, 't') + R"("})");
   REQUIRE(f.title.has_value());
-  CHECK(f.title->size() == limits.max_title_bytes);
+  CHECK(f.title->size() == limits.max_title_chars);
 
-  require_error(R"({"type":"thread.create","ref":"t","title":")" + std::string(limits.max_title_bytes + 1, 't') + R"("})",
+  require_error(R"({"type":"thread.create","ref":"t","title":")" + std::string(limits.max_title_chars + 1, 't') + R"("})",
                 ErrorCode::too_large, "t");
   require_error(R"({"type":"thread.update","ref":"t","thread_id":")" + kThread + R"(","title":")" +
-                    std::string(limits.max_title_bytes + 1, 't') + R"("})",
+                    std::string(limits.max_title_chars + 1, 't') + R"("})",
                 ErrorCode::too_large, "t");
 }
 
 TEST_CASE("the field limits are configurable") {
   Limits limits;
   limits.max_content_bytes = 10;
-  limits.max_title_bytes = 5;
+  limits.max_title_chars = 5;
   limits.max_metadata_bytes = 16;
   CHECK(std::holds_alternative<ClientFrame>(parse_client_frame(
       R"({"type":"send","ref":"s","thread_id":")" + kThread + R"(","content":"0123456789"})", limits)));

@@ -170,3 +170,90 @@ TEST_CASE("/realtime/v1/websocket: the Phoenix dialect, with an apikey and vsn 1
   CHECK(query_param("/x?a=1&apikey=sb%5Fkey&vsn=2.0.0", "apikey") == "sb_key");
   CHECK(query_param("/x?a=1", "apikey").empty());
 }
+
+// ---- RFC 6455 4.2.1: the Sec-WebSocket-Key is the base64 of exactly 16 bytes --------------------------------
+
+namespace {
+
+std::string upgrade_with_key(std::string_view key_header) {
+  return "GET /v1/ws?access_token=" + token() +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" + std::string(key_header) +
+         "Sec-WebSocket-Version: 13\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("valid_websocket_key accepts the base64 of 16 bytes and nothing else") {
+  CHECK(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ=="));  // RFC 6455's example
+  CHECK(valid_websocket_key("AAAAAAAAAAAAAAAAAAAAAA=="));  // 16 zero bytes
+  CHECK(valid_websocket_key("/////////////////////w=="));  // 16 0xff bytes
+  CHECK(valid_websocket_key("+/+/+/+/+/+/+/+/+/+/+g=="));
+  CHECK_FALSE(valid_websocket_key(""));
+  CHECK_FALSE(valid_websocket_key("abc"));
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ"));     // unpadded
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ="));    // 23 characters
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZSE="));   // 17 bytes
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25j"));       // 15 bytes
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ==="));  // 25 characters
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZR=="));   // bits past the 16th byte
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZ-=="));   // base64url alphabet
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25j_Q=="));
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub25jZQ=A"));
+  CHECK_FALSE(valid_websocket_key("dGhlIHNhbXBsZSBub2 jZQ=="));
+  CHECK_FALSE(valid_websocket_key(std::string("dGhlIHNhbXBsZSBub25jZQ=\0", 24)));
+}
+
+TEST_CASE("an upgrade whose Sec-WebSocket-Key is not the base64 of 16 bytes is 400 bad_request and closes") {
+  for (std::string_view header : {"Sec-WebSocket-Key: abc\r\n", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZSE=\r\n",
+                                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZR==\r\n", "Sec-WebSocket-Key: \r\n", ""}) {
+    INFO("key header: " << header);
+    auto d = decide_raw(upgrade_with_key(header));
+    REQUIRE(d.route == Route::refuse);
+    CHECK(d.status == http::status::bad_request);
+    CHECK(d.code == "bad_request");
+    CHECK(d.message == "Sec-WebSocket-Key must be the base64 of 16 bytes");
+    CHECK(d.kind == RefusalKind::bad_handshake);
+    CHECK(d.close);
+  }
+  // The same request with a good key upgrades: the key was the only thing wrong.
+  CHECK(decide_raw(upgrade_with_key("Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA==\r\n")).route == Route::websocket);
+}
+
+TEST_CASE("a bad Sec-WebSocket-Key is refused before the Origin and the token are looked at") {
+  auto cfg = config("https://app.techpulse.example");
+  auto raw = "GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+             "x\r\nSec-WebSocket-Version: 13\r\nOrigin: https://evil.example\r\n\r\n";
+  CHECK(decide_raw(raw, cfg).status == http::status::bad_request);
+}
+
+TEST_CASE("header fields of exactly the header limit parse, one byte more does not; the request line is apart") {
+  // kHttpHeaderLimit counts the header fields and the blank line that ends them, not the request line.
+  auto request = [](std::string_view target, size_t fields_bytes) {
+    std::string line = "GET " + std::string(target) + " HTTP/1.1\r\n";
+    std::string head = "Host: x\r\nX-Fill: ";
+    std::string tail = "\r\n\r\n";
+    return line + head + std::string(fields_bytes - head.size() - tail.size(), 'a') + tail;
+  };
+  for (std::string target : {std::string("/healthz"), "/healthz?pad=" + std::string(1000, 'p')}) {
+    INFO("target of " << target.size() << " bytes");
+    CHECK(parse(request(target, kHttpHeaderLimit)));
+    CHECK_FALSE(parse(request(target, kHttpHeaderLimit + 1)));
+  }
+}
+TEST_CASE("a request line of exactly the header limit parses, one byte more does not") {
+  // The request line, its CRLF included, has a limit of its own, the same number.
+  auto line = [](size_t total) {
+    std::string head = "GET /healthz?", tail = " HTTP/1.1\r\n";
+    return head + std::string(total - head.size() - tail.size(), 'p') + tail;
+  };
+  CHECK(parse(line(kHttpHeaderLimit) + "Host: x\r\n\r\n"));
+  CHECK_FALSE(parse(line(kHttpHeaderLimit + 1) + "Host: x\r\n\r\n"));
+}
+
+TEST_CASE("a body of exactly the body limit parses, one byte more does not") {
+  auto post = [](size_t n) {
+    return "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(n) + "\r\n\r\n" + std::string(n, 'b');
+  };
+  CHECK(parse(post(kHttpBodyLimit)));
+  CHECK_FALSE(parse(post(kHttpBodyLimit + 1)));
+}

@@ -2,8 +2,11 @@
 
 #include <chrono>
 
+#include <simdjson.h>
+
 #include "gateway/jwt.hpp"
 #include "protocol/phoenix/filter.hpp"
+#include "protocol/uuid.hpp"
 
 namespace techpulse::gateway::dialect::phoenix {
 
@@ -22,9 +25,11 @@ bool is_core_topic(std::string_view name) {
 }  // namespace
 
 Connection::Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, px::Vsn vsn)
-    : wire_(wire), svc_(svc), loop_(loop), channels_(vsn) {}
+    : wire_(wire), svc_(svc), loop_(loop), channels_(vsn), tag_(protocol::new_uuid()),
+      parser_(std::make_unique<simdjson::dom::parser>()) {}
 
 Connection::~Connection() {
+  drop_all();
   if (core_) core_->close();
 }
 
@@ -35,7 +40,22 @@ void Connection::on_idle() {
 }
 
 void Connection::on_closed() {
+  drop_all();
   if (core_) core_->close();
+}
+
+void Connection::drop(const std::string& topic) {
+  auto it = joined_.find(topic);
+  if (it == joined_.end()) return;
+  auto& j = it->second;
+  loop_.hub.leave_channel(realtime::channel_key(j.name, j.is_private), this);
+  if (j.watching && core_) core_->unwatch_rows();
+  if (core_ && j.is_private && private_subs_.erase(j.name)) core_->unsubscribe(calls::Unsubscribe{"", j.name});
+  joined_.erase(it);
+}
+
+void Connection::drop_all() {
+  while (!joined_.empty()) drop(joined_.begin()->first);
 }
 
 void Connection::send(std::string text) {
@@ -63,15 +83,12 @@ boost::asio::awaitable<void> Connection::act(px::Step step) {
   auto& in = step.intent;
   switch (in.kind) {
     case px::Intent::none: break;
-    case px::Intent::join: co_await join(in); break;
-    case px::Intent::leave: {
-      auto name = std::string(px::ChannelSet::channel_name(in.topic));
-      if (core_ && private_subs_.erase(name)) core_->unsubscribe(calls::Unsubscribe{"", name});
+    case px::Intent::join:
+      drop(in.topic);  // a second join of a joined topic: the ChannelSet closed the first
+      co_await join(in);
       break;
-    }
-    case px::Intent::broadcast:
-      send(channels_.reply(in, false, px::reason_response("broadcast is not available on this gateway yet")));
-      break;
+    case px::Intent::leave: drop(in.topic); break;
+    case px::Intent::broadcast: co_await broadcast(in); break;
     case px::Intent::presence:
       send(channels_.reply(in, false, px::reason_response("presence is not available on this gateway yet")));
       break;
@@ -128,21 +145,44 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
       private_subs_[name] = in.topic;
     }
   }
-  // postgres_changes: each binding echoed with an id; the filter checked (an unknown operator is a system error
-  // naming it). Delivery is not built yet: the channel says so in a system message rather than staying silent.
-  std::vector<int64_t> ids;
+  // postgres_changes: each binding echoed with its id; an unusable binding (an unknown operator, table or column)
+  // is a system error naming it, and the channel then gets no rows.
+  std::vector<px::CompiledBinding> bindings;
   std::string pg_error;
-  for (size_t i = 0; i < cfg.postgres_changes.size(); ++i) {
-    ids.push_back(static_cast<int64_t>(i) + 1);
-    auto f = px::parse_filter(cfg.postgres_changes[i].filter);
-    if (auto* why = std::get_if<std::string>(&f); why && pg_error.empty()) pg_error = *why;
+  if (!cfg.postgres_changes.empty()) {
+    auto compiled = co_await compile(cfg);
+    if (auto* why = std::get_if<std::string>(&compiled)) pg_error = *why;
+    else bindings = std::move(std::get<std::vector<px::CompiledBinding>>(compiled));
   }
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < cfg.postgres_changes.size(); ++i) {
+    ids.push_back(i < bindings.size() ? bindings[i].id : static_cast<int64_t>(i) + 1);
+  }
+  Joined j;
+  j.name = name;
+  j.is_private = cfg.is_private;
+  j.self = cfg.broadcast_self;
+  j.ack = cfg.broadcast_ack;
+  j.bindings = std::move(bindings);
+  bool since = false;
+  for (const auto& b : j.bindings) since = since || b.since.has_value();
+  if (core_ && !j.bindings.empty()) {
+    core_->watch_rows();  // before the reply: every change committed after it is offered
+    j.watching = true;
+  }
+  j.replaying = since && j.watching;
+  loop_.hub.join_channel(realtime::channel_key(name, cfg.is_private), this);
+  joined_[in.topic] = std::move(j);
   send(channels_.join_ok(in, px::join_response(cfg.postgres_changes, ids)));
   if (cfg.presence_enabled) send(channels_.push(in.topic, "presence_state", "{}"));
   if (!cfg.postgres_changes.empty()) {
-    if (pg_error.empty()) pg_error = "postgres_changes is not available on this gateway yet";
-    send(channels_.push(in.topic, "system", px::system_payload("postgres_changes", false, pg_error, name)));
+    if (pg_error.empty()) {
+      send(channels_.push(in.topic, "system", px::system_payload("postgres_changes", true, "Subscribed to PostgreSQL", name)));
+    } else {
+      send(channels_.push(in.topic, "system", px::system_payload("postgres_changes", false, pg_error, name)));
+    }
   }
+  if (joined_.count(in.topic) && joined_[in.topic].replaying) co_await replay(in.topic);
 }
 
 void Connection::access_token(const px::Intent& in) {
@@ -160,8 +200,7 @@ void Connection::shut(const std::string& topic, std::string_view message) {
   send(channels_.push(topic, "system",
                       px::system_payload("system", false, message, px::ChannelSet::channel_name(topic))));
   send(channels_.close(topic));
-  auto name = std::string(px::ChannelSet::channel_name(topic));
-  if (core_ && private_subs_.erase(name)) core_->unsubscribe(calls::Unsubscribe{"", name});
+  drop(topic);
 }
 
 void Connection::error(std::string_view ref, realtime::ErrorCode, std::string_view message) {
@@ -190,6 +229,7 @@ void Connection::unsubscribed(std::string_view ref, std::string_view topic, std:
                                                                 px::ChannelSet::channel_name(phx_topic))));
     send(channels_.close(phx_topic));
   }
+  drop(phx_topic);
 }
 
 void Connection::close(realtime::CloseReason reason, std::string_view why) {
@@ -205,6 +245,7 @@ void Connection::close(realtime::CloseReason reason, std::string_view why) {
                                                             px::ChannelSet::channel_name(topic))));
     send(channels_.close(topic));
   }
+  drop_all();
   private_subs_.clear();
   auto core = std::move(core_);
   if (core) core->close();

@@ -1,5 +1,6 @@
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 
+#include "protocol/conversation_frames.hpp"
 #include "protocol/events.hpp"
 
 namespace techpulse::gateway::dialect::techpulse_v1 {
@@ -9,7 +10,7 @@ namespace calls = realtime::calls;
 Connection::Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, realtime::Identity who)
     : wire_(wire), encoder_(encoder()) {
   limits_.max_content_bytes = svc.config.max_content_bytes;
-  limits_.max_title_bytes = svc.config.max_title_bytes;
+  limits_.max_title_chars = svc.config.max_title_chars;
   limits_.max_metadata_bytes = svc.config.max_metadata_bytes;
   core_ = std::make_shared<realtime::Session>(svc, loop, std::move(who), *this, wire);
 }
@@ -51,6 +52,12 @@ calls::Call to_call(protocol::ClientFrame f) {
     case T::threads_list: return calls::ThreadsList{std::move(f.ref), std::move(f.before_token), f.limit};
     case T::assistant_cancel: return calls::AssistantCancel{std::move(f.ref), std::move(f.thread_id)};
     case T::auth: return calls::RenewAuth{std::move(f.ref), std::move(f.access_token)};
+    case T::message_edit: return calls::MessageEdit{std::move(f.ref), std::move(f.message_id), std::move(f.content)};
+    case T::message_delete: return calls::MessageDelete{std::move(f.ref), std::move(f.message_id)};
+    case T::read: return calls::Read{std::move(f.ref), std::move(f.thread_id), f.cursor.value_or(0)};
+    case T::search:
+      return calls::Search{std::move(f.ref), std::move(f.query), std::move(f.thread_id), f.limit,
+                           std::move(f.before_token)};
   }
   return calls::Ping{std::move(f.ref)};  // unreachable: the parser knows only these types
 }
@@ -103,6 +110,40 @@ void Connection::authenticated(std::string_view ref, int64_t exp) { reply(protoc
 
 void Connection::close(realtime::CloseReason reason, std::string_view why) {
   wire_.close(reason == realtime::CloseReason::going_away ? kCloseGoingAway : kCloseTokenExpired, why);
+}
+
+void Connection::ticket_subscribed(std::string_view ref, std::string_view topic,
+                                   const std::vector<realtime::TicketThread>& threads) {
+  std::vector<protocol::ThreadUnread> out;
+  out.reserve(threads.size());
+  for (const auto& t : threads) out.push_back({t.thread_id, t.cursor, t.unread, t.last_read, t.last_message_json});
+  reply(protocol::encode_subscribed_ticket(ref, topic, out));
+}
+
+void Connection::replayed_change(std::string_view topic, int64_t seq, bool deleted, std::string_view message_json) {
+  reply(protocol::encode_message_change(deleted, topic, seq, message_json, true));
+}
+
+void Connection::change_ack(std::string_view ref, bool deleted, std::string_view message_id,
+                            std::string_view thread_id, int64_t cursor, std::string_view at, bool duplicate) {
+  reply(protocol::encode_change_ack(ref, deleted, message_id, thread_id, cursor, at, duplicate));
+}
+
+void Connection::read(std::string_view ref, std::string_view thread_id, std::string_view user_id, int64_t cursor) {
+  reply(protocol::encode_read(ref, {}, thread_id, user_id, cursor));
+}
+
+void Connection::presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) {
+  reply(protocol::encode_presence_state(topic, metas_per_user));
+}
+
+void Connection::search_results(std::string_view ref, std::string_view query,
+                                const std::vector<realtime::SearchHit>& hits, bool has_more,
+                                std::string_view next_before) {
+  std::vector<protocol::SearchResult> out;
+  out.reserve(hits.size());
+  for (const auto& h : hits) out.push_back({h.message_json, h.thread_id, h.cursor, h.rank, h.snippet});
+  reply(protocol::encode_search_results(ref, query, out, has_more, next_before));
 }
 
 }  // namespace techpulse::gateway::dialect::techpulse_v1

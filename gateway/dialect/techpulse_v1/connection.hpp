@@ -52,6 +52,15 @@ class Connection final : public realtime::Sink, public Endpoint {
   void threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
                std::string_view next_before) override;
   void authenticated(std::string_view ref, int64_t exp) override;
+  void ticket_subscribed(std::string_view ref, std::string_view topic,
+                         const std::vector<realtime::TicketThread>& threads) override;
+  void replayed_change(std::string_view topic, int64_t seq, bool deleted, std::string_view message_json) override;
+  void change_ack(std::string_view ref, bool deleted, std::string_view message_id, std::string_view thread_id,
+                  int64_t cursor, std::string_view at, bool duplicate) override;
+  void read(std::string_view ref, std::string_view thread_id, std::string_view user_id, int64_t cursor) override;
+  void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) override;
+  void search_results(std::string_view ref, std::string_view query, const std::vector<realtime::SearchHit>& hits,
+                      bool has_more, std::string_view next_before) override;
   void deliver(const realtime::SharedEvent& event) override { wire_.send(event->encoded(encoder_)); }
   void close(realtime::CloseReason reason, std::string_view why) override;
 

@@ -534,3 +534,51 @@ test('screenshots of the customer and technician views at 390 px and 1280 px', a
   await screenshot(tech.page, 'technician-390');
   await tech.context.close();
 });
+
+test('conversation features: who is online, seen marks, edit and delete of one\'s own message, search', async () => {
+  const customer = await signedIn(ids.customer, 'customer');
+  const tech = await signedIn(ids.technician, 'technician');
+  await customer.page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: /Grinding brakes/ }).click();
+  await liveLog(customer.page);
+  await tech.page.getByRole('navigation', { name: 'Tickets' }).getByRole('button', { name: new RegExp(`TP-${tag}`) }).waitFor();
+  await liveLog(tech.page);
+  // Presence: each side sees the other in the open thread.
+  await customer.page.locator('.presence', { hasText: 'a technician' }).waitFor();
+  await tech.page.locator('.presence', { hasText: 'the customer' }).waitFor();
+
+  const text = `The noise is a squeek (${randomUUID().slice(0, 6)})`;
+  const box = customer.page.getByRole('textbox', { name: 'Message' });
+  await box.fill(text);
+  await box.press('Enter');
+  const mine = customer.page.locator('article.msg[data-state="sent"]', { hasText: text });
+  await mine.waitFor();
+  await messageIn(tech.page, text).waitFor();
+  // The technician's open thread reads it: the customer's message is marked Seen.
+  await customer.page.locator('article.msg.msg--seen', { hasText: text }).waitFor();
+
+  const id = await mine.getAttribute('data-id');
+  await mine.getByRole('button', { name: 'Edit' }).click();
+  const fixed = text.replace('squeek', 'squeak');
+  await customer.page.getByRole('textbox', { name: 'Edit message' }).fill(fixed);
+  await customer.page.getByRole('button', { name: 'Save' }).click();
+  const theirs = tech.page.locator(`article.msg[data-id="${id}"]`);
+  await theirs.locator('.msg__body', { hasText: fixed }).waitFor();
+  await theirs.locator('.msg__edited', { hasText: '(edited)' }).waitFor();
+  assert.equal(await theirs.getByRole('button', { name: 'Edit' }).count(), 0);  // not the technician's to edit
+
+  await customer.page.locator(`article.msg[data-id="${id}"]`).getByRole('button', { name: 'Delete' }).click();
+  await tech.page.locator(`article.msg.msg--deleted[data-id="${id}"]`).waitFor();
+  await customer.page.locator(`article.msg.msg--deleted[data-id="${id}"]`).waitFor();
+  assert.equal(psql(db, `SELECT content || '|' || (deleted_at IS NOT NULL) FROM chat_messages WHERE id = ${lit(id)}`), '|true');
+
+  // Search: a hit with the match marked, built as text and <mark> (never parsed as HTML).
+  const search = customer.page.getByRole('searchbox', { name: 'Search messages' });
+  await search.fill('grinding');
+  await search.press('Enter');
+  const hit = customer.page.getByRole('list', { name: 'Search results' }).locator('li.hit mark').first();
+  await hit.waitFor();
+  assert.match((await hit.textContent()).toLowerCase(), /grind/);
+  assert.deepEqual(customer.page.problems.concat(tech.page.problems), []);
+  await customer.context.close();
+  await tech.context.close();
+});

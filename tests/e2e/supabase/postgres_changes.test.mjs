@@ -2,7 +2,7 @@
 // SQL writes reach the callbacks with whole rows; rows the user may not read never do; revocation is live.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Database, Gateway, Inbox, client, claims, hs256, subscribed } from '../harness.mjs'
+import { Database, Gateway, Inbox, client, claims, hs256, subscribed } from './harness.mjs'
 
 let db, gw
 before(async () => {

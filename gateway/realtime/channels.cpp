@@ -1,0 +1,126 @@
+// Supabase channels in the core (channels.hpp) and the fan-out of their events (Fanout::on_row_change,
+// Fanout::on_broadcast): one tp_row change -> one visibility query for the node's watching users -> one shared
+// RowEvent to every loop; one tp_broadcast message -> one shared ChannelEvent to every loop's channel members.
+#include "gateway/realtime/channels.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "gateway/log.hpp"
+#include "gateway/realtime/fanout.hpp"
+#include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/services.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::gateway::realtime {
+
+void RowWatchers::add(const std::string& user) {
+  std::lock_guard<std::mutex> g(mutex_);
+  ++counts_[user];
+}
+
+void RowWatchers::remove(const std::string& user) {
+  std::lock_guard<std::mutex> g(mutex_);
+  auto it = counts_.find(user);
+  if (it != counts_.end() && --it->second <= 0) counts_.erase(it);
+}
+
+std::vector<std::string> RowWatchers::users() const {
+  std::lock_guard<std::mutex> g(mutex_);
+  std::vector<std::string> out;
+  out.reserve(counts_.size());
+  for (const auto& [u, n] : counts_) out.push_back(u);
+  return out;
+}
+
+bool RowWatchers::empty() const {
+  std::lock_guard<std::mutex> g(mutex_);
+  return counts_.empty();
+}
+
+const std::string& node_id() {
+  static const std::string id = protocol::new_uuid();
+  return id;
+}
+
+namespace {
+asio::awaitable<storage::PgOutcome<bool>> publish_on_store(storage::ChatStore& store, storage::BroadcastMessage m) {
+  storage::BroadcastStore b(store.pool());
+  co_return co_await b.publish(m);
+}
+asio::awaitable<std::optional<std::string>> columns_on_store(storage::ChatStore& store, std::string table) {
+  storage::RowChangeStore rows(store.pool());
+  auto r = co_await rows.columns(table);
+  if (!r.ok()) co_return std::nullopt;
+  co_return std::move(*r.value);
+}
+
+using Rows = std::vector<std::pair<int64_t, std::string>>;
+
+asio::awaitable<std::optional<Rows>> rows_on_store(storage::ChatStore& store, std::string user, std::string thread,
+                                                   int64_t after, int limit) {
+  storage::RowChangeStore rows(store.pool());
+  auto r = co_await rows.chat_rows_after(user, thread, after, limit);
+  if (!r.ok()) co_return std::nullopt;
+  co_return std::move(*r.value);
+}
+}  // namespace
+
+asio::awaitable<std::optional<std::string>> table_columns(Services& svc, std::string table) {
+  co_return co_await on_store(svc.store, columns_on_store(svc.store, std::move(table)));
+}
+
+asio::awaitable<std::optional<Rows>> chat_rows_after(Services& svc, std::string user, std::string thread, int64_t after,
+                                                     int limit) {
+  co_return co_await on_store(svc.store,
+                              rows_on_store(svc.store, std::move(user), std::move(thread), after, limit));
+}
+
+asio::awaitable<PublishOutcome> publish_broadcast(Services& svc, storage::BroadcastMessage m) {
+  if (m.payload.size() > kMaxBroadcastPayload) {
+    co_return PublishOutcome{PublishOutcome::too_large,
+                             fmt::format("PayloadTooLarge: a broadcast payload is at most {} bytes (this one is {})",
+                                         kMaxBroadcastPayload, m.payload.size())};
+  }
+  if (m.node.empty()) m.node = node_id();
+  auto r = co_await on_store(svc.store, publish_on_store(svc.store, std::move(m)));
+  if (!r.ok()) {
+    log(Level::warn, "broadcast_failed", "message={}", quoted(r.error.message));
+    co_return PublishOutcome{PublishOutcome::unavailable, "the database is unreachable; retry later"};
+  }
+  co_return PublishOutcome{};
+}
+
+// ---- the fan-out (on the storage loop) -------------------------------------------------------------------------
+
+bool Fanout::wants_row_changes() const { return row_store_ && !rows_.empty(); }
+
+asio::awaitable<bool> Fanout::on_row_change(const storage::RowChange& c) {
+  auto users = rows_.users();
+  if (users.empty()) co_return true;
+  auto vis = co_await row_store_->visible_to(c, users);
+  if (!vis.ok()) co_return false;  // the listener reconnects; this change is not delivered (see supabase-compat.md)
+  if (vis.value->empty()) co_return true;
+  auto col = columns_.find(c.table);
+  if (col == columns_.end()) {
+    auto r = co_await row_store_->columns(c.table);
+    if (!r.ok()) co_return false;
+    col = columns_.emplace(c.table, std::move(*r.value)).first;
+  }
+  auto visible = std::make_shared<const std::unordered_set<std::string>>(vis.value->begin(), vis.value->end());
+  const char op = c.op == storage::RowChange::insert ? 'I' : c.op == storage::RowChange::update ? 'U' : 'D';
+  auto event = make_event(RowEvent{c.table, op, c.changed_at, col->second, c.record, c.old_record, std::move(visible)});
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), event] { l->hub.deliver_rows(event); });
+  }
+  co_return true;
+}
+
+void Fanout::on_broadcast(const storage::BroadcastMessage& m) {
+  auto event = make_event(ChannelEvent{m.topic, m.event, m.is_private, m.json, m.payload, m.meta, m.node, m.session});
+  auto key = channel_key(m.topic, m.is_private);
+  for (auto& loop : loops_) {
+    asio::post(loop->ioc, [l = loop.get(), key, event] { l->hub.deliver_channel(key, event); });
+  }
+}
+
+}  // namespace techpulse::gateway::realtime

@@ -1,0 +1,107 @@
+#include "gateway/realtime/presence.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <ctime>
+#include <fmt/format.h>
+
+#include "protocol/frames.hpp"
+#include "protocol/uuid.hpp"
+
+namespace techpulse::gateway::realtime {
+
+std::string presence_meta(const std::string& user_id, const std::string& role) {
+  auto now = std::chrono::system_clock::now();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(us / 1000000);
+  std::tm utc{};
+  gmtime_r(&secs, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &utc);
+  // user_id is a UUID and role one of customer/technician/admin: nothing to escape.
+  return fmt::format(R"({{"user_id":"{}","role":"{}","since":"{}.{:06d}Z"}})", user_id, role, when, us % 1000000);
+}
+
+Presence::Presence(asio::any_io_executor store_ex, std::vector<std::unique_ptr<Loop>>& loops, std::string conninfo,
+                   std::chrono::milliseconds heartbeat, std::chrono::milliseconds db_timeout)
+    : ex_(store_ex),
+      loops_(loops),
+      cluster_(protocol::new_uuid(), heartbeat),  // a new node id per process start
+      publisher_(store_ex, std::move(conninfo), db_timeout),
+      tick_(store_ex),
+      heartbeat_(heartbeat) {}
+
+Presence::~Presence() = default;
+
+void Presence::start() {
+  publisher_.start();
+  apply(cluster_.resync(PresenceClock::now()));
+  apply(cluster_.tick(PresenceClock::now()));
+  arm_tick();
+}
+
+void Presence::stop() {
+  if (stopped_) return;
+  apply(cluster_.stop());
+  stopped_ = true;
+  tick_.cancel();
+  publisher_.stop();
+}
+
+void Presence::arm_tick() {
+  tick_.expires_after(heartbeat_ / 4);
+  tick_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    apply(cluster_.tick(PresenceClock::now()));
+    arm_tick();
+  });
+}
+
+void Presence::apply(PresenceCluster::Output out) {
+  if (stopped_) return;
+  for (auto& p : out.publish) publisher_.publish(std::move(p));
+  for (auto& d : out.diffs) {
+    if (!d.key_changed) continue;  // a user's other session: no change in who is present
+    auto topic = protocol::parse_topic(d.topic);
+    if (!topic) continue;
+    auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json});
+    for (auto& loop : loops_) {
+      asio::post(loop->ioc, [l = loop.get(), kind = topic->kind, id = topic->id, event] {
+        l->hub.deliver_event(kind, id, event);
+      });
+    }
+  }
+}
+
+asio::awaitable<std::vector<std::vector<std::string>>> Presence::track(std::string topic, std::string user,
+                                                                       std::string ref, std::string meta_json) {
+  // The arguments move into track_here's own frame, which lives on the storage loop until it completes.
+  // (A named awaitable: g++ 12 miscompiles temporaries inside a co_await expression, see pg_conn.hpp.)
+  auto op = track_here(std::move(topic), std::move(user), std::move(ref), std::move(meta_json));
+  co_return co_await asio::co_spawn(ex_, std::move(op), asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<std::vector<std::string>>> Presence::track_here(std::string topic, std::string user,
+                                                                            std::string ref, std::string meta_json) {
+  apply(cluster_.track(PresenceEntry{topic, user, ref, meta_json}, PresenceClock::now()));
+  std::vector<std::vector<std::string>> out;
+  for (auto& k : cluster_.table().state(topic)) {
+    std::vector<std::string> metas;
+    for (auto& m : k.metas) metas.push_back(std::move(m.meta_json));
+    out.push_back(std::move(metas));
+  }
+  co_return out;
+}
+
+void Presence::untrack(std::string topic, std::string user, std::string ref) {
+  asio::post(ex_, [this, topic = std::move(topic), user = std::move(user), ref = std::move(ref)] {
+    apply(cluster_.untrack(topic, user, ref, PresenceClock::now()));
+  });
+}
+
+void Presence::on_message(const std::string& payload) { apply(cluster_.on_message(payload, PresenceClock::now())); }
+
+void Presence::resync() { apply(cluster_.resync(PresenceClock::now())); }
+
+}  // namespace techpulse::gateway::realtime
