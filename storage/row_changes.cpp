@@ -96,6 +96,23 @@ asio::awaitable<PgOutcome<std::vector<std::string>>> RowChangeStore::visible_to(
   co_return ok(std::move(out));
 }
 
+asio::awaitable<PgOutcome<bool>> RowChangeStore::feed_alive(const std::string& node, int seconds) {
+  auto p = params(node, std::to_string(seconds));
+  auto r = co_await pool_.query(
+      "INSERT INTO tp_row_feed (node, alive_until) VALUES ($1, now() + make_interval(secs => $2::int)) "
+      "ON CONFLICT (node) DO UPDATE SET alive_until = greatest(tp_row_feed.alive_until, EXCLUDED.alive_until)",
+      p);
+  if (!r.ok()) co_return fail<bool>(r.error);
+  co_return ok(true);
+}
+
+asio::awaitable<PgOutcome<bool>> RowChangeStore::feed_gone(const std::string& node) {
+  auto p = params(node);
+  auto r = co_await pool_.query("DELETE FROM tp_row_feed WHERE node = $1", p);
+  if (!r.ok()) co_return fail<bool>(r.error);
+  co_return ok(true);
+}
+
 asio::awaitable<PgOutcome<std::string>> RowChangeStore::columns(const std::string& table) {
   auto p = params(table);
   auto r = co_await pool_.query("SELECT tp_table_columns($1)::text", p);

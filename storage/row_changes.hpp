@@ -42,6 +42,11 @@ class RowChangeStore {
   asio::awaitable<PgOutcome<std::vector<std::string>>> visible_to(const RowChange& c,
                                                                    const std::vector<std::string>& users);
 
+  // This node serves postgres_changes: its tp_row_feed row is alive for `seconds` more (the trigger notifies).
+  asio::awaitable<PgOutcome<bool>> feed_alive(const std::string& node, int seconds);
+  // This node stops (its row goes; other nodes' rows keep the feed on).
+  asio::awaitable<PgOutcome<bool>> feed_gone(const std::string& node);
+
   // [{"name":..,"type":..}, ...] of a table, in column order ("[]" for an unknown table).
   asio::awaitable<PgOutcome<std::string>> columns(const std::string& table);
 

@@ -3,6 +3,7 @@
 // RowEvent to every loop; one tp_broadcast message -> one shared ChannelEvent to every loop's channel members.
 #include "gateway/realtime/channels.hpp"
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 
 #include "gateway/log.hpp"
@@ -64,6 +65,56 @@ asio::awaitable<std::optional<Rows>> rows_on_store(storage::ChatStore& store, st
   co_return std::move(*r.value);
 }
 }  // namespace
+
+namespace {
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+asio::awaitable<bool> renew_feed(storage::ChatStore& store, RowWatchers& w) {
+  const int64_t asked = steady_ms();
+  storage::RowChangeStore rows(store.pool());
+  auto r = co_await rows.feed_alive(node_id(), static_cast<int>(kFeedAlive.count()));
+  if (!r.ok()) co_return false;
+  const int64_t until = asked + std::chrono::duration_cast<std::chrono::milliseconds>(kFeedAlive).count();
+  int64_t cur = w.feed_fresh_until_ms.load();
+  while (cur < until && !w.feed_fresh_until_ms.compare_exchange_weak(cur, until)) {
+  }
+  co_return true;
+}
+}  // namespace
+
+asio::awaitable<bool> ensure_row_feed(Services& svc) {
+  if (!svc.rows) co_return false;
+  const auto margin = std::chrono::duration_cast<std::chrono::milliseconds>(kFeedRenew * 2).count();
+  if (svc.rows->feed_fresh_until_ms.load() - steady_ms() > margin) co_return true;
+  co_return co_await on_store(svc.store, renew_feed(svc.store, *svc.rows));
+}
+
+RowFeed::RowFeed(asio::any_io_executor store_ex, storage::ChatStore& store, RowWatchers& watchers)
+    : store_(store), watchers_(watchers), timer_(store_ex) {}
+
+void RowFeed::start() { arm(); }
+
+void RowFeed::stop() {
+  stopped_ = true;
+  timer_.cancel();
+}
+
+void RowFeed::arm() {
+  timer_.expires_after(kFeedRenew);
+  timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    if (watchers_.empty()) {
+      arm();
+      return;
+    }
+    asio::co_spawn(timer_.get_executor(), renew_feed(store_, watchers_), [this](std::exception_ptr, bool) {
+      if (!stopped_) arm();
+    });
+  });
+}
 
 asio::awaitable<std::optional<std::string>> table_columns(Services& svc, std::string table) {
   co_return co_await on_store(svc.store, columns_on_store(svc.store, std::move(table)));

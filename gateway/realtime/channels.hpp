@@ -7,6 +7,9 @@
 // - publishing a broadcast to every node (tp_broadcast), with the one payload limit (kMaxBroadcastPayload), for the
 //   WebSocket push and POST /realtime/v1/api/broadcast alike.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -16,6 +19,7 @@
 
 #include "gateway/realtime/broadcast.hpp"
 #include "storage/broadcast_channel.hpp"
+#include "storage/chat_store.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -29,9 +33,36 @@ class RowWatchers {
   std::vector<std::string> users() const;
   bool empty() const;
 
+  // Until when (steady clock, ms) this node's tp_row_feed row is known alive (008_supabase.sql: the trigger
+  // NOTIFYs only while some node's row is).
+  std::atomic<int64_t> feed_fresh_until_ms{0};
+
  private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, int> counts_;
+};
+
+// This node's tp_row_feed row is kept alive this long, renewed every kFeedRenew while it has watchers; a join whose
+// node row has less than kFeedRenew * 2 left renews it before its reply.
+inline constexpr std::chrono::seconds kFeedAlive{120};
+inline constexpr std::chrono::seconds kFeedRenew{30};
+
+// From a session's loop: resolves once this node's feed row is alive for a while (false: the database failed).
+boost::asio::awaitable<bool> ensure_row_feed(Services& svc);
+
+// On the storage loop: renews the node's feed row every kFeedRenew while it has watchers.
+class RowFeed {
+ public:
+  RowFeed(boost::asio::any_io_executor store_ex, storage::ChatStore& store, RowWatchers& watchers);
+  void start();
+  void stop();
+
+ private:
+  void arm();
+  storage::ChatStore& store_;
+  RowWatchers& watchers_;
+  boost::asio::steady_timer timer_;
+  bool stopped_ = false;
 };
 
 // A member of a channel (the dialect's connection): told of each broadcast of the channel.

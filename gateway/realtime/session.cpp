@@ -143,12 +143,14 @@ void Session::push(const SharedEvent& event) {
   if (auto* s = sink()) s->deliver(event);
 }
 
-void Session::watch_rows() {
-  if (closing_ || !svc_.rows) return;
+asio::awaitable<bool> Session::watch_rows() {
+  if (closing_ || !svc_.rows) co_return false;
   if (row_watches_++ == 0) {
     svc_.rows->add(who_.user_id);
     loop_.hub.watch_rows(this);
   }
+  auto self = shared_from_this();  // the session may be closed while the feed is renewed
+  co_return co_await ensure_row_feed(svc_);
 }
 
 void Session::unwatch_rows() {

@@ -74,7 +74,9 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   void ping(const calls::Ping& c);
   // Supabase postgres_changes (channels.hpp): from now on the session is offered every row change of its node and
   // passes on those its user may see (decided per change by the native rules). Counted: unwatch_rows() as often.
-  void watch_rows();
+  // Resolves once the database notifies row changes (the feed, channels.hpp): every change committed after it is
+  // offered. false: the database failed (the watch stays; changes come once the feed is renewed).
+  asio::awaitable<bool> watch_rows();
   void unwatch_rows();
 
   // The transport's outbound queue became empty (the drain may be able to finish).

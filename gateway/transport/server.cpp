@@ -37,6 +37,7 @@ Server::Server(Config cfg)
   fanout_.set_presence(presence_.get());
   row_store_ = std::make_unique<storage::RowChangeStore>(store_->pool());
   fanout_.set_row_store(row_store_.get());
+  row_feed_ = std::make_unique<realtime::RowFeed>(db_ioc_.get_executor(), *store_, fanout_.row_watchers());
   services_ = std::make_unique<realtime::Services>(
       realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers()});
   ai::Options ai;
@@ -117,7 +118,10 @@ int Server::run() {
 
   store_->start();
   listener_->start();
-  asio::post(db_ioc_, [this] { presence_->start(); });
+  asio::post(db_ioc_, [this] {
+    presence_->start();
+    row_feed_->start();
+  });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
 
@@ -145,6 +149,7 @@ int Server::run() {
   assistant_->stop();  // a turn in flight is taken again by another node after its lease
   asio::post(db_ioc_, [this] {
     presence_->stop();  // the other nodes drop this node's users at once
+    row_feed_->stop();
     store_->stop();
     listener_->stop();
   });

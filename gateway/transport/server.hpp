@@ -44,6 +44,7 @@ class Server {
   std::unique_ptr<storage::RowChangeStore> row_store_;
   std::unique_ptr<storage::Listener> listener_;
   std::unique_ptr<realtime::Presence> presence_;
+  std::unique_ptr<realtime::RowFeed> row_feed_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

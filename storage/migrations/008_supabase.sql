@@ -24,15 +24,29 @@ CREATE TABLE tp_row_spill (
 );
 CREATE INDEX tp_row_spill_changed_idx ON tp_row_spill (changed_at);
 
+-- The feed is on only while some gateway node serves postgres_changes bindings: such a node keeps its row here fresh
+-- (alive_until about two minutes ahead, renewed while it has bindings; a join waits for it before its reply, so a
+-- change committed after the reply is notified). With no row alive the trigger returns before building any JSON
+-- or NOTIFY, so a deployment without Supabase clients pays one index probe per row, not a second NOTIFY
+-- (docs/benchmarks.md, "The cost of tp_row"). A node that dies leaves its row to expire.
+CREATE TABLE tp_row_feed (
+    node        text PRIMARY KEY,
+    alive_until timestamptz NOT NULL
+);
+
 CREATE FUNCTION tp_row_notify() RETURNS trigger
     LANGUAGE plpgsql SET timezone = 'UTC' AS $$
 DECLARE
-    change_id bigint := nextval('tp_row_change_seq');
+    change_id bigint;
     new_row json;
     old_row json;
     head text;
     body text;
 BEGIN
+    IF NOT EXISTS (SELECT 1 FROM tp_row_feed WHERE alive_until > now()) THEN
+        RETURN NULL;
+    END IF;
+    change_id := nextval('tp_row_change_seq');
     IF TG_OP <> 'DELETE' THEN new_row := to_json(NEW); END IF;
     IF TG_OP <> 'INSERT' THEN old_row := to_json(OLD); END IF;
     head := change_id::text || '|' || TG_TABLE_NAME || '|' || left(TG_OP, 1) || '|'

@@ -1,3 +1,4 @@
+#include <algorithm>
 // postgres_changes storage against a real PostgreSQL (storage/row_changes.hpp, 008_supabase.sql): every change of
 // the six tables reaches a LISTEN connection as whole rows, exactly once and in commit order, whoever wrote it;
 // rows over the NOTIFY limit are spilled and fetched; who may see a change follows the native rules, live.
@@ -25,6 +26,9 @@ std::string migrated_db() {
   static std::string url = [] {
     auto u = fresh_database("tp_test_row_changes");
     if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+    // The feed is on while a node serves postgres_changes (tp_row_feed): this suite is such a node.
+    Db db(u);
+    db.exec("INSERT INTO tp_row_feed (node, alive_until) VALUES ('row-changes-suite', now() + interval '1 day')");
     return u;
   }();
   return url;
@@ -190,6 +194,33 @@ TEST_CASE("every INSERT, UPDATE and DELETE of the six tables arrives once, whole
   CHECK(field(del.old_record, "status") == "closed");
   CHECK(field(got[10].old_record, "title") == "t1");
   CHECK(field(got[10].record, "title") == "t2");
+}
+
+TEST_CASE("no tp_row notification while no node's feed row is alive; the feed store renews and drops one",
+          "[pg][row_changes]") {
+  auto url = migrated_db();
+  Db db(url);
+  RowListener listen(url);
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user, "quiet");
+  db.exec("UPDATE tp_row_feed SET alive_until = now() - interval '1 second'");  // every node's row expired
+  db.exec("INSERT INTO chat_messages (thread_id, sender_id, content) VALUES ($1, $2, 'unseen')", {thread, user});
+  // A node with bindings renews its row (RowChangeStore::feed_alive): the feed is on again.
+  asio::io_context ioc;
+  storage::PgPool pool(ioc.get_executor(), storage::PoolOptions{url, 1});
+  storage::RowChangeStore rows(pool);
+  REQUIRE(run_sync(ioc, rows.feed_alive("node-a", 120)).ok());
+  CHECK(db.scalar("SELECT count(*) FROM tp_row_feed WHERE node = 'node-a' AND alive_until > now()") == "1");
+  Marker marker(db);
+  marker.write(db);
+  auto got = listen.until([&](const storage::RowChange& c) { return marker.is(c); });
+  for (const auto& c : got) CHECK(field(c.record.empty() ? c.old_record : c.record, "content") != "unseen");
+  CHECK(std::any_of(got.begin(), got.end(), [&](const storage::RowChange& c) {
+    return c.table == "profiles" && c.op == storage::RowChange::insert && field(c.record, "id") == marker.id;
+  }));  // the marker's own insert, after the renewal, arrives
+  REQUIRE(run_sync(ioc, rows.feed_gone("node-a")).ok());
+  CHECK(db.scalar("SELECT count(*) FROM tp_row_feed WHERE node = 'node-a'") == "0");
+  db.exec("UPDATE tp_row_feed SET alive_until = now() + interval '1 day' WHERE node = 'row-changes-suite'");
 }
 
 TEST_CASE("a row over the NOTIFY limit is sent by reference and fetched whole", "[pg][row_changes]") {

@@ -167,7 +167,13 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
   bool since = false;
   for (const auto& b : j.bindings) since = since || b.since.has_value();
   if (core_ && !j.bindings.empty()) {
-    core_->watch_rows();  // before the reply: every change committed after it is offered
+    // Before the reply: every change committed after it is offered.
+    auto core = core_;
+    if (!co_await core->watch_rows()) pg_error = "the database is unreachable; rows may be late";
+    if (core_ != core) {
+      core->unwatch_rows();
+      co_return;  // the session ended meanwhile (token expired): its channels are closed
+    }
     j.watching = true;
   }
   j.replaying = since && j.watching;
