@@ -44,11 +44,12 @@ const std::string& node_id() {
 }
 
 namespace {
-asio::awaitable<storage::PgOutcome<bool>> publish_on_store(storage::ChatStore& store, storage::BroadcastMessage m) {
+asio::awaitable<storage::PgOutcome<bool>> publish_on_store(storage::ChatStore& store, const storage::BroadcastMessage& m) {
   storage::BroadcastStore b(store.pool());
-  co_return co_await b.publish(m);
+  auto r = co_await b.publish(m);
+  co_return r;
 }
-asio::awaitable<std::optional<std::string>> columns_on_store(storage::ChatStore& store, std::string table) {
+asio::awaitable<std::optional<std::string>> columns_on_store(storage::ChatStore& store, const std::string& table) {
   storage::RowChangeStore rows(store.pool());
   auto r = co_await rows.columns(table);
   if (!r.ok()) co_return std::nullopt;
@@ -57,8 +58,8 @@ asio::awaitable<std::optional<std::string>> columns_on_store(storage::ChatStore&
 
 using Rows = std::vector<std::pair<int64_t, std::string>>;
 
-asio::awaitable<std::optional<Rows>> rows_on_store(storage::ChatStore& store, std::string user, std::string thread,
-                                                   int64_t after, int limit) {
+asio::awaitable<std::optional<Rows>> rows_on_store(storage::ChatStore& store, const std::string& user,
+                                                   const std::string& thread, int64_t after, int limit) {
   storage::RowChangeStore rows(store.pool());
   auto r = co_await rows.chat_rows_after(user, thread, after, limit);
   if (!r.ok()) co_return std::nullopt;
@@ -75,7 +76,9 @@ int64_t steady_ms() {
 asio::awaitable<bool> renew_feed(storage::ChatStore& store, RowWatchers& w) {
   const int64_t asked = steady_ms();
   storage::RowChangeStore rows(store.pool());
-  auto r = co_await rows.feed_alive(node_id(), static_cast<int>(kFeedAlive.count()));
+  const std::string& node = node_id();
+  const int seconds = static_cast<int>(kFeedAlive.count());
+  auto r = co_await rows.feed_alive(node, seconds);
   if (!r.ok()) co_return false;
   const int64_t until = asked + std::chrono::duration_cast<std::chrono::milliseconds>(kFeedAlive).count();
   int64_t cur = w.feed_fresh_until_ms.load();
@@ -89,7 +92,9 @@ asio::awaitable<bool> ensure_row_feed(Services& svc) {
   if (!svc.rows) co_return false;
   const auto margin = std::chrono::duration_cast<std::chrono::milliseconds>(kFeedRenew * 2).count();
   if (svc.rows->feed_fresh_until_ms.load() - steady_ms() > margin) co_return true;
-  co_return co_await on_store(svc.store, renew_feed(svc.store, *svc.rows));
+  auto op = renew_feed(svc.store, *svc.rows);
+  bool ok = co_await on_store(svc.store, std::move(op));
+  co_return ok;
 }
 
 RowFeed::RowFeed(asio::any_io_executor store_ex, storage::ChatStore& store, RowWatchers& watchers)
@@ -116,24 +121,29 @@ void RowFeed::arm() {
   });
 }
 
-asio::awaitable<std::optional<std::string>> table_columns(Services& svc, std::string table) {
-  co_return co_await on_store(svc.store, columns_on_store(svc.store, std::move(table)));
+asio::awaitable<std::optional<std::string>> table_columns(Services& svc, const std::string& table) {
+  auto op = columns_on_store(svc.store, table);
+  auto r = co_await on_store(svc.store, std::move(op));
+  co_return r;
 }
 
-asio::awaitable<std::optional<Rows>> chat_rows_after(Services& svc, std::string user, std::string thread, int64_t after,
-                                                     int limit) {
-  co_return co_await on_store(svc.store,
-                              rows_on_store(svc.store, std::move(user), std::move(thread), after, limit));
+asio::awaitable<std::optional<Rows>> chat_rows_after(Services& svc, const std::string& user, const std::string& thread,
+                                                     int64_t after, int limit) {
+  auto op = rows_on_store(svc.store, user, thread, after, limit);
+  auto r = co_await on_store(svc.store, std::move(op));
+  co_return r;
 }
 
-asio::awaitable<PublishOutcome> publish_broadcast(Services& svc, storage::BroadcastMessage m) {
-  if (m.payload.size() > kMaxBroadcastPayload) {
+asio::awaitable<PublishOutcome> publish_broadcast(Services& svc, const storage::BroadcastMessage& in) {
+  if (in.payload.size() > kMaxBroadcastPayload) {
     co_return PublishOutcome{PublishOutcome::too_large,
                              fmt::format("PayloadTooLarge: a broadcast payload is at most {} bytes (this one is {})",
-                                         kMaxBroadcastPayload, m.payload.size())};
+                                         kMaxBroadcastPayload, in.payload.size())};
   }
+  storage::BroadcastMessage m = in;
   if (m.node.empty()) m.node = node_id();
-  auto r = co_await on_store(svc.store, publish_on_store(svc.store, std::move(m)));
+  auto op = publish_on_store(svc.store, m);
+  auto r = co_await on_store(svc.store, std::move(op));
   if (!r.ok()) {
     log(Level::warn, "broadcast_failed", "message={}", quoted(r.error.message));
     co_return PublishOutcome{PublishOutcome::unavailable, "the database is unreachable; retry later"};

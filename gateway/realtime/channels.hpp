@@ -84,15 +84,18 @@ struct PublishOutcome {
   std::string message;
 };
 // Publishes a broadcast to every node (this one too) from the caller's loop, on the storage loop.
-boost::asio::awaitable<PublishOutcome> publish_broadcast(Services& svc, storage::BroadcastMessage m);
+boost::asio::awaitable<PublishOutcome> publish_broadcast(Services& svc, const storage::BroadcastMessage& m);
 
 // The columns of a change table ([{"name","type"}, ...]); nullopt when the database failed.
-boost::asio::awaitable<std::optional<std::string>> table_columns(Services& svc, std::string table);
+boost::asio::awaitable<std::optional<std::string>> table_columns(Services& svc, const std::string& table);
 
 // Beyond Supabase: the chat_messages rows of a thread after a cursor (seq), oldest first, at most `limit`, as row
 // JSON; none when the user may not read the thread (tp_can_access, in SQL). nullopt when the database failed.
 boost::asio::awaitable<std::optional<std::vector<std::pair<int64_t, std::string>>>> chat_rows_after(
-    Services& svc, std::string user, std::string thread, int64_t after, int limit);
+    Services& svc, const std::string& user, const std::string& thread, int64_t after, int limit);
+
+// (Every coroutine here takes its arguments by reference and its callers pass named values: g++ 12 miscompiles
+// temporaries inside a co_await expression, see storage/pg_conn.hpp.)
 
 // The node's id in broadcast envelopes (the sender's node skips its own session unless it asked for self).
 const std::string& node_id();

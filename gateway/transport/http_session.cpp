@@ -163,7 +163,9 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
       if (!origin_permitted(req, svc.config)) {
         res = make_response(req, http::status::forbidden, json_body({{"error", "this Origin may not connect"}}));
       } else {
-        auto out = co_await dialect::phoenix::rest_broadcast(svc, req[http::field::authorization], std::move(req.body()));
+        const std::string authorization(req[http::field::authorization]);
+        const std::string body = std::move(req.body());
+        auto out = co_await dialect::phoenix::rest_broadcast(svc, authorization, body);
         res = make_response(req, static_cast<http::status>(out.status), std::move(out.body));
       }
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));

@@ -24,7 +24,7 @@ boost::asio::awaitable<void> Connection::broadcast(const px::Intent& in) {
   m.meta = in.meta;
   m.session = tag_;
   const bool ack = it->second.ack;
-  auto out = co_await realtime::publish_broadcast(svc_, std::move(m));
+  auto out = co_await realtime::publish_broadcast(svc_, m);
   if (out.status == realtime::PublishOutcome::ok) {
     if (ack) send(channels_.reply(in, true));
     co_return;

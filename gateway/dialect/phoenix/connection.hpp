@@ -86,7 +86,7 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
   // postgres_changes.cpp: compiles the join's bindings (columns from the database); the reply's ids or the error.
   boost::asio::awaitable<std::variant<std::vector<px::CompiledBinding>, std::string>> compile(const px::JoinConfig& cfg);
   // Rows after the `since` cursors of a joined channel's bindings, then what arrived meanwhile.
-  boost::asio::awaitable<void> replay(std::string topic);
+  boost::asio::awaitable<void> replay(const std::string& topic);
   void route_rows(const std::string& topic, const realtime::RowEvent& e, bool from_hold);
   // broadcast.cpp: a broadcast push of a joined channel.
   boost::asio::awaitable<void> broadcast(const px::Intent& in);

@@ -47,7 +47,7 @@ boost::asio::awaitable<std::variant<std::vector<px::CompiledBinding>, std::strin
   }
   std::map<std::string, std::vector<std::string>> names;
   for (const auto& t : tables) {
-    auto cols = co_await realtime::table_columns(svc_, t);
+    auto cols = co_await realtime::table_columns(svc_, t);  // t: a named value (see channels.hpp)
     if (!cols) co_return std::string("the database is unreachable; retry later");
     names[t] = column_names(*parser_, *cols);
   }
@@ -100,7 +100,7 @@ void Connection::route_rows(const std::string& topic, const realtime::RowEvent& 
   send(channels_.fanout(topic, "postgres_changes", px::postgres_changes_payload(ids, c)));
 }
 
-boost::asio::awaitable<void> Connection::replay(std::string topic) {
+boost::asio::awaitable<void> Connection::replay(const std::string& topic) {
   std::optional<std::string> columns;
   auto find = [&]() -> Joined* {
     auto it = joined_.find(topic);
@@ -114,14 +114,15 @@ boost::asio::awaitable<void> Connection::replay(std::string topic) {
   }
   for (const auto& b : with_since) {
     if (!px::event_matches(b.event, px::ChangeType::insert)) continue;
-    if (!columns) columns = co_await realtime::table_columns(svc_, "chat_messages");
+    static const std::string kChat = "chat_messages";
+    if (!columns) columns = co_await realtime::table_columns(svc_, kChat);
     int64_t after = *b.since;
     int sent = 0;
     bool failed = !columns;
     while (!failed && sent < kReplayMaxRows) {
       if (!core_) co_return;
-      auto rows = co_await realtime::chat_rows_after(svc_, core_ ? core_->identity().user_id : std::string(),
-                                                     b.since_thread, after, kReplayPage);
+      const std::string user = core_->identity().user_id;
+      auto rows = co_await realtime::chat_rows_after(svc_, user, b.since_thread, after, kReplayPage);
       auto* j = find();
       if (!j || !core_) co_return;  // left, or the session ended, while reading
       if (!rows) {

@@ -21,15 +21,15 @@ RestResult failure(int status, std::string_view message) {
 }
 }  // namespace
 
-boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, std::string_view authorization,
-                                                  std::string body) {
+boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, const std::string& authorization,
+                                                  const std::string& body) {
   constexpr std::string_view bearer = "Bearer ";
-  if (authorization.size() <= bearer.size() || authorization.substr(0, bearer.size()) != bearer) {
+  if (authorization.size() <= bearer.size() || std::string_view(authorization).substr(0, bearer.size()) != bearer) {
     co_return failure(401, "Authorization: Bearer <user token> is required");
   }
   const auto now =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto v = verify_jwt(authorization.substr(bearer.size()), jwt_keys(svc.config), now);
+  auto v = verify_jwt(std::string_view(authorization).substr(bearer.size()), jwt_keys(svc.config), now);
   if (auto* why = std::get_if<std::string>(&v)) co_return failure(401, "InvalidJWTToken: " + *why);
   const auto& claims = std::get<Claims>(v);
   std::string sub = claims.sub;
@@ -50,7 +50,7 @@ boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, std::
     out.topic = std::move(m.topic);
     out.event = std::move(m.event);
     out.payload = std::move(m.payload);
-    auto r = co_await realtime::publish_broadcast(svc, std::move(out));
+    auto r = co_await realtime::publish_broadcast(svc, out);
     if (r.status == realtime::PublishOutcome::too_large) co_return failure(413, r.message);
     if (r.status != realtime::PublishOutcome::ok) co_return failure(503, r.message);
   }

@@ -20,7 +20,8 @@ struct RestResult {
   std::string body = "{}";  // {"error": message} on failure
 };
 
-boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, std::string_view authorization,
-                                                  std::string body);
+// The arguments are named values of the caller's (g++ 12 and temporaries in a co_await, see storage/pg_conn.hpp).
+boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, const std::string& authorization,
+                                                  const std::string& body);
 
 }  // namespace techpulse::gateway::dialect::phoenix

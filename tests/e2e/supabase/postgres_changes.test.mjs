@@ -117,3 +117,43 @@ test('an unknown filter operator is answered with a system error naming it', asy
   assert.equal(sys.extension, 'postgres_changes')
   await sb.removeAllChannels()
 })
+
+test('beyond Supabase: a thread_id=eq binding with since gets the missed rows from the table, then live ones, once each', async () => {
+  const user = db.profile()
+  const thread = db.thread(user)
+  const stranger = db.profile()
+  const insert = (content) =>
+    db.sql(`INSERT INTO chat_messages (thread_id, role, content) VALUES ('${thread}', 'system', '${content}') RETURNING seq`)
+  insert('seen')
+  insert('missed 1')
+  insert('missed 2')
+  const sb = await client(gw, hs256(claims(user)))
+  const inbox = new Inbox()
+  const ch = sb.channel('since').on(
+    'postgres_changes',
+    { event: 'INSERT', schema: 'public', table: 'chat_messages', filter: `thread_id=eq.${thread}`, since: '1' },
+    (p) => inbox.push(p)
+  )
+  await subscribed(ch)
+  insert('live')
+  await inbox.next((x) => x.new.content === 'live', 10000, 'the live row after the replay')
+  assert.deepEqual(inbox.items.map((x) => x.new.content), ['missed 1', 'missed 2', 'live'])
+  assert.deepEqual(inbox.items.map((x) => x.new.seq), [2, 3, 4])
+  // Someone who may not read the thread gets nothing from the table either.
+  const other = await client(gw, hs256(claims(stranger)))
+  const none = new Inbox()
+  const sys = new Inbox()
+  const och = other.channel('since-stranger')
+    .on('system', {}, (p) => sys.push(p))
+    .on('postgres_changes',
+      { event: 'INSERT', schema: 'public', table: 'chat_messages', filter: `thread_id=eq.${thread}`, since: '0' },
+      (p) => none.push(p))
+  await subscribed(och)
+  await sys.next((p) => p.extension === 'postgres_changes', 10000, 'the subscribed system message')
+  const marker = insert('after stranger joined')
+  await inbox.next((x) => x.new.content === 'after stranger joined')
+  assert.equal(none.items.length, 0)
+  assert.ok(marker)
+  await sb.removeAllChannels()
+  await other.removeAllChannels()
+})
