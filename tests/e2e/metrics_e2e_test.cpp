@@ -354,3 +354,33 @@ TEST_CASE("a bad --metrics-listen fails the start naming the setting", "[metrics
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--metrics-listen: expected address:port, got \"localhost\"") != std::string::npos);
 }
+
+TEST_CASE("an assistant turn is timed from the user's message to its first delta and to its end", "[metrics]") {
+  // A database of its own: the other cases leave assistant jobs queued (their gateways run no workers).
+  const auto url = migrated_database("tp_test_metrics_ai");
+  Db db(url);
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);  // the assistant is on
+  GatewayProcess gw(url, {{"TECHPULSE_AI_WORKERS", "1"}});
+  const auto before = scrape(gw.port());
+  CHECK(before.at("techpulse_assistant_turn_seconds_count") == 0);
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread, "s");
+  c->send(send_frame(thread, "My car won't start, I just hear rapid clicking when I turn the key", "m1"));
+  auto done = c->recv_until([](const std::string& f) {
+    auto type = json_str(f, "/type");
+    return type == "assistant.done" || type == "assistant.error";
+  }, 60s);
+  REQUIRE(done);
+  REQUIRE(json_str(*done, "/type") == "assistant.done");
+  // assistant.done is published in the turn's last transaction; the worker times the turn just after it.
+  auto s = scrape_until(gw.port(), [](const Scrape& x) { return x.at("techpulse_assistant_turn_seconds_count") >= 1; });
+  CHECK(s.at("techpulse_assistant_turn_seconds_count") == 1);
+  CHECK(s.at("techpulse_assistant_first_delta_seconds_count") == 1);
+  CHECK(s.at("techpulse_assistant_turn_seconds_sum") >= s.at("techpulse_assistant_first_delta_seconds_sum"));
+  CHECK(s.at("techpulse_assistant_first_delta_seconds_sum") > 0);
+  CHECK(s.at("techpulse_assistant_provider_errors_total", "code=provider_error") == 0);
+  CHECK(s.at("techpulse_assistant_provider_errors_total", "code=timeout") == 0);
+  CHECK(s.at("techpulse_assistant_queue_depth") == 0);
+  CHECK(s.at("techpulse_sends_total", "outcome=ok") == 1);
+}
