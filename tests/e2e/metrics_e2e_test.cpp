@@ -1,6 +1,6 @@
 // GET /metrics of the real binary with a real PostgreSQL, parsed by a real exposition-format parser (Python's
 // prometheus_client, tests/e2e/metrics_parse.py): every family of docs/operations.md ("Monitor") is there, and the
-// counters move by exactly what the clients did and saw. Also --metrics-listen, and the Grafana dashboard's metric
+// counters move by exactly what the clients did and saw; the assistant and listener families too. Also --metrics-listen, and the Grafana dashboard's metric
 // names against a real scrape.
 #include <catch2/catch.hpp>
 
@@ -383,4 +383,51 @@ TEST_CASE("an assistant turn is timed from the user's message to its first delta
   CHECK(s.at("techpulse_assistant_provider_errors_total", "code=timeout") == 0);
   CHECK(s.at("techpulse_assistant_queue_depth") == 0);
   CHECK(s.at("techpulse_sends_total", "outcome=ok") == 1);
+}
+
+TEST_CASE("a lost LISTEN connection is counted as one reconnect and its catch-up by the rows it read", "[metrics]") {
+  // A database of its own, so that the LISTEN backend found below is this gateway's.
+  const std::string name = "tp_test_metrics_listen";
+  const auto url = migrated_database(name);
+  Db db(url);
+  Db admin(server_url());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {thread});
+  GatewayProcess gw(url);
+  auto c = connect_as(gw, user);
+  subscribe(*c, thread, "s");
+  for (const char* text : {"one", "two"}) {
+    db.exec("INSERT INTO chat_messages (thread_id, content) VALUES ($1, $2)", {thread, text});
+    REQUIRE(c->recv_until([&](const std::string& f) { return json_str(f, "/message/content") == text; }));
+  }
+  const auto before = scrape(gw.port());
+  const auto listener = admin.scalar(
+      "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN tp_chat%' ORDER BY backend_start "
+      "DESC LIMIT 1", {name});
+  REQUIRE_FALSE(listener.empty());
+  // While the listener cannot come back, three rows commit (their NOTIFYs reach no listener of this node): the
+  // catch-up after the reconnect reads exactly those.
+  struct Reopen {
+    Db& admin;
+    std::string name;
+    ~Reopen() { admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true"); }
+  } reopen{admin, name};
+  admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS false");
+  admin.exec("SELECT pg_terminate_backend($1::int)", {listener});
+  for (int i = 0; i < 200 && admin.scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int", {listener}) != "0"; ++i) {
+    std::this_thread::sleep_for(10ms);  // waiting for the backend to exit
+  }
+  for (const char* text : {"three", "four", "five"}) {
+    db.exec("INSERT INTO chat_messages (thread_id, content) VALUES ($1, $2)", {thread, text});
+  }
+  admin.exec("ALTER DATABASE " + name + " ALLOW_CONNECTIONS true");
+  for (const char* text : {"three", "four", "five"}) {
+    REQUIRE(c->recv_until([&](const std::string& f) { return json_str(f, "/message/content") == text; }, 20s));
+  }
+  auto s = scrape_until(gw.port(), [&](const Scrape& x) {
+    return x.at("techpulse_listener_catchup_rows_total") - before.at("techpulse_listener_catchup_rows_total") >= 3;
+  });
+  CHECK(s.at("techpulse_listener_reconnects_total") - before.at("techpulse_listener_reconnects_total") == 1);
+  CHECK(s.at("techpulse_listener_catchup_rows_total") - before.at("techpulse_listener_catchup_rows_total") == 3);
 }
