@@ -1,7 +1,7 @@
 // GET /metrics of the real binary with a real PostgreSQL, parsed by a real exposition-format parser (Python's
 // prometheus_client, tests/e2e/metrics_parse.py): every family of docs/operations.md ("Monitor") is there, and the
-// counters move by exactly what the clients did and saw; the assistant and listener families too. Also --metrics-listen, and the Grafana dashboard's metric
-// names against a real scrape.
+// counters move by exactly what the clients did and saw; the assistant and listener families too. Also
+// --metrics-listen, and the Grafana dashboard's metric names against a real scrape.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
