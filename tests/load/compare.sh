@@ -36,6 +36,8 @@ done
 [[ $quick == 1 ]] && duration=2
 
 build=${TECHPULSE_BUILD_DIR:-$root/build}
+# TP_BENCH_STYLES="tp" runs the gateway column only (a before/after comparison of two builds).
+styles=${TP_BENCH_STYLES:-tp nchan ws}
 pg_port=${TP_BENCH_PG_PORT:-54350}
 pg_dir=${TP_BENCH_PG_DIR:-/tmp/tp-bench-pg}
 gw_port=${TP_BENCH_GW_PORT:-18350}
@@ -55,12 +57,13 @@ fan_thread=c0000000-0000-4000-8000-000000000000
 db_url=postgresql://postgres@127.0.0.1:$pg_port/techpulse_bench
 
 # ---- dependencies (only what the benchmark needs beyond the project's own deploy/deps.sh) ----
-if [[ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]] || ! command -v nginx >/dev/null; then
+has_style() { [[ " $styles " == *" $1 "* ]]; }
+if has_style nchan && { [[ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]] || ! command -v nginx >/dev/null; }; then
   echo "==> installing nginx-light and libnginx-mod-nchan"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light libnginx-mod-nchan >/dev/null ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light libnginx-mod-nchan >/dev/null; }
 fi
-if [[ ! -d $here/peers/node_modules/ws ]]; then
+if has_style ws && [[ ! -d $here/peers/node_modules/ws ]]; then
   echo "==> npm install (tests/load/peers)"
   command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   (cd "$here/peers" && npm install --no-audit --no-fund >/dev/null)
@@ -170,15 +173,15 @@ run_load() {  # label style args...
 has() { [[ ,$only, == *,$1,* ]]; }
 
 start_gateway
-start_nchan
-start_ws
+if has_style nchan; then start_nchan; fi
+if has_style ws; then start_ws; fi
 echo "==> servers: gateway pid $gw_pid, nginx worker pid $nchan_worker, node pid $ws_pid; load generator on core 1"
 
 for r in $(seq 1 "$runs"); do
   echo "==> round $r of $runs"
   if has fanout; then
     for s in 100 2000; do
-      for style in tp nchan ws; do
+      for style in $styles; do
         run_load "fanout S=$s max" "$style" --scenario fanout --subs "$s" --rate 0 --window 64 --duration "$duration"
       done
       # Half of the gateway's saturation rate (from this round's max-rate run), for the latency target.
@@ -196,7 +199,7 @@ PY
   fi
   if has latency; then
     for rate in 100 1000 5000; do
-      for style in tp nchan ws; do
+      for style in $styles; do
         run_load "latency $rate/s" "$style" --scenario latency --subs 100 --rate "$rate" --duration "$duration"
       done
     done
@@ -225,7 +228,7 @@ PY
     ns=(5000 10000 19000)
     [[ $quick == 1 ]] && ns=(2000)
     for n in "${ns[@]}"; do
-      for style in tp nchan ws; do
+      for style in $styles; do
         # A fresh server for each count, so that its RSS before the run is its idle RSS.
         case $style in tp) start_gateway ;; nchan) start_nchan ;; ws) start_ws ;; esac
         sleep 0.5
@@ -233,7 +236,9 @@ PY
           --setup-timeout 120
       done
     done
-    start_gateway; start_nchan; start_ws
+    start_gateway
+    if has_style nchan; then start_nchan; fi
+    if has_style ws; then start_ws; fi
   fi
 done
 
