@@ -7,6 +7,7 @@
 # stdout. A node count's ceiling is the highest rate whose p99 stays under 50 ms with nothing lost.
 #
 #   tests/load/notify_ceiling.sh [--nodes "1 2 4"] [--rates "500 1000 2000 4000"] [--rows "1 16"] [--duration SEC]
+#   (docs/benchmarks.md ran it twice into one table: --rows 1 with low rates, then TP_BENCH_APPEND=1 --rows 16)
 #
 # Bounded: each step runs pgbench for --duration seconds (default 5), then waits at most 10 s for the deliveries;
 # every process started here is stopped on exit.
@@ -37,9 +38,10 @@ gw_base=${TP_BENCH_GW_PORT:-18360}
 work=${TP_BENCH_WORK:-/tmp/tp-notify}
 mkdir -p "$work"
 json=$work/notify.jsonl
-: >"$json"
+[[ ${TP_BENCH_APPEND:-0} == 1 ]] || : >"$json"  # TP_BENCH_APPEND=1: add to the earlier runs' lines
 log=$work/notify.log
 : >"$log"
+: >"$work/control.txt"
 [[ -x $gateway ]] || { echo "notify_ceiling.sh: build $gateway first" >&2; exit 2; }
 if [[ ! -d $here/peers/node_modules/ws ]]; then
   (cd "$here/peers" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -97,21 +99,43 @@ stop_nodes() {
   gw_pids=()
 }
 
+# The control: pgbench at its max rate (8 clients), no node listening, with and without the NOTIFY trigger, so the
+# cost of the commit-time notify lock shows apart from the insert's own.
+for rows in $rows_list; do
+  for trig in enable disable; do
+    psql_ -d $db -c "TRUNCATE chat_messages CASCADE" -c "UPDATE conversation_threads SET last_seq = 0" \
+      -c "ALTER TABLE chat_messages $trig TRIGGER chat_messages_notify" >/dev/null 2>&1
+    pg_out=$(timeout 120 pgbench -n -h 127.0.0.1 -p "$pg_port" -U postgres -c 8 -j 2 -T "$duration" \
+      -D rows="$rows" -f "$here/notify_insert.sql" $db 2>&1 || true)
+    inserted=$(psql_ -d $db -tAc "SELECT count(*) FROM chat_messages")
+    lat=$(echo "$pg_out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' | head -1)
+    echo "control: rows/tx=$rows notify trigger ${trig}d: $((inserted / ${duration%.*})) msg/s, pgbench latency avg ${lat:-?} ms, load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$work/control.txt"
+  done
+done
+psql_ -d $db -c "ALTER TABLE chat_messages ENABLE TRIGGER chat_messages_notify" >/dev/null
+
 for n in $nodes_list; do
   start_nodes "$n"
   for rows in $rows_list; do
     for rate in $rates; do
       psql_ -d $db -c "TRUNCATE chat_messages CASCADE" -c "UPDATE conversation_threads SET last_seq = 0" >/dev/null
-      out=$work/probe-$n-$rows-$rate.jsonl
-      rm -f "$out"
-      node "$here/peers/notify_probe.js" --ports "$(IFS=,; echo "${ports[*]}")" --token "$token" \
-        --threads-file "$threads_file" --out "$out" >"$work/probe.stdout" 2>>"$log" &
-      probe=$!
-      pids+=($probe)
-      for _ in $(seq 1 200); do grep -q ready "$work/probe.stdout" 2>/dev/null && break; sleep 0.05; done
-      grep -q ready "$work/probe.stdout" || { echo "notify_ceiling.sh: the probe did not get ready" >&2; exit 1; }
+      # One probe process per node, so that the probe's own event loop is not what is measured.
+      probes=()
+      outs=()
+      for p in "${ports[@]}"; do
+        out=$work/probe-$n-$rows-$rate-$p.jsonl
+        rm -f "$out" "$out.progress" "$out.stdout"
+        node "$here/peers/notify_probe.js" --ports "$p" --token "$token" --threads-file "$threads_file" --out "$out" \
+          >"$out.stdout" 2>>"$log" &
+        probes+=($!)
+        pids+=($!)
+        outs+=("$out")
+      done
+      for out in "${outs[@]}"; do
+        for _ in $(seq 1 200); do grep -q ready "$out.stdout" 2>/dev/null && break; sleep 0.05; done
+        grep -q ready "$out.stdout" || { echo "notify_ceiling.sh: a probe did not get ready ($out)" >&2; exit 1; }
+      done
       tx_rate=$(( (rate + rows - 1) / rows ))
-      queue_max=0
       ( while sleep 0.25; do psql_ -d $db -tAc "SELECT pg_notification_queue_usage()" 2>/dev/null || true; done ) \
         >"$work/queue.txt" &
       sampler=$!
@@ -119,16 +143,23 @@ for n in $nodes_list; do
       load=$(cut -d' ' -f1-3 /proc/loadavg)
       pg_out=$(timeout 120 pgbench -n -h 127.0.0.1 -p "$pg_port" -U postgres -c 8 -j 2 -R "$tx_rate" -T "$duration" \
         -D rows="$rows" -f "$here/notify_insert.sql" $db 2>&1 || true)
+      echo "--- nodes=$n rows=$rows rate=$rate" >>"$log"
+      echo "$pg_out" | grep -E "tps|latency|lag" >>"$log" || true
       inserted=$(psql_ -d $db -tAc "SELECT count(*) FROM chat_messages")
-      # Wait (bounded) until every node has every row, or 10 s.
+      # Wait (bounded: 10 s) until every node has delivered every row.
       for _ in $(seq 1 100); do
-        kill -0 "$probe" 2>/dev/null || break
+        all=1
+        for out in "${outs[@]}"; do
+          got=$(cat "$out.progress" 2>/dev/null || echo 0)
+          ((got >= inserted)) || all=0
+        done
+        ((all == 1)) && break
         sleep 0.1
-        [[ $(psql_ -d $db -tAc "SELECT count(*) FROM chat_messages") == "$inserted" ]] || continue
-        kill -TERM "$probe"; wait "$probe" 2>/dev/null || true
-        break
       done
-      kill -TERM "$probe" 2>/dev/null || true; wait "$probe" 2>/dev/null || true
+      for p in "${probes[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+      for p in "${probes[@]}"; do wait "$p" 2>/dev/null || true; done
+      out=$work/probe-$n-$rows-$rate.jsonl
+      cat "${outs[@]}" >"$out" 2>/dev/null || true
       kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
       queue_max=$(sort -g "$work/queue.txt" | tail -1)
       tps=$(echo "$pg_out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
@@ -143,13 +174,7 @@ print(json.dumps({"nodes": int(n), "rows_per_tx": int(rows), "target_msgs_s": in
                   "pgbench_lag_ms": lag, "queue_usage_max": float(queue or 0), "loadavg": load,
                   "per_node": nodes}))
 PY
-      tail -1 "$json" | python3 -c '
-import json, sys
-r = json.loads(sys.stdin.read())
-worst = max((x["p99_ms"] or 0) for x in r["per_node"]) if r["per_node"] else None
-lost = sum(r["inserted"] - x["received"] for x in r["per_node"])
-print(f"nodes={r[\"nodes\"]} rows/tx={r[\"rows_per_tx\"]} target={r[\"target_msgs_s\"]}/s achieved={r[\"achieved_msgs_s\"]}/s "
-      f"worst p99={worst} ms lost={lost} queue={r[\"queue_usage_max\"]} load={r[\"loadavg\"]}")'
+      python3 "$here/notify_table.py" "$json" --last
     done
   done
   stop_nodes

@@ -5,6 +5,14 @@ import json
 import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if sys.argv[2:] == ["--last"]:  # one line for the step just run
+    r = rows[-1]
+    per = r["per_node"]
+    worst = max((x["p99_ms"] or 0) for x in per) if per else None
+    lost = sum(r["inserted"] - x["received"] for x in per) if per else r["inserted"]
+    print(f"nodes={r['nodes']} rows/tx={r['rows_per_tx']} target={r['target_msgs_s']}/s "
+          f"achieved={r['achieved_msgs_s']}/s worst p99={worst} ms lost={lost} load={r['loadavg']}")
+    sys.exit(0)
 print("| nodes | rows/tx | target msg/s | achieved msg/s | p50 ms (worst node) | p99 ms (worst node) | max ms | lost | queue use | load average |")
 print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 ceiling = {}
