@@ -13,6 +13,8 @@ namespace techpulse::gateway {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
+  // Serve GET /metrics on this address:port only (the main listener then answers it 404); empty: on the main one.
+  std::string metrics_listen;
   std::string database_url = "postgresql://postgres@127.0.0.1:54329/techpulse";
   std::string jwt_secret;
   std::string jwt_jwks_file;  // RS256/ES256 keys (gateway/jwks.hpp); empty: HS256 only
@@ -44,6 +46,9 @@ struct Config {
   std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   std::string web_root;         // serve the web app from this directory instead of the embedded files
+  // Native TLS (gateway/transport/tls.hpp): both set, the listener serves https and wss only; both empty, plain.
+  std::string tls_cert;  // PEM certificate chain, the server's certificate first
+  std::string tls_key;   // PEM private key of that certificate, unencrypted
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

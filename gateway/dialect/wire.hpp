@@ -10,6 +10,7 @@
 
 #include "gateway/realtime/broadcast.hpp"
 #include "gateway/realtime/sink.hpp"
+#include "metrics/metrics.hpp"
 
 namespace techpulse::gateway::dialect {
 
@@ -20,8 +21,8 @@ class Wire : public realtime::Flow {
   virtual void send(const Frame& text) = 0;
   // One binary frame (only on a connection whose dialect has them: Phoenix vsn 2.0.0).
   virtual void send_binary(const Frame& data) = 0;
-  // Sends a close frame and ends the connection.
-  virtual void close(uint16_t code, std::string_view reason) = 0;
+  // Sends a close frame and ends the connection; `counted_as`: the reason techpulse_connections_closed_total counts.
+  virtual void close(uint16_t code, std::string_view reason, metrics::CloseReason counted_as) = 0;
 };
 
 // A dialect's side of one connection, as its transport drives it: open after the handshake, each client frame, the

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/transport/http_session.hpp"
+#include "gateway/transport/metrics_http.hpp"
 #include "gateway/log.hpp"
 
 namespace techpulse::gateway {
@@ -22,8 +23,8 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& listen) {
   return {asio::ip::make_address(host.empty() ? "0.0.0.0" : host), static_cast<unsigned short>(port)};
 }
 
-Server::Server(Config cfg)
-    : cfg_(std::move(cfg)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
+Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
+    : cfg_(std::move(cfg)), tls_(std::move(tls)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
   unsigned n = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<realtime::Loop>(i));
   storage::PoolOptions pool{cfg_.database_url, cfg_.db_pool_size, std::chrono::milliseconds(cfg_.db_connect_timeout_ms),
@@ -80,16 +81,34 @@ asio::awaitable<void> Server::accept_loop() {
       log(Level::warn, "connection_refused", "remote={} cap={}", quoted(address), global ? "global" : "per_address");
       std::string why = global ? "the server is at its connection limit; retry later"
                                : "too many connections from this address";
-      asio::co_spawn(target.ioc, refuse_http(*services_, std::move(socket), std::move(why)), asio::detached);
+      asio::co_spawn(target.ioc, refuse_http(*services_, std::move(socket), std::move(why), tls_ ? tls_->current() : nullptr),
+                     asio::detached);
       continue;
     }
-    asio::co_spawn(target.ioc, serve_http(*services_, target, std::move(socket), std::move(slot)), asio::detached);
+    asio::co_spawn(target.ioc,
+                   serve_http(*services_, target, std::move(socket), std::move(slot), tls_ ? tls_->current() : nullptr),
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::metrics_accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    auto socket = co_await metrics_acceptor_->async_accept(loops_[0]->ioc, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !metrics_acceptor_->is_open()) co_return;
+    if (ec) {
+      asio::steady_timer t(metrics_acceptor_->get_executor(), std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(loops_[0]->ioc, serve_metrics_http(*services_, std::move(socket)), asio::detached);
   }
 }
 
 void Server::shutdown() {
   boost::system::error_code ec;
   if (acceptor_) acceptor_->close(ec);
+  if (metrics_acceptor_) metrics_acceptor_->close(ec);
   fanout_.drain_all();
 }
 
@@ -115,6 +134,14 @@ int Server::run() {
   acceptor_->set_option(asio::socket_base::reuse_address(true));
   acceptor_->bind(endpoint);
   acceptor_->listen(asio::socket_base::max_listen_connections);
+  if (!cfg_.metrics_listen.empty()) {
+    auto metrics_endpoint = parse_endpoint(cfg_.metrics_listen);
+    metrics_acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(loops_[0]->ioc);
+    metrics_acceptor_->open(metrics_endpoint.protocol());
+    metrics_acceptor_->set_option(asio::socket_base::reuse_address(true));
+    metrics_acceptor_->bind(metrics_endpoint);
+    metrics_acceptor_->listen(asio::socket_base::max_listen_connections);
+  }
 
   store_->start();
   listener_->start();
@@ -124,6 +151,7 @@ int Server::run() {
   });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
+  if (metrics_acceptor_) asio::co_spawn(loops_[0]->ioc, metrics_accept_loop(), asio::detached);
 
   auto db_guard = asio::make_work_guard(db_ioc_);
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -133,8 +161,9 @@ int Server::run() {
   for (auto& loop : loops_) {
     loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
   }
-  log(Level::info, "serving", "listen={} loops={} pool={} writers={}", cfg_.listen, loops_.size(), cfg_.db_pool_size,
-      cfg_.db_writers);
+  log(Level::info, "serving", "listen={} tls={} metrics_listen={} loops={} pool={} writers={}", cfg_.listen,
+      tls_ ? "on" : "off", cfg_.metrics_listen.empty() ? cfg_.listen : cfg_.metrics_listen, loops_.size(),
+      cfg_.db_pool_size, cfg_.db_writers);
 
   // Wait for SIGINT/SIGTERM on the calling thread.
   asio::io_context sig_ioc(1);

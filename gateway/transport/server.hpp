@@ -15,6 +15,7 @@
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
+#include "gateway/transport/tls.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/listener.hpp"
 
@@ -24,7 +25,9 @@ namespace asio = boost::asio;
 
 class Server {
  public:
-  explicit Server(Config cfg);
+  // With `tls` (transport/tls.hpp) the listener serves https and wss only, each new connection with its current
+  // context.
+  explicit Server(Config cfg, std::shared_ptr<TlsCredentials> tls = nullptr);
   ~Server();
 
   // Serves until SIGINT or SIGTERM; returns the process exit code.
@@ -32,11 +35,14 @@ class Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  // --metrics-listen: GET /metrics only, on loop 0 (gateway/transport/metrics_http.hpp).
+  asio::awaitable<void> metrics_accept_loop();
   void shutdown();
   // Waits (bounded by drain_timeout_ms) until every session has finished its sends and closed.
   void wait_for_drain();
 
   Config cfg_;
+  std::shared_ptr<TlsCredentials> tls_;
   std::vector<std::unique_ptr<realtime::Loop>> loops_;
   realtime::Fanout fanout_{loops_};
   asio::io_context db_ioc_{1};
@@ -48,6 +54,7 @@ class Server {
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::ip::tcp::acceptor> metrics_acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;
   ConnectionLimiter limiter_;

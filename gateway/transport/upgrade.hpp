@@ -28,11 +28,15 @@ enum class Route {
   readyz,     // the caller asks the database
   websocket,  // the token is valid: the caller looks up the profile of `claims.sub`, then upgrades
   phoenix,    // /realtime/v1/websocket with an apikey: the Phoenix dialect (tokens come in its joins)
+  metrics,    // GET /metrics (Prometheus), when --metrics-listen is not set
   refuse,     // answer `status` with {"error":code,"message":message}
 };
 
 // Why a request was refused, for the caller's log line (the message never contains the token).
-enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route };
+// admission: the core refused the token's user (no profile) or the database was unreachable.
+enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route, admission };
+// A refusal of a request to /v1/ws (techpulse_http_upgrades_refused_total counts these).
+inline bool refuses_upgrade(RefusalKind k) { return k != RefusalKind::none && k != RefusalKind::no_route; }
 
 struct Decision {
   Route route = Route::refuse;
@@ -53,10 +57,11 @@ struct Decision {
 // The value of query parameter `name` of a request target, percent-decoded; "" when absent.
 std::string query_param(std::string_view target, std::string_view name);
 
-// Routes /healthz, /readyz, /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
-// the Origin allow-list; then the token from ?access_token= or Authorization: Bearer, verified by the one verifier
-// at `now`, seconds since the epoch) and /realtime/v1/websocket (Supabase's endpoint: the same key check and Origin
-// allow-list, an apikey, vsn 1.0.0 or 2.0.0; its tokens come with each join, see gateway/dialect/phoenix/).
+// Routes /healthz, /readyz, /metrics (only without --metrics-listen: with it, 404 here), /v1/ws (the upgrade: a
+// Sec-WebSocket-Key that is the base64 of 16 bytes, else 400; the Origin allow-list; then the token from
+// ?access_token= or Authorization: Bearer, verified by the one verifier at `now`, seconds since the epoch) and
+// /realtime/v1/websocket (Supabase's endpoint: the same key check and Origin allow-list, an apikey, vsn 1.0.0 or
+// 2.0.0; its tokens come with each join, see gateway/dialect/phoenix/).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
 
 // Helpers decide uses, exposed for tests.

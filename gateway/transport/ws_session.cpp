@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/log.hpp"
 
 namespace techpulse::gateway {
@@ -13,8 +14,9 @@ namespace techpulse::gateway {
 namespace websocket = beast::websocket;
 namespace http = beast::http;
 
-WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, MakeDialect make_dialect,
-                     ConnectionSlot slot, bool binary_allowed)
+template <class Next>
+WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, MakeDialect make_dialect,
+                           ConnectionSlot slot, bool binary_allowed)
     : svc_(svc),
       loop_(loop),
       ws_(std::move(stream)),
@@ -24,14 +26,17 @@ WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_s
   ws_.next_layer().set_backlog(&loop_.inbox_pending);
 }
 
-WsSession::~WsSession() { cleanup(); }
+template <class Next>
+WsSession<Next>::~WsSession() { cleanup(); }
 
-void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
+template <class Next>
+void WsSession<Next>::start(http::request<http::string_body> req, bool echo_subprotocol) {
   ws_.next_layer().set_owner(weak_from_this());
   asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
 }
 
-asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool echo_subprotocol) {
+template <class Next>
+asio::awaitable<void> WsSession<Next>::run(http::request<http::string_body> req, bool echo_subprotocol) {
   auto self = shared_from_this();
   const auto& cfg = svc_.config;
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
@@ -59,6 +64,8 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
     auto done = std::move(req);
   }
+  opened_ = true;
+  metrics::connection_opened();
   dialect_->open();
 
   for (;;) {
@@ -69,11 +76,14 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     std::string_view bytes(static_cast<const char*>(data.data()), data.size());
     if (!ws_.got_text()) {
       if (!binary_allowed_) {
+        count_close_as(metrics::CloseReason::error);
         close_with(websocket::close_code::unknown_data, "binary frames are not supported");
         break;
       }
+      metrics::frame_in(bytes.size());
       co_await dialect_->on_binary(bytes);
     } else {
+      metrics::frame_in(bytes.size());
       co_await dialect_->on_text(bytes);
     }
     if (closing_) break;
@@ -81,29 +91,43 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
   // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
   log(Level::info, "session_close", "session={} reason={}", dialect_->label(),
       quoted(ec ? ec.message() : std::string("server closed")));
+  if (ec == websocket::error::closed) count_close_as(metrics::CloseReason::normal);
+  else if (ec == beast::error::timeout) count_close_as(metrics::CloseReason::idle);
+  else if (ec == websocket::error::message_too_big) count_close_as(metrics::CloseReason::too_large);
+  else count_close_as(metrics::CloseReason::error);
   cleanup();
   // The read ended because the connection is over (closed or broken): the grace timer need not keep this session
   // alive. (When the loop ended on closing_, a close handshake may still be under way: the timer bounds it.)
   if (ec && close_timer_) close_timer_->cancel();
 }
 
-void WsSession::cleanup() {
+template <class Next>
+void WsSession<Next>::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
+  if (opened_) metrics::connection_closed(close_reason_.value_or(metrics::CloseReason::error));
   dialect_->on_closed();
 }
 
-bool WsSession::over_bounds(std::size_t extra_bytes) const {
+template <class Next>
+bool WsSession<Next>::over_bounds(std::size_t extra_bytes) const {
   const auto& cfg = svc_.config;
   const auto& out = ws_.next_layer();
   return out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
 }
 
-void WsSession::send(const Frame& frame) { queue(frame, false); }
+template <class Next>
+void WsSession<Next>::send(const Frame& frame) {
+  queue(frame, false);
+}
 
-void WsSession::send_binary(const Frame& frame) { queue(frame, true); }
+template <class Next>
+void WsSession<Next>::send_binary(const Frame& frame) {
+  queue(frame, true);
+}
 
-void WsSession::queue(const Frame& frame, bool binary) {
+template <class Next>
+void WsSession<Next>::queue(const Frame& frame, bool binary) {
   if (closing_) return;
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
@@ -121,12 +145,14 @@ void WsSession::queue(const Frame& frame, bool binary) {
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
   if (binary) out.enqueue_binary(frame);
   else out.enqueue_text(frame);
+  metrics::frame_out(frame->size());
 }
 
-void WsSession::watch_stall() {
+template <class Next>
+void WsSession<Next>::watch_stall() {
   stall_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::milliseconds(svc_.config.slow_consumer_ms));
   writes_at_arm_ = ws_.next_layer().writes_done();
-  std::weak_ptr<WsSession> weak = shared_from_this();
+  std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   stall_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->closing_) return;
@@ -140,27 +166,32 @@ void WsSession::watch_stall() {
   });
 }
 
-void WsSession::close_slow(const char* why) {
+template <class Next>
+void WsSession<Next>::close_slow(const char* why) {
   const auto& out = ws_.next_layer();
   log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
       dialect_->label(), quoted(why), out.queued_frames(), out.queued_bytes());
+  count_close_as(metrics::CloseReason::slow_consumer);
   close_with(websocket::close_code::policy_error, "slow consumer");
 }
 
-bool WsSession::has_room() const {
+template <class Next>
+bool WsSession<Next>::has_room() const {
   const auto& cfg = svc_.config;
   const auto& out = ws_.next_layer();
   return out.queued_frames() <= cfg.max_queue_frames / 2 && out.queued_bytes() <= cfg.max_queue_bytes / 2;
 }
 
-void WsSession::notify_when_idle() {
-  std::weak_ptr<WsSession> weak = shared_from_this();
+template <class Next>
+void WsSession<Next>::notify_when_idle() {
+  std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   ws_.next_layer().set_on_idle([weak] {
     if (auto self = weak.lock()) self->dialect_->on_idle();
   });
 }
 
-void WsSession::close_with(uint16_t code, std::string_view reason) {
+template <class Next>
+void WsSession<Next>::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   if (stall_timer_) stall_timer_->cancel();
@@ -181,5 +212,8 @@ void WsSession::close_with(uint16_t code, std::string_view reason) {
     beast::get_lowest_layer(self->ws_).socket().close(ignore);
   });
 }
+
+template class WsSession<beast::tcp_stream>;
+template class WsSession<TlsStream>;
 
 }  // namespace techpulse::gateway

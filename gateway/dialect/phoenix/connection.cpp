@@ -240,7 +240,7 @@ void Connection::unsubscribed(std::string_view ref, std::string_view topic, std:
 
 void Connection::close(realtime::CloseReason reason, std::string_view why) {
   if (reason == realtime::CloseReason::going_away) {
-    wire_.close(1001, why);
+    wire_.close(1001, why, metrics::CloseReason::shutdown);
     return;
   }
   // The token expired (or the profile is gone): every channel gets the system error, then phx_close; the socket
