@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/attachments/policy.hpp"
+
 namespace techpulse::gateway {
 
 struct Config {
@@ -39,6 +41,12 @@ struct Config {
   std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   std::string web_root;         // serve the web app from this directory instead of the embedded files
+  // Attachments (docs/http-api.md): the largest upload, the allowed content types (each checked by its magic bytes;
+  // the list as given and as parsed), and how long an attachment no message carries is kept.
+  size_t max_attachment_bytes = 10 * 1024 * 1024;
+  std::string attachment_types{attachments::kDefaultTypes};
+  std::vector<std::string> attachment_type_list = attachments::parse_types(attachments::kDefaultTypes);
+  int64_t attachment_orphan_ttl_s = 24 * 3600;
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

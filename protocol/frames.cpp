@@ -125,7 +125,22 @@ std::optional<int64_t> parse_cursor(std::string_view s) {
   return v;
 }
 
-ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
+namespace {
+ParseResult parse(std::string_view text, const Limits& limits, std::string_view forced_type,
+                  const FieldOverrides& overrides);
+}  // namespace
+
+ParseResult parse_client_frame(std::string_view text, const Limits& limits) { return parse(text, limits, {}, {}); }
+
+ParseResult parse_fields_as(std::string_view type, std::string_view object, const FieldOverrides& fields,
+                            const Limits& limits) {
+  return parse(object, limits, type, fields);
+}
+
+namespace {
+
+ParseResult parse(std::string_view text, const Limits& limits, std::string_view forced_type,
+                  const FieldOverrides& overrides) {
   // The DOM parser validates the whole frame (syntax, UTF-8, trailing content, depth) before any field is used.
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
@@ -182,6 +197,13 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
       if (idx == k_ref && out.kind == Field::string && utf8_length(out.str) <= kMaxRefChars) {
         ref = out.str;
       }
+    }
+  }
+  if (!forced_type.empty()) {
+    f[k_type] = Field{Field::string, std::string(forced_type)};
+    for (const auto& [name, value] : overrides) {
+      int idx = key_index(name);
+      if (idx >= 0) f[idx] = Field{has_nul(value) ? Field::other : Field::string, value};
     }
   }
 
@@ -323,6 +345,8 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     frame.type = FrameType::history;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
     if (!(e = need_cursor(k_before, frame.before)).empty()) return fail(e);
+    if (!(e = need_cursor(k_after, frame.after)).empty()) return fail(e);
+    if (frame.before && frame.after) return fail("before and after cannot be combined");
     if (!(e = need_limit(200)).empty()) return fail(e);
   } else if (type == "typing" || type == "assistant.cancel") {
     frame.type = type == "typing" ? FrameType::typing : FrameType::assistant_cancel;
@@ -356,5 +380,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
   }
   return frame;
 }
+
+}  // namespace
 
 }  // namespace techpulse::protocol

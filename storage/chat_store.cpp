@@ -201,7 +201,9 @@ asio::awaitable<void> ChatStore::insert_batch(
       }
       co_return;
     } else {
-      auto status = res.error.sqlstate.rfind("22", 0) == 0 || res.error.sqlstate.rfind("23", 0) == 0
+      // P0002: an attachment the message names is not one the sender may attach (tp_attach_message).
+      auto status = res.error.sqlstate == "P0002" ? SendOutcome::not_found
+                    : res.error.sqlstate.rfind("22", 0) == 0 || res.error.sqlstate.rfind("23", 0) == 0
                         ? SendOutcome::invalid
                         : SendOutcome::internal;
       out[0] = SendOutcome{status, {}, 0, {}, res.error.message};
@@ -342,6 +344,17 @@ asio::awaitable<PgOutcome<std::string>> ChatStore::message_json(std::string mess
   if (!r.ok()) co_return fail<std::string>(r.error);
   if (r.value->rows() == 0) co_return fail<std::string>(PgError{PgError::query, "02000", "message not found"});
   co_return ok(std::string(r.value->get(0, 0)));
+}
+
+asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::readable_message_json(std::string user_id,
+                                                                                        std::string message_id) {
+  using R = std::optional<std::string>;
+  auto p = params(user_id, message_id);
+  auto r = co_await pool_.query(
+      "SELECT tp_message_json(m) FROM chat_messages m WHERE m.id = $2 AND tp_can_access($1, m.thread_id)", p);
+  if (!r.ok()) co_return fail<R>(r.error);
+  if (r.value->rows() == 0) co_return ok(R{});
+  co_return ok(R{std::string(r.value->get(0, 0))});
 }
 
 namespace {

@@ -112,4 +112,14 @@ asio::awaitable<PgOutcome<ThreadPage>> ChatStore::list_threads(std::string user_
   co_return ok(std::move(page));
 }
 
+asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::thread_json(std::string user_id,
+                                                                              std::string thread_id) {
+  using R = std::optional<std::string>;
+  auto p = params(thread_id, user_id);
+  auto r = co_await pool_.query("SELECT tp_thread_json_for(t, $2) FROM conversation_threads t WHERE t.id = $1", p);
+  if (!r.ok()) co_return fail<R>(r.error);
+  if (r.value->rows() == 0) co_return ok(R{});
+  co_return ok(R{std::string(r.value->get(0, 0))});
+}
+
 }  // namespace techpulse::storage

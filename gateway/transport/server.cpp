@@ -35,6 +35,7 @@ Server::Server(Config cfg)
                                                    std::chrono::milliseconds(cfg_.heartbeat_ms),
                                                    std::chrono::milliseconds(cfg_.db_timeout_ms));
   fanout_.set_presence(presence_.get());
+  sweeper_ = std::make_unique<storage::AttachmentSweeper>(store_->pool(), cfg_.attachment_orphan_ttl_s);
   services_ = std::make_unique<realtime::Services>(
       realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get()});
   ai::Options ai;
@@ -115,7 +116,10 @@ int Server::run() {
 
   store_->start();
   listener_->start();
-  asio::post(db_ioc_, [this] { presence_->start(); });
+  asio::post(db_ioc_, [this] {
+    presence_->start();
+    sweeper_->start();
+  });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
 
@@ -143,6 +147,7 @@ int Server::run() {
   assistant_->stop();  // a turn in flight is taken again by another node after its lease
   asio::post(db_ioc_, [this] {
     presence_->stop();  // the other nodes drop this node's users at once
+    sweeper_->stop();
     store_->stop();
     listener_->stop();
   });

@@ -89,6 +89,9 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
   void thread(std::string_view ref, std::string_view json) override {
     records.push_back(Record{"thread", std::string(ref), {}, std::string(json)});
   }
+  void message(std::string_view ref, std::string_view json) override {
+    records.push_back(Record{"message", std::string(ref), {}, std::string(json)});
+  }
   void threads(std::string_view ref, const std::vector<std::string>&, bool, std::string_view) override {
     records.push_back(Record{"threads", std::string(ref)});
   }
