@@ -17,6 +17,8 @@ namespace {
 
 std::string cursor_text(int64_t c) { return std::to_string(c); }
 
+calls::Call message_get(const std::string& id) { return calls::MessageGet{"http", id}; }
+
 Reply json_reply(int status, std::string body) {
   Reply r;
   r.status = status;
@@ -67,7 +69,9 @@ asio::awaitable<Reply> Endpoint::serve(Request req) {
   co_await call(*session, std::move(*routed.call));
   if (expect_ == Answer::sent && acked_) {
     // The ack came after the commit; the reply carries the stored message as every reader will see it.
-    co_await call(*session, calls::MessageGet{"http", acked_->message_id});
+    // A named value, not a temporary in the co_await expression (g++ 12 miscompiles those).
+    calls::Call get = message_get(acked_->message_id);
+    co_await call(*session, std::move(get));
   }
   session->close();
   co_return std::move(*reply_);
