@@ -30,8 +30,8 @@ TEST_CASE("magic bytes must match the declared type", "[unit][attachments]") {
   CHECK_FALSE(magic_matches("image/png", png.substr(0, 7)));
   CHECK(magic_matches("image/jpeg", "\xff\xd8\xff\xe0"));
   CHECK(magic_matches("image/gif", "GIF89a..."));
-  CHECK(magic_matches("image/webp", "RIFF\x10\0\0\0WEBPVP8 "));
-  CHECK_FALSE(magic_matches("image/webp", "RIFF\x10\0\0\0WAVEfmt "));
+  CHECK(magic_matches("image/webp", std::string("RIFF\x10\0\0\0WEBPVP8 ", 16)));
+  CHECK_FALSE(magic_matches("image/webp", std::string("RIFF\x10\0\0\0WAVEfmt ", 16)));
   CHECK(magic_matches("audio/wav", std::string("RIFF\x10\0\0\0WAVEfmt ", 16)));
   CHECK(magic_matches("application/pdf", "%PDF-1.7"));
   CHECK(magic_matches("audio/ogg", "OggS\0\x02"));
