@@ -346,17 +346,6 @@ asio::awaitable<PgOutcome<std::string>> ChatStore::message_json(std::string mess
   co_return ok(std::string(r.value->get(0, 0)));
 }
 
-asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::readable_message_json(std::string user_id,
-                                                                                        std::string message_id) {
-  using R = std::optional<std::string>;
-  auto p = params(user_id, message_id);
-  auto r = co_await pool_.query(
-      "SELECT tp_message_json(m) FROM chat_messages m WHERE m.id = $2 AND tp_can_access($1, m.thread_id)", p);
-  if (!r.ok()) co_return fail<R>(r.error);
-  if (r.value->rows() == 0) co_return ok(R{});
-  co_return ok(R{std::string(r.value->get(0, 0))});
-}
-
 namespace {
 std::string pg_array(const std::vector<std::string>& ids) {
   std::string out = "{";
