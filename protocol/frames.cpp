@@ -126,21 +126,12 @@ std::optional<int64_t> parse_cursor(std::string_view s) {
 }
 
 namespace {
-ParseResult parse(std::string_view text, const Limits& limits, std::string_view forced_type,
-                  const FieldOverrides& overrides);
-}  // namespace
 
-ParseResult parse_client_frame(std::string_view text, const Limits& limits) { return parse(text, limits, {}, {}); }
-
-ParseResult parse_fields_as(std::string_view type, std::string_view object, const FieldOverrides& fields,
-                            const Limits& limits) {
-  return parse(object, limits, type, fields);
-}
-
-namespace {
-
-ParseResult parse(std::string_view text, const Limits& limits, std::string_view forced_type,
-                  const FieldOverrides& overrides) {
+// parse_client_frame without the error's type: `type_seen` receives the frame's type once it is read. With a
+// forced_type (parse_fields_as: another dialect's request), the object's own "type" is ignored and each of
+// `overrides` replaces the field it names.
+ParseResult parse_frame(std::string_view text, const Limits& limits, std::string& type_seen,
+                        std::string_view forced_type = {}, const FieldOverrides& overrides = {}) {
   // The DOM parser validates the whole frame (syntax, UTF-8, trailing content, depth) before any field is used.
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
@@ -225,6 +216,7 @@ ParseResult parse(std::string_view text, const Limits& limits, std::string_view 
   ClientFrame frame;
   frame.ref = ref;
   const std::string& type = f[k_type].str;
+  type_seen = type;
 
   // Field readers: each returns an error message, or empty on success.
   auto absent = [&](Key k) { return f[k].kind == Field::absent || f[k].kind == Field::null; };
@@ -382,5 +374,20 @@ ParseResult parse(std::string_view text, const Limits& limits, std::string_view 
 }
 
 }  // namespace
+
+ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
+  std::string type;
+  auto r = parse_frame(text, limits, type);
+  if (auto* e = std::get_if<ProtocolError>(&r)) e->type = std::move(type);
+  return r;
+}
+
+ParseResult parse_fields_as(std::string_view type, std::string_view object, const FieldOverrides& fields,
+                            const Limits& limits) {
+  std::string seen;
+  auto r = parse_frame(object, limits, seen, type, fields);
+  if (auto* e = std::get_if<ProtocolError>(&r)) e->type = std::move(seen);
+  return r;
+}
 
 }  // namespace techpulse::protocol

@@ -51,6 +51,7 @@ struct ProtocolError {
   ErrorCode code;
   std::string message;
   std::string ref;  // the frame's ref when it could be read, so the error still answers the right request
+  std::string type{};  // the frame's type when it could be read ("send": a send refused as invalid)
 };
 
 enum class TopicKind { thread, ticket, user };

@@ -33,6 +33,8 @@ class Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  // --metrics-listen: GET /metrics only, on loop 0 (gateway/transport/metrics_http.hpp).
+  asio::awaitable<void> metrics_accept_loop();
   void shutdown();
   // Waits (bounded by drain_timeout_ms) until every session has finished its sends and closed.
   void wait_for_drain();
@@ -48,6 +50,7 @@ class Server {
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::ip::tcp::acceptor> metrics_acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;
   ConnectionLimiter limiter_;
