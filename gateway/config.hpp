@@ -49,6 +49,9 @@ struct Config {
   std::string attachment_types{attachments::kDefaultTypes};
   std::vector<std::string> attachment_type_list = attachments::parse_types(attachments::kDefaultTypes);
   int64_t attachment_orphan_ttl_s = 24 * 3600;
+  // Native TLS (gateway/transport/tls.hpp): both set, the listener serves https and wss only; both empty, plain.
+  std::string tls_cert;  // PEM certificate chain, the server's certificate first
+  std::string tls_key;   // PEM private key of that certificate, unencrypted
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

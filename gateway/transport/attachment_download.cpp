@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 
 #include "gateway/attachments/policy.hpp"
@@ -12,6 +13,7 @@
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/transport/attachment_reply.hpp"
 #include "gateway/transport/attachments_http.hpp"
+#include "gateway/transport/corked_stream.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/attachment_store.hpp"
 
@@ -33,7 +35,8 @@ bool etag_listed(std::string_view list, std::string_view etag) {
 
 }  // namespace
 
-asio::awaitable<bool> download_attachment(realtime::Services& svc, beast::tcp_stream& stream, const HttpRequest& req) {
+template <class Stream>
+asio::awaitable<bool> download_attachment(realtime::Services& svc, Stream& stream, const HttpRequest& req) {
   const unsigned version = req.version();
   const bool keep = req.keep_alive();
   auto refuse = [&](http::status status, std::string_view code, std::string message) {
@@ -81,7 +84,7 @@ asio::awaitable<bool> download_attachment(realtime::Services& svc, beast::tcp_st
     res.result(http::status::not_modified);
     http::response_serializer<http::empty_body> sr{res};
     boost::system::error_code ec;
-    stream.expires_after(std::chrono::seconds(10));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
     co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec && keep;
   }
@@ -108,7 +111,7 @@ asio::awaitable<bool> download_attachment(realtime::Services& svc, beast::tcp_st
   res.content_length(static_cast<uint64_t>(last - first + 1));
   http::response_serializer<http::empty_body> sr{res};
   boost::system::error_code ec;
-  stream.expires_after(std::chrono::seconds(10));
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
   co_await http::async_write_header(stream, sr, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return false;
   if (req.method() == http::verb::head) co_return keep;
@@ -128,12 +131,15 @@ asio::awaitable<bool> download_attachment(realtime::Services& svc, beast::tcp_st
       log(Level::error, "attachment_chunk_missing", "id={} chunk={}", id, idx);
       co_return false;
     }
-    stream.expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
     co_await asio::async_write(stream, asio::buffer(chunk.value->data() + from, static_cast<size_t>(to - from)),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return false;
   }
   co_return keep;
 }
+
+template asio::awaitable<bool> download_attachment(realtime::Services&, beast::tcp_stream&, const HttpRequest&);
+template asio::awaitable<bool> download_attachment(realtime::Services&, TlsStream&, const HttpRequest&);
 
 }  // namespace techpulse::gateway

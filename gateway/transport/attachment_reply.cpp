@@ -3,10 +3,12 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <array>
 #include <chrono>
 
 #include "gateway/jwt.hpp"
+#include "gateway/transport/corked_stream.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace techpulse::gateway::attachment_http {
@@ -53,7 +55,8 @@ std::string error_body(std::string_view code, std::string_view message) {
   return out;
 }
 
-asio::awaitable<bool> write_json(boost::beast::tcp_stream& stream, unsigned version, http::status status,
+template <class Stream>
+asio::awaitable<bool> write_json(Stream& stream, unsigned version, http::status status,
                                  std::string body, bool keep_alive,
                                  Headers headers) {
   http::response<http::string_body> res{status, version};
@@ -66,20 +69,27 @@ asio::awaitable<bool> write_json(boost::beast::tcp_stream& stream, unsigned vers
   res.body() = std::move(body);
   res.prepare_payload();
   boost::system::error_code ec;
-  stream.expires_after(std::chrono::seconds(10));
+  boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
   co_return !ec;
 }
 
-asio::awaitable<void> linger(boost::beast::tcp_stream& stream) {
+template <class Stream>
+asio::awaitable<void> linger(Stream& stream) {
   boost::system::error_code ec;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  // Under TLS this skips the close_notify: the refusal was written, and the peer sees the end of the stream.
+  boost::beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   std::array<char, 64 * 1024> scratch;
   size_t dropped = 0;
-  stream.expires_after(std::chrono::seconds(2));
+  boost::beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
   while (!ec && dropped < 32 * 1024 * 1024) {
     dropped += co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
   }
 }
+
+template asio::awaitable<bool> write_json(boost::beast::tcp_stream&, unsigned, http::status, std::string, bool, Headers);
+template asio::awaitable<bool> write_json(TlsStream&, unsigned, http::status, std::string, bool, Headers);
+template asio::awaitable<void> linger(boost::beast::tcp_stream&);
+template asio::awaitable<void> linger(TlsStream&);
 
 }  // namespace techpulse::gateway::attachment_http

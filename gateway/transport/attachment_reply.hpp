@@ -32,13 +32,16 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 Headers one_header(std::string name, std::string value);
 
 // Writes {"error":code,"message":...} (or `body` as is) with `status`; returns whether the write succeeded.
-boost::asio::awaitable<bool> write_json(boost::beast::tcp_stream& stream, unsigned version,
+// Stream: beast::tcp_stream or TlsStream (instantiated in attachment_reply.cpp).
+template <class Stream>
+boost::asio::awaitable<bool> write_json(Stream& stream, unsigned version,
                                         boost::beast::http::status status, std::string body, bool keep_alive,
                                         Headers headers = {});
 std::string error_body(std::string_view code, std::string_view message);
 
 // After refusing a request whose body is still coming: stop sending, then read and drop what the client still sends
 // (bounded: 2 s and 32 MiB) so that closing does not reset the connection before the client has read the refusal.
-boost::asio::awaitable<void> linger(boost::beast::tcp_stream& stream);
+template <class Stream>
+boost::asio::awaitable<void> linger(Stream& stream);
 
 }  // namespace techpulse::gateway::attachment_http

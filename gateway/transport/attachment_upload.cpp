@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <memory>
 
@@ -15,6 +16,7 @@
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/transport/attachment_reply.hpp"
 #include "gateway/transport/attachments_http.hpp"
+#include "gateway/transport/corked_stream.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/attachment_store.hpp"
@@ -69,7 +71,8 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
 
 }  // namespace
 
-asio::awaitable<bool> upload_attachment(realtime::Services& svc, beast::tcp_stream& stream, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> upload_attachment(realtime::Services& svc, Stream& stream, beast::flat_buffer& buffer,
                                         HeadParser& head) {
   const auto& h = head.get();
   const unsigned version = h.version();
@@ -138,7 +141,7 @@ asio::awaitable<bool> upload_attachment(realtime::Services& svc, beast::tcp_stre
   boost::system::error_code ec;
   if (beast::iequals(h[http::field::expect], "100-continue")) {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-    stream.expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
     co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return false;
@@ -187,7 +190,7 @@ asio::awaitable<bool> upload_attachment(realtime::Services& svc, beast::tcp_stre
     body.get().body().data = chunk.data() + filled;
     body.get().body().size = chunk_bytes - filled;
     // An idle deadline per read: a large upload may take long, a stalled one may not.
-    stream.expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
     co_await http::async_read(stream, buffer, body, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
@@ -243,5 +246,8 @@ asio::awaitable<bool> upload_attachment(realtime::Services& svc, beast::tcp_stre
   bool wrote = co_await write_json(stream, version, http::status::created, std::move(out), keep, std::move(location));
   co_return wrote && keep;
 }
+
+template asio::awaitable<bool> upload_attachment(realtime::Services&, beast::tcp_stream&, beast::flat_buffer&, HeadParser&);
+template asio::awaitable<bool> upload_attachment(realtime::Services&, TlsStream&, beast::flat_buffer&, HeadParser&);
 
 }  // namespace techpulse::gateway

@@ -20,13 +20,15 @@ using HeadParser = boost::beast::http::request_parser<boost::beast::http::empty_
 // /v1/attachments and below.
 bool is_attachment_path(std::string_view path);
 
+// `Stream` is beast::tcp_stream or TlsStream (corked_stream.hpp); both are instantiated in the .cpp files.
 // POST /v1/attachments?thread_id=...: `head` has read the request's header, not its body. Answers the request;
 // returns whether the connection may carry another one (false when the body was left unread or the socket failed).
-boost::asio::awaitable<bool> upload_attachment(realtime::Services& svc, boost::beast::tcp_stream& stream,
+template <class Stream>
+boost::asio::awaitable<bool> upload_attachment(realtime::Services& svc, Stream& stream,
                                                boost::beast::flat_buffer& buffer, HeadParser& head);
 
 // GET or HEAD /v1/attachments/<id> (the request has been read whole). Returns whether the connection may be kept.
-boost::asio::awaitable<bool> download_attachment(realtime::Services& svc, boost::beast::tcp_stream& stream,
-                                                 const HttpRequest& req);
+template <class Stream>
+boost::asio::awaitable<bool> download_attachment(realtime::Services& svc, Stream& stream, const HttpRequest& req);
 
 }  // namespace techpulse::gateway
