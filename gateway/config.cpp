@@ -9,6 +9,7 @@
 
 #include "gateway/jwks.hpp"
 #include "ai/assistant.hpp"
+#include "gateway/attachments/policy.hpp"
 
 namespace techpulse::gateway {
 
@@ -57,6 +58,14 @@ Typed choice(std::string Config::*field, std::vector<std::string> accepted) {
       }
     }
     throw std::invalid_argument(fmt::format("expected one of {}, got \"{}\"", fmt::join(accepted, ", "), v));
+  }};
+}
+
+// A comma-separated list of content types, each one the gateway can check by its magic bytes.
+Typed types(std::string Config::*field, std::vector<std::string> Config::*list) {
+  return {[field, list](Config& c, const std::string& v) {
+    c.*list = attachments::parse_types(v);
+    c.*field = v;
   }};
 }
 
@@ -138,6 +147,16 @@ const std::vector<Binding>& bindings() {
        text(&Config::allowed_origins)),
       bind({"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
            text(&Config::web_root)),
+      bind({"--max-attachment-bytes", "TECHPULSE_MAX_ATTACHMENT_BYTES",
+            "largest upload to POST /v1/attachments (bytes); larger: 413", "10485760"},
+           number(&Config::max_attachment_bytes, 1, int64_t{1} << 40)),
+      bind({"--attachment-types", "TECHPULSE_ATTACHMENT_TYPES",
+            "comma-separated content types an upload may have (each checked by its magic bytes); others: 415",
+            std::string(attachments::kDefaultTypes)},
+           types(&Config::attachment_types, &Config::attachment_type_list)),
+      bind({"--attachment-orphan-ttl", "TECHPULSE_ATTACHMENT_ORPHAN_TTL",
+            "seconds an uploaded attachment no message carries is kept before the sweep deletes it", "86400"},
+           number(&Config::attachment_orphan_ttl_s, 1, int64_t{10} * 365 * 24 * 3600)),
       bind({"--tls-cert", "TECHPULSE_TLS_CERT",
             "PEM certificate chain: the listener serves https and wss only (with --tls-key; reloaded on SIGHUP)", ""},
            text(&Config::tls_cert)),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/jwt.hpp"
+#include "gateway/attachments/policy.hpp"
 
 namespace techpulse::gateway {
 
@@ -46,6 +47,12 @@ struct Config {
   std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   std::string web_root;         // serve the web app from this directory instead of the embedded files
+  // Attachments (docs/http-api.md): the largest upload, the allowed content types (each checked by its magic bytes;
+  // the list as given and as parsed), and how long an attachment no message carries is kept.
+  size_t max_attachment_bytes = 10 * 1024 * 1024;
+  std::string attachment_types{attachments::kDefaultTypes};
+  std::vector<std::string> attachment_type_list = attachments::parse_types(attachments::kDefaultTypes);
+  int64_t attachment_orphan_ttl_s = 24 * 3600;
   // Native TLS (gateway/transport/tls.hpp): both set, the listener serves https and wss only; both empty, plain.
   std::string tls_cert;  // PEM certificate chain, the server's certificate first
   std::string tls_key;   // PEM private key of that certificate, unencrypted

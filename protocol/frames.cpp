@@ -127,8 +127,11 @@ std::optional<int64_t> parse_cursor(std::string_view s) {
 
 namespace {
 
-// parse_client_frame without the error's type: `type_seen` receives the frame's type once it is read.
-ParseResult parse_frame(std::string_view text, const Limits& limits, std::string& type_seen) {
+// parse_client_frame without the error's type: `type_seen` receives the frame's type once it is read. With a
+// forced_type (parse_fields_as: another dialect's request), the object's own "type" is ignored and each of
+// `overrides` replaces the field it names.
+ParseResult parse_frame(std::string_view text, const Limits& limits, std::string& type_seen,
+                        std::string_view forced_type = {}, const FieldOverrides& overrides = {}) {
   // The DOM parser validates the whole frame (syntax, UTF-8, trailing content, depth) before any field is used.
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
@@ -185,6 +188,13 @@ ParseResult parse_frame(std::string_view text, const Limits& limits, std::string
       if (idx == k_ref && out.kind == Field::string && utf8_length(out.str) <= kMaxRefChars) {
         ref = out.str;
       }
+    }
+  }
+  if (!forced_type.empty()) {
+    f[k_type] = Field{Field::string, std::string(forced_type)};
+    for (const auto& [name, value] : overrides) {
+      int idx = key_index(name);
+      if (idx >= 0) f[idx] = Field{has_nul(value) ? Field::other : Field::string, value};
     }
   }
 
@@ -327,6 +337,8 @@ ParseResult parse_frame(std::string_view text, const Limits& limits, std::string
     frame.type = FrameType::history;
     if (!(e = need_uuid(k_thread_id, frame.thread_id, true)).empty()) return fail(e);
     if (!(e = need_cursor(k_before, frame.before)).empty()) return fail(e);
+    if (!(e = need_cursor(k_after, frame.after)).empty()) return fail(e);
+    if (frame.before && frame.after) return fail("before and after cannot be combined");
     if (!(e = need_limit(200)).empty()) return fail(e);
   } else if (type == "typing" || type == "assistant.cancel") {
     frame.type = type == "typing" ? FrameType::typing : FrameType::assistant_cancel;
@@ -367,6 +379,14 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
   std::string type;
   auto r = parse_frame(text, limits, type);
   if (auto* e = std::get_if<ProtocolError>(&r)) e->type = std::move(type);
+  return r;
+}
+
+ParseResult parse_fields_as(std::string_view type, std::string_view object, const FieldOverrides& fields,
+                            const Limits& limits) {
+  std::string seen;
+  auto r = parse_frame(object, limits, seen, type, fields);
+  if (auto* e = std::get_if<ProtocolError>(&r)) e->type = std::move(seen);
   return r;
 }
 

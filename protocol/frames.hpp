@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace techpulse::protocol {
 
@@ -94,6 +95,7 @@ struct ClientFrame {
   std::string metadata = "{}";  // send: raw JSON object text
   std::string client_msg_id;   // send (empty: none)
   std::optional<int64_t> before;  // history, threads.list (a cursor)
+  std::optional<int64_t> after;   // history: read forward from this cursor
   std::string before_token;    // threads.list: opaque paging token
   int limit = 50;              // history, threads.list
   std::optional<std::string> title;  // thread.create, thread.update
@@ -111,6 +113,13 @@ using ParseResult = std::variant<ClientFrame, ProtocolError>;
 // Parses one text frame. Never throws: malformed JSON, a missing or mistyped field and an unknown type all come
 // back as a ProtocolError the session turns into an `error` event.
 ParseResult parse_client_frame(std::string_view text, const Limits& limits = {});
+
+// The same rules for another dialect's request (the HTTP API): `object` is a JSON object holding the frame's fields
+// (its own "type" is ignored), read as a frame of `type`; each of `fields` (name, string value) replaces what the
+// object says (a path's thread id, an Idempotency-Key as client_msg_id).
+using FieldOverrides = std::vector<std::pair<std::string_view, std::string>>;
+ParseResult parse_fields_as(std::string_view type, std::string_view object, const FieldOverrides& fields,
+                            const Limits& limits = {});
 
 // Cursors are decimal per-thread sequence numbers on the wire ("42"); clients treat them as opaque strings.
 std::optional<int64_t> parse_cursor(std::string_view s);

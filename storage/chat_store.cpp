@@ -203,7 +203,9 @@ asio::awaitable<void> ChatStore::insert_batch(
       }
       co_return;
     } else {
-      auto status = res.error.sqlstate.rfind("22", 0) == 0 || res.error.sqlstate.rfind("23", 0) == 0
+      // P0002: an attachment the message names is not one the sender may attach (tp_attach_message).
+      auto status = res.error.sqlstate == "P0002" ? SendOutcome::not_found
+                    : res.error.sqlstate.rfind("22", 0) == 0 || res.error.sqlstate.rfind("23", 0) == 0
                         ? SendOutcome::invalid
                         : SendOutcome::internal;
       out[0] = SendOutcome{status, {}, 0, {}, res.error.message};

@@ -100,6 +100,11 @@ class ChatStore {
   asio::awaitable<PgOutcome<std::pair<std::vector<StoredMessage>, bool>>> history(
       std::string thread_id, std::optional<int64_t> before, int limit, size_t max_bytes = kHistoryPageBytes);
   asio::awaitable<PgOutcome<std::string>> message_json(std::string message_id);
+  // The message's JSON when user may read its thread; nullopt otherwise (or when it does not exist).
+  asio::awaitable<PgOutcome<std::optional<std::string>>> readable_message_json(std::string user_id,
+                                                                               std::string message_id);
+  // The thread's JSON as user sees it (unread count included); nullopt when it does not exist.
+  asio::awaitable<PgOutcome<std::optional<std::string>>> thread_json(std::string user_id, std::string thread_id);
   // The event JSON of a row of support_tickets, tickets, work_orders or conversation_threads, for a tp_event too big
   // for NOTIFY; nullopt when the row is gone or the table is not one of these.
   asio::awaitable<PgOutcome<std::optional<std::string>>> event_json(std::string table, std::string id);

@@ -207,17 +207,28 @@ asio::awaitable<PgOutcome<PgResult>> PgConn::collect(Millis timeout) {
 }
 
 asio::awaitable<PgOutcome<PgResult>> PgConn::query(std::string_view sql, const Params& params, Millis timeout) {
+  co_return co_await query(sql, params, timeout, 0, false);
+}
+
+asio::awaitable<PgOutcome<PgResult>> PgConn::query(std::string_view sql, const Params& params, Millis timeout,
+                                                   uint64_t binary, bool binary_result) {
   if (!connected()) {
     co_return counted(PgOutcome<PgResult>::fail(PgError{PgError::connection, {}, "not connected to PostgreSQL"}));
   }
   std::string sql_z(sql);
   std::vector<const char*> values;
   values.reserve(params.size());
-  for (const auto& p : params) {
+  std::vector<int> lengths(params.size(), 0), formats(params.size(), 0);
+  for (size_t i = 0; i < params.size(); ++i) {
+    const auto& p = params[i];
     values.push_back(p ? p->c_str() : nullptr);
+    if (i < 64 && (binary >> i) & 1) {
+      formats[i] = 1;
+      lengths[i] = p ? static_cast<int>(p->size()) : 0;
+    }
   }
-  if (!PQsendQueryParams(conn_, sql_z.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                         nullptr, 0)) {
+  if (!PQsendQueryParams(conn_, sql_z.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                         lengths.data(), formats.data(), binary_result ? 1 : 0)) {
     co_return counted(PgOutcome<PgResult>::fail(conn_error("cannot send the query")));
   }
   co_return counted(co_await collect(timeout));

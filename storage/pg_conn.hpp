@@ -91,6 +91,10 @@ class PgConn {
   asio::awaitable<std::optional<PgError>> connect(Millis timeout);
   // One statement with text parameters, extended protocol. A timeout or a lost connection closes the connection.
   asio::awaitable<PgOutcome<PgResult>> query(std::string_view sql, const Params& params, Millis timeout);
+  // The same with the parameters whose bit is set in `binary` sent as raw bytes (bytea), and, with binary_result,
+  // every result column in binary form (used for attachment chunks: no hex encoding either way).
+  asio::awaitable<PgOutcome<PgResult>> query(std::string_view sql, const Params& params, Millis timeout,
+                                             uint64_t binary, bool binary_result);
   // Several statements in the simple protocol (migrations, LISTEN). The last result is returned.
   asio::awaitable<PgOutcome<PgResult>> exec(std::string_view sql, Millis timeout);
 

@@ -102,4 +102,16 @@ asio::awaitable<PgOutcome<PgResult>> PgPool::query(std::string_view sql, const P
   co_return co_await (*lease.value)->query(sql, params, std::max(Millis{1}, timeout - used));
 }
 
+asio::awaitable<PgOutcome<PgResult>> PgPool::query(std::string_view sql, const Params& params, uint64_t binary,
+                                                   bool binary_result) {
+  auto start = std::chrono::steady_clock::now();
+  auto lease = co_await acquire(opts_.query_timeout);
+  if (!lease.ok()) {
+    co_return PgOutcome<PgResult>::fail(lease.error);
+  }
+  auto used = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+  co_return co_await (*lease.value)->query(sql, params, std::max(Millis{1}, opts_.query_timeout - used), binary,
+                                           binary_result);
+}
+
 }  // namespace techpulse::storage

@@ -23,6 +23,9 @@ class PgPool {
 
   asio::awaitable<PgOutcome<PgResult>> query(std::string_view sql, const Params& params);
   asio::awaitable<PgOutcome<PgResult>> query(std::string_view sql, const Params& params, Millis timeout);
+  // Binary parameters and results (PgConn::query with `binary`).
+  asio::awaitable<PgOutcome<PgResult>> query(std::string_view sql, const Params& params, uint64_t binary,
+                                             bool binary_result);
 
   // Borrow a connected connection (for multi-statement work such as migrations or transactions).
   // The returned guard gives it back when destroyed.

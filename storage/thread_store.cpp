@@ -1,5 +1,6 @@
-// The thread operations of ChatStore (thread.create, thread.update, threads.list): each authorizes in the
-// statement that writes or reads (tp_may_link, tp_can_access), so the check and the write see one snapshot.
+// The thread operations of ChatStore (thread.create, thread.update, threads.list, one thread and one message as a
+// user may read them): each authorizes in the statement that writes or reads (tp_may_link, tp_can_access), so the
+// check and the write see one snapshot.
 #include "storage/chat_store.hpp"
 
 namespace techpulse::storage {
@@ -110,6 +111,27 @@ asio::awaitable<PgOutcome<ThreadPage>> ChatStore::list_threads(std::string user_
     page.next_before = std::string(res.get(n - 1, 1));
   }
   co_return ok(std::move(page));
+}
+
+asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::thread_json(std::string user_id,
+                                                                              std::string thread_id) {
+  using R = std::optional<std::string>;
+  auto p = params(thread_id, user_id);
+  auto r = co_await pool_.query("SELECT tp_thread_json_for(t, $2) FROM conversation_threads t WHERE t.id = $1", p);
+  if (!r.ok()) co_return fail<R>(r.error);
+  if (r.value->rows() == 0) co_return ok(R{});
+  co_return ok(R{std::string(r.value->get(0, 0))});
+}
+
+asio::awaitable<PgOutcome<std::optional<std::string>>> ChatStore::readable_message_json(std::string user_id,
+                                                                                        std::string message_id) {
+  using R = std::optional<std::string>;
+  auto p = params(user_id, message_id);
+  auto r = co_await pool_.query(
+      "SELECT tp_message_json(m) FROM chat_messages m WHERE m.id = $2 AND tp_can_access($1, m.thread_id)", p);
+  if (!r.ok()) co_return fail<R>(r.error);
+  if (r.value->rows() == 0) co_return ok(R{});
+  co_return ok(R{std::string(r.value->get(0, 0))});
 }
 
 }  // namespace techpulse::storage

@@ -33,6 +33,7 @@ struct History {
   std::string thread_id;
   std::optional<int64_t> before;
   int limit = 50;
+  std::optional<int64_t> after;  // read forward: the oldest `limit` messages after this cursor (not with before)
 };
 struct Typing {
   std::string ref;
@@ -82,12 +83,22 @@ struct Search {
   int limit = 20;
   std::string before;  // the paging token of a previous reply
 };
+// One thread, and one message, as the caller may see them (the HTTP API's GET /v1/threads/<id>, and the message
+// its POST .../messages answers with after the ack).
+struct ThreadGet {
+  std::string ref;
+  std::string thread_id;
+};
+struct MessageGet {
+  std::string ref;
+  std::string message_id;
+};
 struct RenewAuth {
   std::string ref;
   std::string access_token;
 };
 
 using Call = std::variant<Ping, Subscribe, Unsubscribe, Send, History, Typing, ThreadCreate, ThreadUpdate, ThreadsList,
-                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search>;
+                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search, ThreadGet, MessageGet>;
 
 }  // namespace techpulse::gateway::realtime::calls

@@ -89,7 +89,7 @@ void Session::on_send_outcome(const std::string& ref, const std::string& thread,
     case S::duplicate:
       if (auto* s = sink()) s->ack(ref, thread, o.message_id, o.seq, o.created_at, o.status == S::duplicate);
       break;
-    case S::not_found: error(ref, ErrorCode::not_found, "thread not found"); break;
+    case S::not_found: error(ref, ErrorCode::not_found, o.detail.empty() ? "thread not found" : o.detail); break;
     case S::forbidden:
       log(Level::warn, "forbidden", "session={} user={} thread={} action=send", session_id_, who_.user_id, thread);
       error(ref, ErrorCode::forbidden, "you may not write to this thread");
@@ -107,6 +107,23 @@ void Session::on_send_outcome(const std::string& ref, const std::string& thread,
 asio::awaitable<void> Session::history(const calls::History& c) {
   bool allowed = co_await authorize_thread(c.ref, c.thread_id);
   if (!allowed) co_return;
+  if (c.after) {
+    // Forward: one more than asked says whether newer messages exist.
+    auto f = co_await on_store(svc_.store, svc_.store.messages_after(c.thread_id, *c.after, c.limit + 1));
+    if (!f.ok()) {
+      db_error(c.ref, f.error);
+      co_return;
+    }
+    auto& rows = f.value->first;
+    const bool more = rows.size() > static_cast<size_t>(c.limit);
+    if (more) rows.resize(static_cast<size_t>(c.limit));
+    std::vector<std::string> page;
+    for (auto& m : rows) page.push_back(std::move(m.json));
+    // Forward, the cursor to go on from is the newest message's (or the one asked for, on an empty page).
+    const int64_t next = rows.empty() ? *c.after : rows.back().seq;
+    if (auto* s = sink()) s->history(c.ref, c.thread_id, page, more, next);
+    co_return;
+  }
   auto r = co_await on_store(svc_.store, svc_.store.history(c.thread_id, c.before, c.limit));
   if (!r.ok()) {
     db_error(c.ref, r.error);
@@ -183,6 +200,35 @@ asio::awaitable<void> Session::threads_list(const calls::ThreadsList& c) {
     co_return;
   }
   if (auto* s = sink()) s->threads(c.ref, r.value->threads_json, r.value->has_more, r.value->next_before);
+}
+
+asio::awaitable<void> Session::thread_get(const calls::ThreadGet& c) {
+  bool allowed = co_await authorize_thread(c.ref, c.thread_id);
+  if (!allowed) co_return;
+  auto r = co_await on_store(svc_.store, svc_.store.thread_json(who_.user_id, c.thread_id));
+  if (!r.ok()) {
+    db_error(c.ref, r.error);
+    co_return;
+  }
+  if (!*r.value) {
+    error(c.ref, ErrorCode::not_found, "thread not found");
+  } else if (auto* s = sink()) {
+    s->thread(c.ref, **r.value);
+  }
+}
+
+asio::awaitable<void> Session::message_get(const calls::MessageGet& c) {
+  // Only a message of a thread this user may read; any other id is not found, so existence does not leak.
+  auto r = co_await on_store(svc_.store, svc_.store.readable_message_json(who_.user_id, c.message_id));
+  if (!r.ok()) {
+    db_error(c.ref, r.error);
+    co_return;
+  }
+  if (!*r.value) {
+    error(c.ref, ErrorCode::not_found, "message not found");
+  } else if (auto* s = sink()) {
+    s->message(c.ref, **r.value);
+  }
 }
 
 asio::awaitable<void> Session::assistant_cancel(const calls::AssistantCancel& c) {

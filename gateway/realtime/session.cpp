@@ -34,15 +34,18 @@ asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp
   co_return a;
 }
 
-Session::Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow)
+Session::Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow, std::shared_ptr<RateBucket> bucket)
     : svc_(svc),
       loop_(loop),
       who_(std::move(who)),
       session_id_(protocol::new_uuid()),
       sink_(&sink),
       flow_(flow),
-      tokens_(svc.config.rate_limit_burst),
-      refilled_at_(std::chrono::steady_clock::now()) {
+      bucket_(bucket ? std::move(bucket) : std::make_shared<RateBucket>()) {
+  if (bucket_->tokens < 0) {
+    bucket_->tokens = svc.config.rate_limit_burst;
+    bucket_->refilled_at = std::chrono::steady_clock::now();
+  }
   svc_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -92,11 +95,12 @@ bool Session::take_token() {
   const auto& cfg = svc_.config;
   if (cfg.rate_limit_per_s == 0) return true;
   auto now = std::chrono::steady_clock::now();
-  double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
-  refilled_at_ = now;
-  tokens_ = std::min<double>(cfg.rate_limit_burst, tokens_ + elapsed * cfg.rate_limit_per_s);
-  if (tokens_ < 1.0) return false;
-  tokens_ -= 1.0;
+  auto& b = *bucket_;
+  double elapsed = std::chrono::duration<double>(now - b.refilled_at).count();
+  b.refilled_at = now;
+  b.tokens = std::min<double>(cfg.rate_limit_burst, b.tokens + elapsed * cfg.rate_limit_per_s);
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
   return true;
 }
 
@@ -133,6 +137,8 @@ asio::awaitable<void> Session::handle(calls::Call call) {
   else if (auto* c = std::get_if<calls::MessageDelete>(&call)) co_await message_delete(*c);
   else if (auto* c = std::get_if<calls::Read>(&call)) co_await read(*c);
   else if (auto* c = std::get_if<calls::Search>(&call)) co_await search(*c);
+  else if (auto* c = std::get_if<calls::ThreadGet>(&call)) co_await thread_get(*c);
+  else if (auto* c = std::get_if<calls::MessageGet>(&call)) co_await message_get(*c);
 }
 
 void Session::push(const SharedEvent& event) {

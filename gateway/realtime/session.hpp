@@ -36,10 +36,19 @@ struct Admission {
 // Looks up the token's profile (on the storage loop) and resumes on the caller's executor.
 asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp);
 
+// The token bucket of the rate limit (Session::admit_frame). A session owns its own, unless its dialect gives it one
+// to share: the HTTP API makes a session per request and gives each the connection's bucket, so the limit is per
+// connection as on the WebSocket.
+struct RateBucket {
+  double tokens = -1;  // < 0: full (the session fills it with the burst on first use)
+  std::chrono::steady_clock::time_point refilled_at{};
+};
+
 class Session : public std::enable_shared_from_this<Session>, public Subscriber {
  public:
   // The sink and the flow must outlive the session's use of them: the owner calls close() before they go away.
-  Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow);
+  Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow,
+          std::shared_ptr<RateBucket> bucket = nullptr);
   ~Session() override;
 
   // Joins the loop's hub, says welcome and arms the token's expiry.
@@ -65,6 +74,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   void thread_written(const std::string& ref, const std::string& thread_id, const std::string& ticket_id,
                       const storage::ThreadWrite& w);
   asio::awaitable<void> threads_list(const calls::ThreadsList& c);
+  asio::awaitable<void> thread_get(const calls::ThreadGet& c);
+  asio::awaitable<void> message_get(const calls::MessageGet& c);
   asio::awaitable<void> assistant_cancel(const calls::AssistantCancel& c);
   void renew_auth(const calls::RenewAuth& c);
   // Conversation operations (conversation.cpp).
@@ -140,8 +151,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   std::set<std::string> tracked_;  // topics this session is present on
   int row_watches_ = 0;
   std::unique_ptr<asio::steady_timer> expiry_timer_;
-  double tokens_ = 0;
-  std::chrono::steady_clock::time_point refilled_at_{};
+  std::shared_ptr<RateBucket> bucket_;
 };
 
 }  // namespace techpulse::gateway::realtime

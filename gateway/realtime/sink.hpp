@@ -61,10 +61,14 @@ class Sink {
   // The send is committed (duplicate: an earlier send with its client_msg_id was; this names that message).
   virtual void ack(std::string_view ref, std::string_view thread_id, std::string_view message_id, int64_t cursor,
                    std::string_view created_at, bool duplicate) = 0;
-  // A page of history, oldest first; next_before: the cursor of its oldest message.
+  // A page of history, oldest first; next_before: the cursor of its oldest message. A page read forward (`after`)
+  // has the same shape: has_more says newer messages exist, and next_before is the cursor of its newest message
+  // (the `after` of the next page; the `after` asked for when the page is empty).
   virtual void history(std::string_view ref, std::string_view thread_id, const std::vector<std::string>& messages_json,
                        bool has_more, int64_t next_before) = 0;
   virtual void thread(std::string_view ref, std::string_view thread_json) = 0;
+  // One message (MessageGet).
+  virtual void message(std::string_view ref, std::string_view message_json) = 0;
   virtual void threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
                        std::string_view next_before) = 0;
   virtual void authenticated(std::string_view ref, int64_t exp) = 0;

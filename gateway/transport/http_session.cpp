@@ -13,8 +13,10 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 
+#include "gateway/dialect/http_v1/endpoint.hpp"
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
+#include "gateway/transport/attachments_http.hpp"
 #include "gateway/transport/metrics_http.hpp"
 #include "logging/rate_limit.hpp"
 #include "gateway/transport/upgrade.hpp"
@@ -114,23 +116,37 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   const auto deadline = std::chrono::milliseconds(svc.config.handshake_timeout_ms);
+  std::unique_ptr<dialect::http_v1::Endpoint> api;  // the HTTP API's dialect, made on this connection's first call
   for (;;) {
-    HttpRequestParser parser;
-    apply_request_limits(parser);
+    HeadParser head;
+    head.header_limit(kHttpHeaderLimit);
+    head.body_limit(boost::none);  // each route sets its own once it knows what the body is
     // One deadline for the whole request: a client sending a byte at a time cannot keep the slot.
     beast::get_lowest_layer(stream).expires_after(deadline);
-    // The header first: POST /realtime/v1/api/broadcast may carry a larger body (its payload limit is the
-    // broadcast one, 256 KiB, so an oversized payload gets 413 with its reason, not a malformed-request 400).
-    // Beast checks a Content-Length against the limit as the header ends, so the header is read under the larger
-    // limit and every other path is held to kHttpBodyLimit right after it.
-    parser.body_limit(dialect::phoenix::kRestBodyLimit);
-    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-    const bool rest_broadcast = (!ec || ec == http::error::body_limit) && parser.is_header_done() &&
-                                parser.get().method() == http::verb::post &&
-                                parser.get().target().starts_with("/realtime/v1/api/broadcast");
-    if (!ec && !rest_broadcast) {
-      parser.body_limit(kHttpBodyLimit);
-      if (auto n = parser.content_length(); n && *n > kHttpBodyLimit) ec = http::error::body_limit;
+    co_await http::async_read_header(stream, buffer, head, asio::redirect_error(asio::use_awaitable, ec));
+    std::string_view head_path = ec ? std::string_view() : std::string_view(head.get().target());
+    head_path = head_path.substr(0, head_path.find('?'));
+    if (!ec && head_path == "/v1/attachments") {
+      // An upload streams its body itself, a chunk at a time.
+      bool keep = co_await upload_attachment(svc, stream, buffer, head);
+      if (!keep) break;
+      continue;
+    }
+    // Each body has the limit of what it is: an API body is bounded like a WebSocket frame (the same fields, the
+    // same limits); POST /realtime/v1/api/broadcast by the REST limit (its payload limit is the broadcast one,
+    // 256 KiB, so an oversized payload gets 413 with its reason, not a malformed-request 400); others by
+    // kHttpBodyLimit. The header was read without a body limit, so a Content-Length over the limit is refused
+    // here, before any of the body is read (Beast checks it only while the header is parsed).
+    const bool rest_broadcast = !ec && head.get().method() == http::verb::post &&
+                                head_path == "/realtime/v1/api/broadcast";
+    const bool api_body = dialect::http_v1::is_api_path(head_path);
+    const std::uint64_t body_limit = rest_broadcast ? dialect::phoenix::kRestBodyLimit
+                                     : api_body     ? svc.config.max_frame_bytes
+                                                    : kHttpBodyLimit;
+    HttpRequestParser parser{std::move(head)};
+    parser.body_limit(body_limit);
+    if (!ec) {
+      if (auto n = parser.content_length(); n && *n > body_limit) ec = http::error::body_limit;
     }
     if (!ec && !parser.is_done()) {
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -148,14 +164,42 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset) {
         http::request<http::string_body> dummy;
         dummy.version(11);
-        auto res = make_response(dummy, http::status::bad_request,
-                                 json_body({{"error", "bad_request"}, {"message", "malformed HTTP request"}}));
+        const bool too_big = ec == http::error::body_limit;
+        auto res = make_response(dummy, too_big ? http::status::payload_too_large : http::status::bad_request,
+                                 too_big ? json_body({{"error", "too_large"}, {"message", "the request body is too large"}})
+                                         : json_body({{"error", "bad_request"}, {"message", "malformed HTTP request"}}));
         res.keep_alive(false);
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       }
       break;
     }
     auto req = parser.release();
+    std::string_view path = req.target();
+    path = path.substr(0, path.find('?'));
+    if (is_attachment_path(path)) {
+      bool keep = co_await download_attachment(svc, stream, req);
+      if (!keep) break;
+      continue;
+    }
+    if (dialect::http_v1::is_api_path(path)) {
+      http::response<http::string_body> res;
+      if (!origin_permitted(req, svc.config)) {
+        res = make_response(req, http::status::forbidden,
+                            json_body({{"error", "forbidden"}, {"message", "this Origin may not connect"}}));
+      } else {
+        if (!api) api = std::make_unique<dialect::http_v1::Endpoint>(svc, loop);
+        dialect::http_v1::Request call{std::string(req.method_string()), std::string(req.target()),
+                                       std::string(req[http::field::authorization]),
+                                       std::string(req["Idempotency-Key"]), std::move(req.body())};
+        auto reply = co_await api->serve(std::move(call));
+        res = make_response(req, static_cast<http::status>(reply.status), std::move(reply.body));
+        for (auto& [k, v] : reply.headers) res.set(k, v);
+      }
+      bool keep = res.keep_alive();
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep) break;
+      continue;
+    }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     Decision d = decide(req, svc.config, now);

@@ -39,6 +39,7 @@ Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
   row_store_ = std::make_unique<storage::RowChangeStore>(store_->pool());
   fanout_.set_row_store(row_store_.get());
   row_feed_ = std::make_unique<realtime::RowFeed>(db_ioc_.get_executor(), *store_, fanout_.row_watchers());
+  sweeper_ = std::make_unique<storage::AttachmentSweeper>(store_->pool(), cfg_.attachment_orphan_ttl_s);
   services_ = std::make_unique<realtime::Services>(
       realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers()});
   ai::Options ai;
@@ -148,6 +149,7 @@ int Server::run() {
   asio::post(db_ioc_, [this] {
     presence_->start();
     row_feed_->start();
+    sweeper_->start();
   });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
@@ -179,6 +181,7 @@ int Server::run() {
   asio::post(db_ioc_, [this] {
     presence_->stop();  // the other nodes drop this node's users at once
     row_feed_->stop();
+    sweeper_->stop();
     store_->stop();
     listener_->stop();
   });

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/attachment_store.hpp"
 #include "ai/assistant.hpp"
 #include "gateway/config.hpp"
 #include "gateway/realtime/fanout.hpp"
@@ -51,6 +52,7 @@ class Server {
   std::unique_ptr<storage::Listener> listener_;
   std::unique_ptr<realtime::Presence> presence_;
   std::unique_ptr<realtime::RowFeed> row_feed_;
+  std::unique_ptr<storage::AttachmentSweeper> sweeper_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;

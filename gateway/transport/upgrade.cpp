@@ -34,7 +34,7 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-TargetAndToken find_token(const HttpRequest& req) {
+TargetAndToken find_token(const http::request_header<>& req) {
   TargetAndToken out;
   std::string_view target = req.target();
   auto q = target.find('?');
@@ -127,7 +127,7 @@ std::string query_param(std::string_view target, std::string_view name) {
   return {};
 }
 
-bool origin_permitted(const HttpRequest& req, const Config& config) {
+bool origin_permitted(const http::request_header<>& req, const Config& config) {
   std::string_view origin = req[http::field::origin];
   if (origin.empty() || origin_allowed(config.allowed_origins, origin)) return true;
   std::string_view host = req[http::field::host];

@@ -70,7 +70,7 @@ struct TargetAndToken {
   std::string_view path;  // the request target without its query (a view into the request)
   std::string token;      // from ?access_token= (percent-decoded), else Authorization: Bearer; empty: none
 };
-TargetAndToken find_token(const HttpRequest& req);
+TargetAndToken find_token(const boost::beast::http::request_header<>& req);
 bool offers_subprotocol(const HttpRequest& req);
 // RFC 6455 4.2.1: the key is the base64 (standard alphabet, padded) of exactly 16 bytes, so 24 characters of which
 // the last two are "==" and the 22nd carries no bits beyond the 16th byte.
@@ -79,6 +79,6 @@ bool valid_websocket_key(std::string_view key);
 bool origin_allowed(std::string_view list, std::string_view origin);
 // A browser request may proceed: no Origin, an Origin in --allowed-origins, or the gateway's own origin (the page
 // it served itself, http(s)://<Host>), so the web app at / works behind any allow-list.
-bool origin_permitted(const HttpRequest& req, const Config& config);
+bool origin_permitted(const boost::beast::http::request_header<>& req, const Config& config);
 
 }  // namespace techpulse::gateway

@@ -1,6 +1,7 @@
 // The TechPulse web app: sign-in, the connection, and the view the profile's role chooses (customer chat or
 // technician console). No framework and no build step; see docs/web.md.
 import { Connection, tokenClaims } from './connection.js';
+import { setAttachmentToken } from './attachments.js';
 import { CustomerView } from './customer.js';
 import { TechnicianView } from './technician.js';
 
@@ -67,6 +68,7 @@ function start(token) {
     return;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
+  setAttachmentToken(token);
   $('signin').hidden = true;
   $('sign-out').hidden = false;
   $('conn-status').hidden = false;
@@ -147,6 +149,7 @@ window.addEventListener('hashchange', () => {
   if (conn && claims && conn.token && tokenClaims(conn.token)?.sub === claims.sub) {
     conn.renew(token).then(() => {
       sessionStorage.setItem(TOKEN_KEY, token);
+      setAttachmentToken(token);
       toast('Your session was renewed.');
     }).catch((e) => toast(`The new token was refused: ${e.message}`));
   } else {

@@ -1,6 +1,7 @@
 // One conversation thread on screen: its messages (history paged in at the top, live ones at the bottom), the
 // composer with pending → sent, typing, and the assistant's streamed answers. Customers and technicians share it.
 import { el, messageElement, fillMessage, setStatusNote, sourcesBlock } from './render.js';
+import { Attacher } from './attachments.js';
 
 const TYPING_SEND_MS = 2000;
 const TYPING_SHOW_MS = 4000;
@@ -62,8 +63,9 @@ export class ThreadView {
     textarea.addEventListener('input', () => this.maybeSendTyping());
     this.stopButton = el('button', { type: 'button', class: 'btn btn--ghost', hidden: true, onclick: () => this.cancelTurn() }, 'Stop');
     const sendButton = el('button', { type: 'submit', class: 'btn btn--primary' }, 'Send');
+    this.attacher = new Attacher(this);
     this.form = el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
-      textarea, el('div', { class: 'composer__actions' }, this.stopButton, sendButton));
+      textarea, el('div', { class: 'composer__actions' }, ...this.attacher.controls, this.stopButton, sendButton));
     this.root = el('section', { class: 'thread', 'aria-label': this.thread.title || 'Conversation' },
       this.presenceLine, this.log, this.typing, this.form);
   }

@@ -1,5 +1,6 @@
 // Turning protocol objects into DOM. Everything a user or the database wrote goes in through textContent or a
 // checked URL attribute, never as HTML.
+import { attachmentsBlock } from './attachments.js';
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -134,7 +135,7 @@ export function fillMessage(node, message, me, ownerId) {
   const extra = node.querySelector('.msg__extra');
   extra.replaceChildren();
   if (deleted) return;
-  const att = attachment(message);
+  const att = attachmentsBlock(message) || attachment(message);
   if (att) extra.append(att);
   const md = message.metadata || {};
   if (message.role === 'assistant') {

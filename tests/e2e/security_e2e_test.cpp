@@ -5,11 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <tuple>
 #include <string>
 #include <vector>
 
 #include "support/chat_helpers.hpp"
 #include "support/gateway_process.hpp"
+#include "support/http_client.hpp"
 #include "support/pg_support.hpp"
 #include "support/ws_client.hpp"
 
@@ -397,4 +399,84 @@ TEST_CASE("revocation reaches idle sessions: a deleted profile ends every sessio
     REQUIRE(json_str(*ack, "/type") == "ack");
     CHECK(db.scalar("SELECT role FROM chat_messages WHERE id = $1", {json_str(*ack, "/message_id")}) == "user");
   }
+}
+
+TEST_CASE("attachments and the HTTP API across tenants: another party's files are 404, their ids cannot be attached, "
+          "their threads refuse uploads and HTTP calls as they refuse frames",
+          "[e2e][security][attachments][http_api]") {
+  Db db(security_db());
+  auto a = make_tenant(db, true, "2015 Toyota Camry");
+  auto b = make_tenant(db, false, "2017 Ford F-150");
+  GatewayProcess gw(security_db());
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "PRIVATE-PIXELS" + std::string(2000, 'p');
+  auto upload = [&](const std::string& token, const std::string& thread) {
+    Headers h = bearer(token);
+    h.emplace_back("Content-Type", "image/png");
+    return http_call(gw.port(), "POST", "/v1/attachments?thread_id=" + thread + "&name=private.png", h, png);
+  };
+  // The victim's customer and their technician each upload to the victim's thread.
+  auto by_customer = upload(gw.token(a.customer), a.thread);
+  auto by_tech = upload(gw.token(a.tech, "technician"), a.thread);
+  REQUIRE(by_customer.status == 201);
+  REQUIRE(by_tech.status == 201);
+  const std::vector<std::string> victims = {json_str(by_customer.body, "/attachment/id"),
+                                            json_str(by_tech.body, "/attachment/id")};
+  const auto attachments = db.scalar("SELECT count(*) FROM attachments");
+  const auto messages = db.scalar("SELECT count(*) FROM chat_messages");
+
+  for (const auto& [who, role] : std::vector<std::pair<std::string, std::string>>{{b.customer, "customer"},
+                                                                                   {b.tech, "technician"}}) {
+    INFO(role);
+    auto token = gw.token(who, role);
+    // Downloads: 404, the same as an id that does not exist, by header and by query.
+    auto missing = http_call(gw.port(), "GET", "/v1/attachments/" + random_uuid(), bearer(token));
+    for (const auto& id : victims) {
+      auto r = http_call(gw.port(), "GET", "/v1/attachments/" + id, bearer(token));
+      CHECK(r.status == 404);
+      CHECK(r.body == missing.body);
+      CHECK(r.body.find("PRIVATE") == std::string::npos);
+      CHECK(http_call(gw.port(), "GET", "/v1/attachments/" + id + "?access_token=" + token).status == 404);
+      Headers range = bearer(token);
+      range.emplace_back("Range", "bytes=0-10");
+      CHECK(http_call(gw.port(), "GET", "/v1/attachments/" + id, range).status == 404);
+      CHECK(http_call(gw.port(), "HEAD", "/v1/attachments/" + id, bearer(token)).status == 404);
+    }
+    // Uploads into the victim's thread.
+    CHECK(upload(token, a.thread).status == 403);
+    // Attaching the victim's ids to a message of one's own thread: not_found, nothing stored.
+    auto ws = connect_as(gw, who, role);
+    for (const auto& id : victims) {
+      ws->send(R"({"type":"send","ref":"att","thread_id":")" + b.thread +
+               R"(","content":"x","message_type":"image","metadata":{"attachments":[{"id":")" + id + "\"}]}}");
+      auto r = ws->recv_until([](const std::string& f) { return json_str(f, "/ref") == "att"; }, 10s);
+      REQUIRE(r);
+      CHECK(json_str(*r, "/code") == "not_found");
+    }
+    // The HTTP API on the victim's thread: refused like the frames (403 for a thread that exists), nothing changed.
+    const std::string vt = "/v1/threads/" + a.thread;
+    Headers h = bearer(token);
+    h.emplace_back("Content-Type", "application/json");
+    for (const auto& [method, target, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"GET", vt, ""},
+             {"PATCH", vt, R"({"title":"ATTACK"})"},
+             {"PATCH", vt, R"({"ticket_id":null})"},
+             {"GET", vt + "/messages", ""},
+             {"GET", vt + "/messages?after=0", ""},
+             {"POST", vt + "/messages", R"({"content":"ATTACK-http"})"},
+             {"POST", "/v1/threads", R"({"title":"ATTACK","ticket_id":")" + a.ticket + "\"}"}}) {
+      auto r = http_call(gw.port(), method, target, h, body);
+      INFO(method << " " << target << " -> " << r.status << " " << r.body);
+      CHECK((r.status == 403 || r.status == 404));
+      CHECK(r.body.find("private thread") == std::string::npos);
+      CHECK(r.body.find("Private") == std::string::npos);
+    }
+    auto list = http_call(gw.port(), "GET", "/v1/threads?limit=200", bearer(token));
+    CHECK(list.status == 200);
+    CHECK(list.body.find(a.thread) == std::string::npos);
+  }
+  CHECK(db.scalar("SELECT count(*) FROM attachments") == attachments);
+  CHECK(db.scalar("SELECT count(*) FROM chat_messages") == messages);
+  CHECK(db.scalar("SELECT count(*) FROM chat_messages WHERE content LIKE 'ATTACK%'") == "0");
+  CHECK(db.scalar("SELECT title FROM conversation_threads WHERE id = $1", {a.thread}) == "private thread");
+  CHECK(db.scalar("SELECT ticket_id FROM conversation_threads WHERE id = $1", {a.thread}) == a.ticket);
 }

@@ -83,11 +83,19 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
     r.duplicate = duplicate;
     records.push_back(r);
   }
-  void history(std::string_view ref, std::string_view, const std::vector<std::string>&, bool, int64_t) override {
-    records.push_back(Record{"history", std::string(ref)});
+  void history(std::string_view ref, std::string_view, const std::vector<std::string>& messages, bool more,
+               int64_t next) override {
+    Record r{"history", std::string(ref)};
+    for (const auto& m : messages) r.text += m + "\n";
+    r.seq = next;
+    r.duplicate = more;  // has_more
+    records.push_back(r);
   }
   void thread(std::string_view ref, std::string_view json) override {
     records.push_back(Record{"thread", std::string(ref), {}, std::string(json)});
+  }
+  void message(std::string_view ref, std::string_view json) override {
+    records.push_back(Record{"message", std::string(ref), {}, std::string(json)});
   }
   void threads(std::string_view ref, const std::vector<std::string>&, bool, std::string_view) override {
     records.push_back(Record{"threads", std::string(ref)});
@@ -403,4 +411,51 @@ TEST_CASE("conversation operations: the core answers edit, delete, read and sear
   core.call(*owner, calls::MessageEdit{"e3", id, "back again"});
   REQUIRE(core.pump_until([&] { return owner_sink.find("error", "e3") != nullptr; }));
   CHECK(owner_sink.find("error", "e3")->code == realtime::ErrorCode::conflict);
+}
+
+TEST_CASE("the HTTP API's calls: history read forward, one thread and one message, each for its readers only",
+          "[pg][realtime]") {
+  OneThread t;
+  auto& [url, db, user, thread] = t;
+  auto other = make_profile(db);
+  auto others_thread = make_thread(db, other);
+  for (int i = 1; i <= 5; ++i) insert_message(db, thread, user, "m" + std::to_string(i));
+  const auto first_id = db.scalar("SELECT id FROM chat_messages WHERE thread_id = $1 AND seq = 1", {thread});
+  Core core(url);
+  RecordingSink sink;
+  auto s = core.open(user, "customer", sink);
+
+  realtime::calls::History fwd{"f", thread, std::nullopt, 2, int64_t{1}};
+  core.call(*s, fwd);
+  REQUIRE(core.pump_until([&] { return sink.find("history", "f"); }));
+  const auto* page = sink.find("history", "f");
+  CHECK(page->text.find("\"m2\"") != std::string::npos);
+  CHECK(page->text.find("\"m3\"") != std::string::npos);
+  CHECK(page->text.find("\"m4\"") == std::string::npos);
+  CHECK(page->duplicate);  // more after
+  CHECK(page->seq == 3);   // the newest cursor of the page: the next `after`
+  realtime::calls::History rest{"r", thread, std::nullopt, 50, int64_t{3}};
+  core.call(*s, rest);
+  REQUIRE(core.pump_until([&] { return sink.find("history", "r"); }));
+  CHECK_FALSE(sink.find("history", "r")->duplicate);
+  CHECK(sink.find("history", "r")->seq == 5);
+
+  core.call(*s, realtime::calls::ThreadGet{"tg", thread});
+  core.call(*s, realtime::calls::ThreadGet{"tx", others_thread});
+  core.call(*s, realtime::calls::MessageGet{"mg", first_id});
+  REQUIRE(core.pump_until([&] { return sink.find("thread", "tg") && sink.find("error", "tx") && sink.find("message", "mg"); }));
+  CHECK(sink.find("thread", "tg")->text.find(thread) != std::string::npos);
+  CHECK(sink.find("error", "tx")->code == realtime::ErrorCode::forbidden);
+  CHECK(sink.find("message", "mg")->text.find("\"m1\"") != std::string::npos);
+
+  // Another user asking for that message learns nothing: not found, as for an id that does not exist.
+  RecordingSink their_sink;
+  auto them = core.open(other, "customer", their_sink);
+  core.call(*them, realtime::calls::MessageGet{"x", first_id});
+  core.call(*them, realtime::calls::MessageGet{"y", random_uuid()});
+  REQUIRE(core.pump_until([&] { return their_sink.find("error", "x") && their_sink.find("error", "y"); }));
+  CHECK(their_sink.find("error", "x")->code == realtime::ErrorCode::not_found);
+  CHECK(their_sink.find("error", "x")->text == their_sink.find("error", "y")->text);
+  s->close();
+  them->close();
 }

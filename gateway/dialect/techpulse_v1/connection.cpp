@@ -44,7 +44,7 @@ calls::Call to_call(protocol::ClientFrame f) {
     case T::send:
       return calls::Send{std::move(f.ref),          std::move(f.thread_id), std::move(f.content),
                          std::move(f.message_type), std::move(f.metadata),  std::move(f.client_msg_id)};
-    case T::history: return calls::History{std::move(f.ref), std::move(f.thread_id), f.before, f.limit};
+    case T::history: return calls::History{std::move(f.ref), std::move(f.thread_id), f.before, f.limit, f.after};
     case T::typing: return calls::Typing{std::move(f.ref), std::move(f.thread_id)};
     case T::thread_create:
       return calls::ThreadCreate{std::move(f.ref), std::move(f.title), std::move(f.ticket_id), f.assistant};

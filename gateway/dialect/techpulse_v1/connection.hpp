@@ -49,6 +49,8 @@ class Connection final : public realtime::Sink, public Endpoint {
   void history(std::string_view ref, std::string_view thread_id, const std::vector<std::string>& messages_json,
                bool has_more, int64_t next_before) override;
   void thread(std::string_view ref, std::string_view thread_json) override;
+  // techpulse.v1 has no frame that asks for one message (MessageGet is the HTTP API's).
+  void message(std::string_view, std::string_view) override {}
   void threads(std::string_view ref, const std::vector<std::string>& threads_json, bool has_more,
                std::string_view next_before) override;
   void authenticated(std::string_view ref, int64_t exp) override;

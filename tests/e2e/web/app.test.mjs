@@ -4,14 +4,23 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import {
-  FOREIGN_ORIGIN, Gateway, Relay, freshDatabase, insertMessage, launchBrowser, lit, makeThread, newPage, outputDir,
-  psql, screenshot, seedPeople, until,
+  FOREIGN_ORIGIN, Gateway, Relay, freshDatabase, insertLegacyMessage, insertMessage, launchBrowser, lit, makeThread,
+  newPage, outputDir, psql, screenshot, seedPeople, until, uploadAttachment,
 } from './harness.mjs';
 
 const tag = randomUUID().slice(0, 8);
+
+// A real PNG (a screenshot of a blank page), so an <img> of it has a size when it loads.
+async function dashboardPng() {
+  const { context, page } = await newPage(browser, { width: 320, height: 180 });
+  await page.setContent('<body style="margin:0;background:#1d2733"><div style="margin:60px auto;width:60px;height:60px;border-radius:30px;background:#e0a000"></div></body>');
+  const png = await page.screenshot();
+  await context.close();
+  return png;
+}
 let db;
 let gw;
 let browser;
@@ -386,8 +395,9 @@ test('message content with <img src=x onerror=...> renders as text and runs noth
   const attack = '<img src=x onerror="window.__xss=(window.__xss||0)+1;alert(1)">';
   const bySql = '<script>window.__xss=1</script><b onmouseover="alert(2)">bold?</b>';
   insertMessage(db, thread, ids.technician, 'technician', bySql);
-  insertMessage(db, thread, ids.technician, 'technician', 'a file with a script URL', { type: 'file', metadata: { url: 'javascript:alert(3)', name: 'x.pdf' } });
-  insertMessage(db, thread, ids.technician, 'technician', 'an image with a script URL', { type: 'image', metadata: { url: 'javascript:alert(4)' } });
+  // Rows from before the attachment rules (migration 009) may hold any url: it must never become a link.
+  insertLegacyMessage(db, thread, ids.technician, 'technician', 'a file with a script URL', { type: 'file', metadata: { url: 'javascript:alert(3)', name: 'x.pdf' } });
+  insertLegacyMessage(db, thread, ids.technician, 'technician', 'an image with a script URL', { type: 'image', metadata: { url: 'javascript:alert(4)' } });
   await customer.page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: 'Odd characters' }).click();
   await liveLog(customer.page);
   await messageIn(customer.page, 'bold?').waitFor();
@@ -492,10 +502,16 @@ test('older messages page in when the log is scrolled to the top', async () => {
 
 test('screenshots of the customer and technician views at 390 px and 1280 px', async () => {
   // A conversation with attachments (image, file, voice) and an assistant answer with its sources.
-  const thread = makeThread(db, ids.customer, 'Battery warning on the Outback');
-  insertMessage(db, thread, ids.customer, 'user', 'Here is a photo of the dashboard warning.', { type: 'image', metadata: { url: '/icon.svg', name: 'dashboard.svg' } });
-  insertMessage(db, thread, ids.technician, 'technician', 'Thanks. Here is the inspection checklist.', { type: 'file', metadata: { url: '/app.css', name: 'inspection-checklist.pdf', size: 48213 } });
-  insertMessage(db, thread, ids.customer, 'user', 'Voice note: the noise it makes.', { type: 'voice', metadata: { url: '/voice-note.ogg', name: 'noise' } });
+  const thread = makeThread(db, ids.customer, 'Battery warning on the Outback', { ticketId: ids.ticket });
+  // Uploaded like the app uploads them, then carried by messages (the trigger fills in name, type, size, url).
+  const customerToken = gw.token(ids.customer, 'customer');
+  const photo = await uploadAttachment(gw, customerToken, thread, 'image/png', 'dashboard.png', await dashboardPng());
+  const checklist = await uploadAttachment(gw, gw.token(ids.technician, 'technician'), thread, 'application/pdf',
+    'inspection-checklist.pdf', Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(48204, 'x')]));
+  const voice = await uploadAttachment(gw, customerToken, thread, 'audio/ogg', 'noise.ogg', Buffer.concat([Buffer.from('OggS'), Buffer.alloc(4000, 1)]));
+  insertMessage(db, thread, ids.customer, 'user', 'Here is a photo of the dashboard warning.', { type: 'image', metadata: { attachments: [{ id: photo.id }] } });
+  insertMessage(db, thread, ids.technician, 'technician', 'Thanks. Here is the inspection checklist.', { type: 'file', metadata: { attachments: [{ id: checklist.id }] } });
+  insertMessage(db, thread, ids.customer, 'user', 'Voice note: the noise it makes.', { type: 'voice', metadata: { attachments: [{ id: voice.id, duration_ms: 6000 }] } });
   // The assistant only for the question below, so the one answer on screen is its answer.
   psql(db, `UPDATE conversation_threads SET assistant_enabled = true WHERE id = ${lit(thread)}`);
   const { context, page } = await signedIn(ids.customer, 'customer');
@@ -505,11 +521,11 @@ test('screenshots of the customer and technician views at 390 px and 1280 px', a
   await page.getByRole('button', { name: 'Send' }).click();
   await page.locator('article.msg--assistant[data-state="sent"] .sources li').first().waitFor({ timeout: 20000 });
   await page.locator('.attach--image img').evaluate((img) => img.complete || new Promise((r) => { img.onload = r; img.onerror = r; }));
-  // Attachments by message_type, from metadata.
-  assert.equal(await page.locator('.attach--image img').getAttribute('src'), gw.url('/icon.svg'));
-  assert.equal(await page.locator('.attach--file a').getAttribute('download'), 'inspection-checklist.pdf');
+  // Attachments from metadata.attachments: the photo loaded (with ?access_token=, an <img> sends no header).
+  assert.ok((await page.locator('.attach--image img').getAttribute('src')).startsWith(`/v1/attachments/${photo.id}?access_token=`));
+  assert.ok(await page.locator('.attach--image img').evaluate((img) => img.naturalWidth > 0));
   assert.match(await page.locator('.attach--file').textContent(), /inspection-checklist\.pdf \(47\.1 KB\)/);
-  assert.equal(await page.getByRole('log', { name: 'Messages' }).locator('audio[controls]').getAttribute('src'), gw.url('/voice-note.ogg'));
+  assert.ok((await page.getByRole('log', { name: 'Messages' }).locator('audio[controls]').getAttribute('src')).startsWith(`/v1/attachments/${voice.id}?`));
   // The question and the whole answer in view.
   await page.setViewportSize({ width: 1280, height: 1000 });
   await messageIn(page, 'My battery light flickers').evaluate((e) => e.scrollIntoView({ block: 'start' }));
@@ -578,6 +594,74 @@ test('conversation features: who is online, seen marks, edit and delete of one\'
   const hit = customer.page.getByRole('list', { name: 'Search results' }).locator('li.hit mark').first();
   await hit.waitFor();
   assert.match((await hit.textContent()).toLowerCase(), /grind/);
+  assert.deepEqual(customer.page.problems.concat(tech.page.problems), []);
+  await customer.context.close();
+  await tech.context.close();
+});
+
+test('attachments: a customer attaches a photo and a PDF and records a voice note; both sides see them inline', async () => {
+  const thread = makeThread(db, ids.customer, `Photos and voice ${tag}`, { ticketId: ids.ticket });
+  const customer = await signedIn(ids.customer, 'customer');
+  await customer.page.getByRole('navigation', { name: 'Threads' }).getByRole('button', { name: `Photos and voice ${tag}` }).click();
+  await liveLog(customer.page);
+  // Record every time the upload progress bar is shown.
+  await customer.page.evaluate(() => {
+    window.__progressShown = 0;
+    new MutationObserver(() => {
+      const bar = document.querySelector('.thread:not([hidden]) progress.upload-progress');
+      if (bar && !bar.hidden) window.__progressShown += 1;
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['hidden'] });
+  });
+
+  const png = await dashboardPng();
+  await customer.page.getByLabel('Attach a photo or file').setInputFiles({ name: 'warning-light.png', mimeType: 'image/png', buffer: png });
+  const photoMsg = customer.page.locator('article.msg[data-state="sent"]', { has: customer.page.locator('.attach--image img') });
+  await photoMsg.waitFor();
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(3000, 'q')]);
+  await customer.page.getByLabel('Attach a photo or file').setInputFiles({ name: 'estimate.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await customer.page.locator('article.msg[data-state="sent"] .attach--file').waitFor();
+
+  // A voice note from the (fake) microphone: Record, then Stop recording.
+  await customer.page.getByRole('button', { name: 'Record' }).click();
+  await customer.page.getByRole('status').filter({ hasText: 'Recording…' }).waitFor();
+  await until('some recorded audio', () => customer.page.evaluate(() => new Promise((r) => setTimeout(() => r(true), 300))));
+  await customer.page.getByRole('button', { name: 'Stop recording' }).click();
+  const voiceMsg = customer.page.locator('article.msg[data-state="sent"]', { has: customer.page.locator('audio[controls]') });
+  await voiceMsg.waitFor({ timeout: 15000 });
+  assert.ok(await customer.page.evaluate(() => window.__progressShown) >= 3, 'the progress bar showed for each upload');
+
+  // Stored as the issue says: three messages, each with its attachment's facts from the table.
+  const rows = psql(db, `SELECT message_type || '|' || (metadata->'attachments'->0->>'content_type') || '|' ||
+                                (metadata->'attachments'->0->>'sha256') FROM chat_messages
+                          WHERE thread_id = ${lit(thread)} ORDER BY seq`).split('\n');
+  assert.equal(rows.length, 3, rows.join('\n'));
+  const sha = (b) => createHash('sha256').update(b).digest('hex');
+  assert.equal(rows[0], `image|image/png|${sha(png)}`);
+  assert.equal(rows[1], `file|application/pdf|${sha(pdf)}`);
+  assert.match(rows[2], /^voice\|audio\/(webm|ogg)\|[0-9a-f]{64}$/);
+
+  // The technician on the ticket sees them live: the photo loads, the voice note's metadata loads (a Range-capable
+  // download with ?access_token=), the PDF downloads through fetch with the header.
+  const tech = await signedIn(ids.technician, 'technician');
+  await tech.page.getByRole('navigation', { name: 'Tickets' }).locator(`[data-ticket-id="${ids.ticket}"][data-live="true"]`).waitFor();
+  await tech.page.getByRole('group', { name: 'Threads of this ticket' }).getByRole('button', { name: `Photos and voice ${tag}` }).click();
+  await liveLog(tech.page);
+  const img = tech.page.locator('.attach--image img').last();
+  await img.waitFor();
+  await until('the photo to load', () => img.evaluate((i) => i.complete && i.naturalWidth > 0));
+  const audioOk = await tech.page.locator('audio[controls]').last().evaluate((a) => new Promise((resolve) => {
+    if (a.readyState >= 1) return resolve(true);
+    a.addEventListener('loadedmetadata', () => resolve(true), { once: true });
+    a.addEventListener('error', () => resolve(false), { once: true });
+    a.preload = 'auto';
+    a.load();
+  }));
+  assert.equal(audioOk, true, 'the voice note loads in the player');
+  const [download] = await Promise.all([
+    tech.page.waitForEvent('download'),
+    tech.page.getByRole('button', { name: /estimate\.pdf/ }).last().click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'estimate.pdf');
   assert.deepEqual(customer.page.problems.concat(tech.page.problems), []);
   await customer.context.close();
   await tech.context.close();

@@ -197,7 +197,9 @@ export async function launchBrowser() {
     executablePath: process.env.TECHPULSE_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      // A microphone that plays a tone, granted without a prompt: the voice-note test records from it.
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
   });
 }
 
@@ -261,6 +263,28 @@ export function insertMessage(url, threadId, senderId, role, content, { type = '
   return psql(url, `INSERT INTO chat_messages (thread_id, sender_id, role, content, message_type, metadata)
                     VALUES (${lit(threadId)}, ${lit(senderId)}, ${lit(role)}, ${lit(content)}, ${lit(type)},
                             ${lit(JSON.stringify(metadata))}::jsonb) RETURNING id`);
+}
+
+// A message as stored before migration 009 (no attachment rules then): image/file/voice rows whose metadata has a
+// free-form url. The app must still render them safely.
+export function insertLegacyMessage(url, threadId, senderId, role, content, { type, metadata }) {
+  return psql(url, `BEGIN;
+    ALTER TABLE chat_messages DISABLE TRIGGER chat_messages_attachments;
+    INSERT INTO chat_messages (thread_id, sender_id, role, content, message_type, metadata)
+      VALUES (${lit(threadId)}, ${lit(senderId)}, ${lit(role)}, ${lit(content)}, ${lit(type)},
+              ${lit(JSON.stringify(metadata))}::jsonb);
+    ALTER TABLE chat_messages ENABLE TRIGGER chat_messages_attachments;
+    COMMIT;`);
+}
+
+// Uploads bytes to a thread as `token`'s user (POST /v1/attachments); returns the reply's attachment.
+export async function uploadAttachment(gw, token, threadId, type, name, bytes) {
+  const res = await fetch(gw.url(`/v1/attachments?thread_id=${threadId}&name=${encodeURIComponent(name)}`), {
+    method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': type }, body: bytes,
+  });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`upload of ${name}: ${res.status} ${JSON.stringify(body)}`);
+  return body.attachment;
 }
 
 // Polls a condition that only the database can tell (bounded in count and time).
