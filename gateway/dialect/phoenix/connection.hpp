@@ -52,6 +52,7 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
   void ack(std::string_view, std::string_view, std::string_view, int64_t, std::string_view, bool) override {}
   void history(std::string_view, std::string_view, const std::vector<std::string>&, bool, int64_t) override {}
   void thread(std::string_view, std::string_view) override {}
+  void message(std::string_view, std::string_view) override {}  // MessageGet: the HTTP API's call only
   void threads(std::string_view, const std::vector<std::string>&, bool, std::string_view) override {}
   void authenticated(std::string_view ref, int64_t exp) override {}
   // The conversation replies of techpulse.v1 (issue 14) have no Phoenix form: the dialect never makes those calls.
