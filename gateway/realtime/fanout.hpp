@@ -3,6 +3,7 @@
 // one shared typed event per topic, handed to every loop (chat messages through the loop's inbox, so a busy loop
 // delivers several in one turn) and offered there by the hub to its subscriptions. Access changes and resyncs make
 // the affected sessions re-check.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,9 @@ class Fanout : public storage::RealtimeSink {
   explicit Fanout(std::vector<std::unique_ptr<Loop>>& loops) : loops_(loops) {}
   // Presence messages (tp_presence) go to it; set before the listener starts.
   void set_presence(Presence* p) { presence_ = p; }
+  // Called on the storage loop with each ticket.queued object (--routing least-loaded); set before the listener
+  // starts.
+  void set_on_queued(std::function<void(const std::string&)> f) { on_queued_ = std::move(f); }
 
   void on_message(const storage::ChatEvent& ev) override;
   void on_message_change(const storage::ChangeEvent& ev) override;
@@ -39,6 +43,7 @@ class Fanout : public storage::RealtimeSink {
 
   std::vector<std::unique_ptr<Loop>>& loops_;
   Presence* presence_ = nullptr;
+  std::function<void(const std::string&)> on_queued_;
 };
 
 }  // namespace techpulse::gateway::realtime

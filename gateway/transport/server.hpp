@@ -15,6 +15,7 @@
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
+#include "notify/notifier.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/listener.hpp"
 
@@ -32,6 +33,8 @@ class Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  // --routing least-loaded: one queued ticket (on the storage loop).
+  asio::awaitable<void> route(std::string ticket_id, std::vector<std::string> candidates);
   void shutdown();
   // Waits (bounded by drain_timeout_ms) until every session has finished its sends and closed.
   void wait_for_drain();
@@ -45,6 +48,7 @@ class Server {
   std::unique_ptr<realtime::Presence> presence_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
+  std::unique_ptr<notify::Notifier> notifier_;  // offline notifications (docs/webhooks.md)
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;
