@@ -72,7 +72,12 @@ asio::awaitable<void> Session::ticket_claim(const calls::TicketClaim& c) {
   if (auto* s = sink()) s->ticket(c.ref, r.value->ticket_json, r.value->duplicate);
   // Granted at once: the claim is committed, so the ticket's topic authorizes this technician now.
   const std::string topic = "ticket:" + c.ticket_id;
-  if (!closing_ && !subs_.count(topic)) co_await subscribe(calls::Subscribe{c.ref, topic, std::nullopt});
+  if (!closing_ && !subs_.count(topic)) {
+    // Named, not a temporary inside the co_await expression (g++ 12, see storage/pg_conn.hpp).
+    const calls::Subscribe sub{c.ref, topic, std::nullopt};
+    auto op = subscribe(sub);
+    co_await std::move(op);
+  }
 }
 
 asio::awaitable<void> Session::ticket_assign(const calls::TicketAssign& c) {

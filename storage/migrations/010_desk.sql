@@ -47,7 +47,8 @@ CREATE FUNCTION tp_queue_ticket_json(s support_tickets) RETURNS text
 -- Handoff
 --
 -- tp_handoff: the thread goes to a person. p_actor is the customer or staff member who asked (NULL: the assistant,
--- a trusted writer). In one transaction, under the thread row's lock (so two handoffs of one thread, from two
+-- a trusted writer); p_reason is the assistant's reason code, or the words of the person who asked (their note).
+-- In one transaction, under the thread row's lock (so two handoffs of one thread, from two
 -- frames or two nodes, run one after the other and the second finds the first's ticket):
 --   * a thread already handed off to an open ticket: nothing changes (duplicate);
 --   * a thread linked to an open ticket: that ticket is reused (its handoff fields and analysis updated);
@@ -69,7 +70,11 @@ DECLARE
     summary text;
     analysis jsonb;
     number_ text;
-    reason text := coalesce(nullif(btrim(p_reason), ''), CASE WHEN p_actor IS NULL THEN 'assistant' ELSE 'customer_request' END);
+    -- The reason is a code (the assistant's no_sources / low_confidence, or who asked); a person's own words are
+    -- their note.
+    reason text := CASE WHEN p_actor IS NULL THEN coalesce(nullif(btrim(p_reason), ''), 'assistant')
+                        WHEN tp_is_staff(p_actor) THEN 'staff_request' ELSE 'customer_request' END;
+    note text := CASE WHEN p_actor IS NOT NULL THEN nullif(btrim(p_reason), '') END;
 BEGIN
     created := false;
     duplicate := false;
@@ -103,9 +108,10 @@ BEGIN
      WHERE m.thread_id = p_thread AND m.role = 'assistant' AND m.deleted_at IS NULL ORDER BY m.seq DESC LIMIT 1;
     SELECT string_agg(m.content, ' / ' ORDER BY m.seq) INTO summary FROM chat_messages m
      WHERE m.thread_id = p_thread AND m.role = 'user' AND m.deleted_at IS NULL;
-    words := concat_ws(' ', summary, p_reason);
+    words := concat_ws(' ', summary, note);
     analysis := jsonb_build_object(
         'reason', reason,
+        'note', note,
         'requested_by', CASE WHEN p_actor IS NULL THEN 'assistant'
                              ELSE (SELECT p.role FROM profiles p WHERE p.id = p_actor) END,
         'confidence', last_answer.metadata -> 'confidence',
@@ -124,7 +130,7 @@ BEGIN
                 coalesce(nullif(t.metadata ->> 'vehicle', ''), tp_thread_vehicle(p_thread)),
                 coalesce(nullif(t.metadata ->> 'vin', ''),
                          (regexp_match(upper(coalesce(summary, '')), '\m([A-HJ-NPR-Z0-9]{17})\M'))[1]),
-                left(coalesce(summary, p_reason, ''), 2000), analysis::text, tp_priority_for(words), 'open',
+                left(coalesce(summary, note, ''), 2000), analysis::text, tp_priority_for(words), 'open',
                 reason, now())
         RETURNING id INTO ticket_id;
         created := true;
