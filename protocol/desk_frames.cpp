@@ -31,7 +31,23 @@ std::optional<ParseResult> parse_desk_frame(std::string_view type, const Fields&
     }
     return ParseResult{frame};
   }
+  if (type == "analytics.summary") {
+    frame.type = FrameType::analytics_summary;
+    if (!(e = read_string(f, k_from, frame.from, false)).empty()) return fail(e);
+    if (!(e = read_string(f, k_to, frame.to, false)).empty()) return fail(e);
+    if (frame.from.size() > 64 || frame.to.size() > 64) return fail("from and to must be RFC 3339 timestamps");
+    return ParseResult{frame};
+  }
   return std::nullopt;
+}
+
+std::string encode_analytics(std::string_view ref, std::string_view summary_json) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().field("type", "analytics.summary");
+  if (!ref.empty()) w.field("ref", ref);
+  w.field_raw("summary", summary_json).end_object();
+  return out;
 }
 
 std::string encode_handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,

@@ -1,5 +1,5 @@
 #pragma once
-// The support desk's frames of techpulse.v1 (handoff, ticket.claim, ticket.assign) and their replies; the queue
+// The support desk's frames of techpulse.v1 (handoff, ticket.claim, ticket.assign, analytics.summary) and their replies; the queue
 // topic's `subscribed`. The queue's events (ticket.queued, ticket.claimed, ticket.dequeued) are plain object events
 // (events.hpp encode_event). Pure, like the rest of protocol/.
 #include <optional>
@@ -25,6 +25,9 @@ std::string encode_handoff(std::string_view ref, std::string_view thread_id, std
 
 // The reply to ticket.claim / ticket.assign: {"type":"ticket","ref":...,"ticket":{...},"duplicate":bool}
 std::string encode_ticket_reply(std::string_view ref, std::string_view ticket_json, bool duplicate);
+
+// The reply to analytics.summary: {"type":"analytics.summary","ref":...,"summary":{...}}
+std::string encode_analytics(std::string_view ref, std::string_view summary_json);
 
 // `subscribed` for the queue: {"type":"subscribed","ref":...,"topic":"queue:support","tickets":[...]}
 std::string encode_subscribed_queue(std::string_view ref, std::string_view topic, std::string_view tickets_json);

@@ -34,6 +34,7 @@ std::string_view to_string(FrameType t) {
     case FrameType::handoff: return "handoff";
     case FrameType::ticket_claim: return "ticket.claim";
     case FrameType::ticket_assign: return "ticket.assign";
+    case FrameType::analytics_summary: return "analytics.summary";
   }
   return "?";
 }

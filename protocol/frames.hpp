@@ -30,6 +30,7 @@ enum class FrameType {
   handoff,
   ticket_claim,
   ticket_assign,
+  analytics_summary,
 };
 
 std::string_view to_string(FrameType t);
@@ -110,6 +111,7 @@ struct ClientFrame {
   std::string query;           // search (thread_id optional, before_token its paging token)
   std::string reason;          // handoff (thread_id; empty: none)
   std::string technician_id;   // ticket.assign (ticket_id)
+  std::string from, to;        // analytics.summary (RFC 3339; empty: the default range)
 };
 
 using ParseResult = std::variant<ClientFrame, ProtocolError>;

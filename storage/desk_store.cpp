@@ -91,4 +91,33 @@ asio::awaitable<PgOutcome<std::string>> route_ticket(PgPool& pool, std::string t
   co_return ok(r.value->is_null(0, 0) ? std::string() : std::string(r.value->get(0, 0)));
 }
 
+asio::awaitable<PgOutcome<AnalyticsOutcome>> analytics_summary(PgPool& pool, std::string actor_id, std::string from,
+                                                               std::string to) {
+  std::optional<std::string> f, t;
+  if (!from.empty()) f = from;
+  if (!to.empty()) t = to;
+  auto r = co_await pool.query(
+      "WITH r AS (SELECT coalesce($3::timestamptz, now()) AS upto) "
+      "SELECT CASE WHEN coalesce($2::timestamptz, r.upto - interval '30 days') > r.upto THEN 'bad' END, "
+      "       tp_analytics_summary($1, coalesce($2::timestamptz, r.upto - interval '30 days'), r.upto) FROM r",
+      params(actor_id, f, t));
+  AnalyticsOutcome o;
+  if (!r.ok()) {
+    const auto& st = r.error.sqlstate;
+    if (st == "22007" || st == "22008" || st == "22P02") {
+      o.status = AnalyticsOutcome::bad_range;
+      co_return ok(std::move(o));
+    }
+    co_return fail<AnalyticsOutcome>(r.error);
+  }
+  if (!r.value->is_null(0, 0)) {
+    o.status = AnalyticsOutcome::bad_range;
+  } else if (r.value->is_null(0, 1)) {
+    o.status = AnalyticsOutcome::forbidden;
+  } else {
+    o.json.assign(r.value->get(0, 1));
+  }
+  co_return ok(std::move(o));
+}
+
 }  // namespace techpulse::storage

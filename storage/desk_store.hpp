@@ -45,4 +45,12 @@ asio::awaitable<PgOutcome<bool>> is_staff(PgPool& pool, std::string user_id);
 asio::awaitable<PgOutcome<std::string>> route_ticket(PgPool& pool, std::string ticket_id,
                                                      std::vector<std::string> candidates);
 
+// The analytics summary of [from, to) (RFC 3339; empty: to now, from 30 days before to), tp_analytics_summary.
+struct AnalyticsOutcome {
+  enum Status { ok, forbidden, bad_range } status = ok;
+  std::string json;
+};
+asio::awaitable<PgOutcome<AnalyticsOutcome>> analytics_summary(PgPool& pool, std::string actor_id, std::string from,
+                                                               std::string to);
+
 }  // namespace techpulse::storage

@@ -97,12 +97,16 @@ struct TicketAssign {
   std::string ticket_id;
   std::string technician_id;
 };
+struct AnalyticsSummary {
+  std::string ref;
+  std::string from, to;  // RFC 3339; empty: the default range
+};
 struct RenewAuth {
   std::string ref;
   std::string access_token;
 };
 
 using Call = std::variant<Ping, Subscribe, Unsubscribe, Send, History, Typing, ThreadCreate, ThreadUpdate, ThreadsList,
-                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search, Handoff, TicketClaim, TicketAssign>;
+                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search, Handoff, TicketClaim, TicketAssign, AnalyticsSummary>;
 
 }  // namespace techpulse::gateway::realtime::calls

@@ -103,6 +103,25 @@ asio::awaitable<void> Session::ticket_assign(const calls::TicketAssign& c) {
   if (auto* s = sink()) s->ticket(c.ref, r.value->ticket_json, false);
 }
 
+asio::awaitable<void> Session::analytics_summary(const calls::AnalyticsSummary& c) {
+  auto r = co_await on_store(svc_.store, storage::analytics_summary(svc_.store.pool(), who_.user_id, c.from, c.to));
+  if (!r.ok()) {
+    db_error(c.ref, r.error);
+    co_return;
+  }
+  using S = storage::AnalyticsOutcome;
+  switch (r.value->status) {
+    case S::ok:
+      if (auto* s = sink()) s->analytics(c.ref, r.value->json);
+      break;
+    case S::bad_range: error(c.ref, ErrorCode::bad_request, "from and to must be RFC 3339 timestamps with from <= to"); break;
+    case S::forbidden:
+      log(Level::warn, "forbidden", "session={} user={} action=analytics", session_id_, who_.user_id);
+      error(c.ref, ErrorCode::forbidden, "analytics are for admins");
+      break;
+  }
+}
+
 asio::awaitable<void> Session::subscribe_queue(const calls::Subscribe& c, const std::string& name,
                                                const protocol::Topic& topic) {
   // Registered first (buffering), then the listener must be listening, then the snapshot: an event committed after

@@ -135,6 +135,7 @@ asio::awaitable<void> Session::handle(calls::Call call) {
   else if (auto* c = std::get_if<calls::Handoff>(&call)) co_await handoff(*c);
   else if (auto* c = std::get_if<calls::TicketClaim>(&call)) co_await ticket_claim(*c);
   else if (auto* c = std::get_if<calls::TicketAssign>(&call)) co_await ticket_assign(*c);
+  else if (auto* c = std::get_if<calls::AnalyticsSummary>(&call)) co_await analytics_summary(*c);
 }
 
 void Session::push(const SharedEvent& event) {

@@ -76,6 +76,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> handoff(const calls::Handoff& c);
   asio::awaitable<void> ticket_claim(const calls::TicketClaim& c);
   asio::awaitable<void> ticket_assign(const calls::TicketAssign& c);
+  asio::awaitable<void> analytics_summary(const calls::AnalyticsSummary& c);
 
   // The transport's outbound queue became empty (the drain may be able to finish).
   void output_idle();

@@ -88,6 +88,8 @@ class Sink {
                        bool duplicate, std::string_view ticket_json) = 0;
   // ticket.claim / ticket.assign succeeded.
   virtual void ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) = 0;
+  // analytics.summary (admins).
+  virtual void analytics(std::string_view ref, std::string_view summary_json) = 0;
   // `subscribed` of the queue topic, with the queued tickets (a JSON array).
   virtual void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) = 0;
   // A fan-out event shared by every recipient: the dialect writes its cached encoding (Broadcast::encoded).

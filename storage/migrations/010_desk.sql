@@ -382,3 +382,110 @@ END $$;
 
 CREATE TRIGGER chat_read_state_outbox AFTER INSERT OR UPDATE ON chat_read_state
     FOR EACH ROW EXECUTE FUNCTION tp_read_state_outbox();
+
+-- ---------------------------------------------------------------------------------------------------------------
+-- Analytics for admins (GET /v1/analytics/summary, the analytics.summary frame; docs/desk.md "Analytics")
+
+-- A ticket resolved or closed gets its resolved_at (the time-to-resolve figure), whoever wrote the status.
+CREATE FUNCTION tp_support_tickets_resolved() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status IN ('resolved', 'closed') AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('resolved', 'closed')) THEN
+        NEW.resolved_at := coalesce(NEW.resolved_at, now());
+    ELSIF NEW.status NOT IN ('resolved', 'closed') THEN
+        NEW.resolved_at := NULL;
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER support_tickets_resolved BEFORE INSERT OR UPDATE OF status ON support_tickets
+    FOR EACH ROW EXECUTE FUNCTION tp_support_tickets_resolved();
+
+-- What the figures read: messages by time (messages per day by role, mean confidence) and a thread's first
+-- message of each role.
+CREATE INDEX chat_messages_created_role_idx ON chat_messages (created_at, role);
+CREATE INDEX chat_messages_thread_role_idx ON chat_messages (thread_id, role, created_at);
+CREATE INDEX support_tickets_handoff_idx ON support_tickets (handed_off_at) WHERE handed_off_at IS NOT NULL;
+CREATE INDEX support_tickets_resolved_idx ON support_tickets (resolved_at) WHERE resolved_at IS NOT NULL;
+
+CREATE FUNCTION tp_percentiles(p_values double precision[]) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    RETURN (SELECT jsonb_build_object(
+                'count', count(*),
+                'p50', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY v))::numeric, 3),
+                'p90', round((percentile_cont(0.9) WITHIN GROUP (ORDER BY v))::numeric, 3))
+              FROM unnest(p_values) v);
+
+-- The summary of [p_from, p_to): NULL when p_actor is not an admin. Durations in seconds.
+--   first_response.assistant: per customer thread whose first customer message is in the range, from it to the
+--     first assistant message after it;
+--   first_response.human: per ticket handed off in the range, from the handoff to the first technician message in
+--     its threads after it;
+--   handoffs: tickets handed off in the range / customer threads with a first message in the range, by reason;
+--   handoff_to_claim: per ticket handed off in the range and claimed, claimed_at - handed_off_at;
+--   messages_per_day: messages created in the range by UTC day and role;
+--   assistant_confidence: the mean of the assistant messages' metadata.confidence in the range;
+--   open_tickets: support tickets not resolved or closed now, by status and by priority;
+--   time_to_resolve: the median (and p90) of resolved_at - created_at of tickets resolved in the range.
+CREATE FUNCTION tp_analytics_summary(p_actor uuid, p_from timestamptz, p_to timestamptz) RETURNS text
+    LANGUAGE sql STABLE AS $$
+    WITH firsts AS (
+        SELECT m.thread_id, min(m.created_at) AS asked
+          FROM chat_messages m JOIN conversation_threads t ON t.id = m.thread_id
+          JOIN profiles p ON p.id = t.user_id AND p.role = 'customer'
+         WHERE m.role = 'user'
+         GROUP BY m.thread_id
+        HAVING min(m.created_at) >= p_from AND min(m.created_at) < p_to),
+    assistant_first AS (
+        SELECT extract(epoch FROM (SELECT min(a.created_at) FROM chat_messages a
+                                    WHERE a.thread_id = f.thread_id AND a.role = 'assistant' AND a.created_at >= f.asked)
+                              - f.asked)::double precision AS s
+          FROM firsts f),
+    handed AS (
+        SELECT s.* FROM support_tickets s WHERE s.handed_off_at >= p_from AND s.handed_off_at < p_to),
+    human_first AS (
+        SELECT extract(epoch FROM (SELECT min(m.created_at) FROM chat_messages m
+                                     JOIN conversation_threads t ON t.id = m.thread_id
+                                    WHERE t.ticket_id = h.id AND m.role = 'technician'
+                                      AND m.created_at >= h.handed_off_at) - h.handed_off_at)::double precision AS s
+          FROM handed h)
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM profiles p WHERE p.id = p_actor AND p.role = 'admin') THEN NULL ELSE
+    jsonb_build_object(
+        'from', tp_ts(p_from), 'to', tp_ts(p_to),
+        'first_response', jsonb_build_object(
+            'assistant', tp_percentiles(ARRAY(SELECT s FROM assistant_first WHERE s IS NOT NULL)),
+            'human', tp_percentiles(ARRAY(SELECT s FROM human_first WHERE s IS NOT NULL))),
+        'handoffs', jsonb_build_object(
+            'count', (SELECT count(*) FROM handed),
+            'conversations', (SELECT count(*) FROM firsts),
+            'rate', CASE WHEN (SELECT count(*) FROM firsts) = 0 THEN NULL
+                         ELSE round((SELECT count(*) FROM handed)::numeric / (SELECT count(*) FROM firsts), 4) END,
+            'reasons', coalesce((SELECT jsonb_object_agg(r, n) FROM (SELECT coalesce(handoff_reason, 'unknown') AS r,
+                                                                            count(*) AS n FROM handed GROUP BY 1) x),
+                                '{}'::jsonb)),
+        'handoff_to_claim', tp_percentiles(ARRAY(
+            SELECT extract(epoch FROM h.claimed_at - h.handed_off_at)::double precision FROM handed h
+             WHERE h.claimed_at IS NOT NULL)),
+        'messages_per_day', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('day', d, 'role', r, 'count', n) ORDER BY d, r)
+              FROM (SELECT to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS d, m.role AS r, count(*) AS n
+                      FROM chat_messages m WHERE m.created_at >= p_from AND m.created_at < p_to
+                     GROUP BY 1, 2) x), '[]'::jsonb),
+        'assistant_confidence', (
+            SELECT jsonb_build_object('mean', round(avg((m.metadata ->> 'confidence')::numeric), 4), 'count',
+                                      count(m.metadata ->> 'confidence'))
+              FROM chat_messages m
+             WHERE m.role = 'assistant' AND m.created_at >= p_from AND m.created_at < p_to
+               AND jsonb_typeof(m.metadata -> 'confidence') = 'number'),
+        'open_tickets', jsonb_build_object(
+            'by_status', coalesce((SELECT jsonb_object_agg(st, n) FROM (SELECT status AS st, count(*) AS n
+                                     FROM support_tickets WHERE status NOT IN ('resolved', 'closed') GROUP BY 1) x),
+                                  '{}'::jsonb),
+            'by_priority', coalesce((SELECT jsonb_object_agg(pr, n) FROM (SELECT priority AS pr, count(*) AS n
+                                     FROM support_tickets WHERE status NOT IN ('resolved', 'closed') GROUP BY 1) x),
+                                    '{}'::jsonb)),
+        'time_to_resolve', tp_percentiles(ARRAY(
+            SELECT extract(epoch FROM s.resolved_at - s.created_at)::double precision FROM support_tickets s
+             WHERE s.resolved_at >= p_from AND s.resolved_at < p_to))
+    )::text END
+$$;

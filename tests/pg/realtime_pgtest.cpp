@@ -136,6 +136,9 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
   void ticket(std::string_view ref, std::string_view ticket_json, bool) override {
     records.push_back(Record{"ticket", std::string(ref), {}, std::string(ticket_json)});
   }
+  void analytics(std::string_view ref, std::string_view summary_json) override {
+    records.push_back(Record{"analytics", std::string(ref), {}, std::string(summary_json)});
+  }
   void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override {
     records.push_back(Record{"queue_subscribed", std::string(ref), std::string(topic), std::string(tickets_json)});
   }

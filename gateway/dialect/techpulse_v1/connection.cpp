@@ -58,6 +58,7 @@ calls::Call to_call(protocol::ClientFrame f) {
     case T::ticket_claim: return calls::TicketClaim{std::move(f.ref), std::move(f.ticket_id)};
     case T::ticket_assign:
       return calls::TicketAssign{std::move(f.ref), std::move(f.ticket_id), std::move(f.technician_id)};
+    case T::analytics_summary: return calls::AnalyticsSummary{std::move(f.ref), std::move(f.from), std::move(f.to)};
   }
   return calls::Ping{std::move(f.ref)};  // unreachable: the parser knows only these types
 }
@@ -157,6 +158,10 @@ void Connection::handoff(std::string_view ref, std::string_view thread_id, std::
 
 void Connection::ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) {
   reply(protocol::encode_ticket_reply(ref, ticket_json, duplicate));
+}
+
+void Connection::analytics(std::string_view ref, std::string_view summary_json) {
+  reply(protocol::encode_analytics(ref, summary_json));
 }
 
 void Connection::queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) {
