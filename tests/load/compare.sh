@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The side-by-side benchmark (docs/benchmarks.md): techpulse-gateway, nginx+nchan and a Node `ws` broadcast server
-# in the same run on the same machine, driven by techpulse-load; pgbench gives the database's own ceiling for the
-# persisted scenario. Writes a markdown table (and the raw JSON lines beside it).
+# The side-by-side benchmark (docs/benchmarks.md): techpulse-gateway, nginx+nchan, a Node `ws` broadcast server and
+# a uWebSockets pub/sub server in the same run on the same machine, driven by techpulse-load; pgbench gives the
+# database's own ceiling for the persisted scenario. Writes a markdown table (and the raw JSON lines beside it).
+#
+# The uWebSockets peer (peers/uws_broadcast.cpp) is built from sources outside the repository (TP_UWS_SRC, see
+# peers/build_uws.sh); without them it is skipped, with a message.
 #
 #   tests/load/compare.sh [--quick] [--runs N] [--duration SEC] [--only fanout,latency,persisted,connections,pgbench]
 #                         [--out FILE]
@@ -41,6 +44,7 @@ pg_dir=${TP_BENCH_PG_DIR:-/tmp/tp-bench-pg}
 gw_port=${TP_BENCH_GW_PORT:-18350}
 nchan_port=${TP_BENCH_NCHAN_PORT:-18351}
 ws_port=${TP_BENCH_WS_PORT:-18352}
+uws_port=${TP_BENCH_UWS_PORT:-18353}
 work=${TP_BENCH_WORK:-/tmp/tp-bench}
 out=${out:-$work/results.md}
 mkdir -p "$work"
@@ -72,6 +76,15 @@ if [[ ! -x $build/techpulse-gateway || ! -x $build/tests/load/techpulse-load ]];
 fi
 gateway=$build/techpulse-gateway
 load=$build/tests/load/techpulse-load
+uws_bin=
+if uws_bin=$("$here/peers/build_uws.sh" "$work/uws" 2>>"$work/uws-build.log"); then
+  echo "==> uWebSockets peer: $uws_bin"
+else
+  uws_bin=
+  echo "==> uWebSockets peer skipped: $(tail -1 "$work/uws-build.log")"
+fi
+styles=(tp nchan ws)
+[[ -n $uws_bin ]] && styles+=(uws)
 
 # ---- processes, all stopped on exit ----
 pids=()
@@ -150,11 +163,27 @@ stop_ws() {
   if [[ -n $ws_pid ]]; then kill "$ws_pid" 2>/dev/null || true; wait "$ws_pid" 2>/dev/null || true; ws_pid=; fi
 }
 
+uws_pid=
+start_uws() {
+  [[ -n $uws_bin ]] || return 0
+  stop_uws
+  taskset -c 0 "$uws_bin" "$uws_port" >>"$log" 2>&1 &
+  uws_pid=$!
+  pids+=("$uws_pid")
+  wait_port "$uws_port"
+}
+stop_uws() {
+  if [[ -n $uws_pid ]]; then kill "$uws_pid" 2>/dev/null || true; wait "$uws_pid" 2>/dev/null || true; uws_pid=; fi
+}
+
 server_pid() {  # style
-  case $1 in tp) echo "$gw_pid" ;; nchan) echo "$nchan_worker" ;; ws) echo "$ws_pid" ;; esac
+  case $1 in tp) echo "$gw_pid" ;; nchan) echo "$nchan_worker" ;; ws) echo "$ws_pid" ;; uws) echo "$uws_pid" ;; esac
 }
 port_of() {
-  case $1 in tp) echo "$gw_port" ;; nchan) echo "$nchan_port" ;; ws) echo "$ws_port" ;; esac
+  case $1 in tp) echo "$gw_port" ;; nchan) echo "$nchan_port" ;; ws) echo "$ws_port" ;; uws) echo "$uws_port" ;; esac
+}
+start_style() {  # style: a fresh server
+  case $1 in tp) start_gateway ;; nchan) start_nchan ;; ws) start_ws ;; uws) start_uws ;; esac
 }
 
 # One techpulse-load run on core 1; its JSON line goes to $json.
@@ -169,34 +198,42 @@ run_load() {  # label style args...
 
 has() { [[ ,$only, == *,$1,* ]]; }
 
-start_gateway
-start_nchan
-start_ws
-echo "==> servers: gateway pid $gw_pid, nginx worker pid $nchan_worker, node pid $ws_pid; load generator on core 1"
+for style in "${styles[@]}"; do start_style "$style"; done
+echo "==> servers: gateway pid $gw_pid, nginx worker pid $nchan_worker, node pid $ws_pid, uws pid ${uws_pid:-none};" \
+  "load generator on core 1"
 
 for r in $(seq 1 "$runs"); do
   echo "==> round $r of $runs"
   if has fanout; then
     for s in 100 2000; do
-      for style in tp nchan ws; do
-        run_load "fanout S=$s max" "$style" --scenario fanout --subs "$s" --rate 0 --window 64 --duration "$duration"
+      # Closed loop at the maximum rate, a message outstanding until acked and delivered to every subscriber.
+      for w in 8 32 64; do
+        for style in "${styles[@]}"; do
+          run_load "fanout S=$s w=$w max" "$style" --scenario fanout --subs "$s" --rate 0 --window "$w" \
+            --duration "$duration"
+        done
       done
-      # Half of the gateway's saturation rate (from this round's max-rate run), for the latency target.
-      sat=$(python3 - "$json" "fanout S=$s max" <<'PY'
+      # Open loop below saturation: 25%, 50% and 75% of the maximum rate each server reached this round at
+      # window 32, so every server is measured at the same fraction of its own ceiling.
+      for style in "${styles[@]}"; do
+        sat=$(python3 - "$json" "fanout S=$s w=32 max" "$style" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-rows = [r for r in rows if r.get("label") == sys.argv[2] and r["style"] == "tp"]
-print(int(rows[-1]["published"] / rows[-1]["duration_s"]) if rows else 0)
+rows = [r for r in rows if r.get("label") == sys.argv[2] and r["style"] == sys.argv[3]]
+print(int(rows[-1]["published"] / rows[-1]["duration_s"]) if rows and rows[-1]["duration_s"] > 0 else 0)
 PY
 )
-      if [[ $sat -gt 1 ]]; then
-        run_load "fanout S=$s half" tp --scenario fanout --subs "$s" --rate $((sat / 2)) --duration "$duration"
-      fi
+        [[ $sat -gt 4 ]] || continue
+        for pct in 25 50 75; do
+          run_load "fanout S=$s at $pct%" "$style" --scenario fanout --subs "$s" --rate $((sat * pct / 100)) \
+            --duration "$duration"
+        done
+      done
     done
   fi
   if has latency; then
     for rate in 100 1000 5000; do
-      for style in tp nchan ws; do
+      for style in "${styles[@]}"; do
         run_load "latency $rate/s" "$style" --scenario latency --subs 100 --rate "$rate" --duration "$duration"
       done
     done
@@ -225,15 +262,15 @@ PY
     ns=(5000 10000 19000)
     [[ $quick == 1 ]] && ns=(2000)
     for n in "${ns[@]}"; do
-      for style in tp nchan ws; do
+      for style in "${styles[@]}"; do
         # A fresh server for each count, so that its RSS before the run is its idle RSS.
-        case $style in tp) start_gateway ;; nchan) start_nchan ;; ws) start_ws ;; esac
+        start_style "$style"
         sleep 0.5
         run_load "connections $n" "$style" --scenario connections --conns "$n" --source-ips 8 --hold 2 \
           --setup-timeout 120
       done
     done
-    start_gateway; start_nchan; start_ws
+    for style in "${styles[@]}"; do start_style "$style"; done
   fi
 done
 

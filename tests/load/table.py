@@ -5,7 +5,7 @@ import statistics
 import sys
 
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-STYLES = [("tp", "techpulse-gateway"), ("nchan", "nginx+nchan"), ("ws", "Node ws")]
+STYLES = [("tp", "techpulse-gateway"), ("nchan", "nginx+nchan"), ("ws", "Node ws"), ("uws", "uWebSockets")]
 
 
 def pick(label, style):
@@ -31,6 +31,15 @@ def f(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
+def of_max(label, style, per_cpu):
+    """For an open-loop row "fanout S=N at P%": its efficiency as a share of the same server's window-32 max-rate
+    figure in the same run (the "no collapse below saturation" target)."""
+    if " at " not in label or per_cpu is None:
+        return "–"
+    base = med(pick(label.split(" at ")[0] + " w=32 max", style), "deliveries_per_server_cpu_s")
+    return f"{100 * per_cpu / base:.0f}%" if base else "–"
+
+
 labels = []
 for r in rows:
     if r.get("label") not in labels:
@@ -41,8 +50,10 @@ print(f"Medians of {rounds} round(s). Load average at the start of the first and
       f"{rows[0].get('loadavg', '?')} / {rows[-1].get('loadavg', '?')}.\n")
 
 print("### Fan-out and latency (server on core 0, load generator on core 1)\n")
-print("| run | server | deliveries/s | per server CPU-s | server CPU % | client CPU % | p50 ms | p99 ms | p99.9 ms | max ms | missing | errors |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| run | server | deliveries/s | per server CPU-s | of max-rate figure | server CPU % | client CPU % | p50 ms | p99 ms | p99.9 ms | max ms | missing | errors |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
 for l in labels:
     if not (l.startswith("fanout") or l.startswith("latency")):
         continue
@@ -50,7 +61,8 @@ for l in labels:
         rs = pick(l, s)
         if not rs:
             continue
-        print(f"| {l} | {name} | {f(med(rs, 'deliveries_per_s'))} | {f(med(rs, 'deliveries_per_server_cpu_s'))} | "
+        per_cpu = med(rs, 'deliveries_per_server_cpu_s')
+        print(f"| {l} | {name} | {f(med(rs, 'deliveries_per_s'))} | {f(per_cpu)} | {of_max(l, s, per_cpu)} | "
               f"{f(med(rs, 'server_cpu_pct'))} | {f(med(rs, 'client_cpu_pct'))} | {f(med(rs, 'latency_ms', 'p50'), 2)} | "
               f"{f(med(rs, 'latency_ms', 'p99'), 2)} | {f(med(rs, 'latency_ms', 'p999'), 2)} | {f(med(rs, 'latency_ms', 'max'), 2)} | "
               f"{f(med(rs, 'missing'))} | {f(med(rs, 'errors'))} |")

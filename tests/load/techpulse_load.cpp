@@ -163,7 +163,7 @@ std::string loadavg() {
 // ---------------------------------------------------------------------------------------------------------------
 // Options.
 struct Options {
-  std::string style = "tp";         // tp | nchan | ws
+  std::string style = "tp";         // tp | nchan | ws | uws (uws: the ws wire, reported as the uWebSockets peer)
   std::string scenario = "fanout";  // fanout | latency | persisted | connections
   std::string host = "127.0.0.1";
   int port = 8080;
@@ -192,8 +192,9 @@ struct Options {
 void usage() {
   std::puts(R"(techpulse-load: load generator for techpulse-gateway and its peers
 
-  --style tp|nchan|ws        tp: protocol v1 (subscribe/send/ack); nchan: WebSocket /sub/<chan>, HTTP POST
-                             /pub/<chan>; ws: a broadcast server that echoes every frame to every client
+  --style tp|nchan|ws|uws    tp: protocol v1 (subscribe/send/ack); nchan: WebSocket /sub/<chan>, HTTP POST
+                             /pub/<chan>; ws: a broadcast server that echoes every frame to every client;
+                             uws: the same wire as ws, reported under its own name (the uWebSockets peer)
   --scenario fanout|latency|persisted|connections
   --host H --port P
   --token JWT | --jwt-secret S --sub UUID [--role admin]     (tp)
@@ -253,7 +254,8 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--label") o.label = need();
     else die("unknown argument " + a + " (see --help)");
   }
-  if (o.style != "tp" && o.style != "nchan" && o.style != "ws") die("--style must be tp, nchan or ws");
+  if (o.style != "tp" && o.style != "nchan" && o.style != "ws" && o.style != "uws")
+    die("--style must be tp, nchan, ws or uws");
   if (o.scenario != "fanout" && o.scenario != "latency" && o.scenario != "persisted" && o.scenario != "connections")
     die("--scenario must be fanout, latency, persisted or connections");
   if (o.scenario == "persisted" && o.style != "tp") die("persisted needs --style tp");
