@@ -230,7 +230,7 @@ TEST_CASE("the assistant hands off a question the knowledge base cannot answer: 
   auto cust = make_customer(db, "Hello");
   db.exec("UPDATE conversation_threads SET metadata = '{\"vehicle\":\"2015 Toyota Camry LE 2.5L\"}' WHERE id = $1",
           {cust.thread});
-  GatewayProcess gw(desk_db(), {{"TECHPULSE_AI_WORKERS", "1"}});
+  GatewayProcess gw(desk_db(), {{"TECHPULSE_AI_WORKERS", "1"}, {"TECHPULSE_AI_HANDOFF_CONFIDENCE", "0.35"}});
   auto c = open_as(gw, cust.id, "customer");
   request(c, subscribe_frame(cust.thread, "s"), "s");
   request(c, send_frame(cust.thread, "Can you recommend a good pizza place near the quantum observatory?", "s1"),
