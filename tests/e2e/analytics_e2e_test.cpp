@@ -135,7 +135,9 @@ TEST_CASE("analytics: every figure of a generated data set, by HTTP and by frame
   // Admins only, by HTTP and by frame; a bad range is bad_request.
   CHECK(http_get(gw.port(), "/v1/analytics/summary?" + range, &body,
                  "Authorization: Bearer " + gw.token(tech, "technician") + "\r\n") == 403);
-  CHECK(http_get(gw.port(), "/v1/analytics/summary?from=yesterday", &body,
+  CHECK(http_get(gw.port(), "/v1/analytics/summary?from=not-a-date", &body,
+                 "Authorization: Bearer " + gw.token(admin, "admin") + "\r\n") == 400);
+  CHECK(http_get(gw.port(), "/v1/analytics/summary?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", &body,
                  "Authorization: Bearer " + gw.token(admin, "admin") + "\r\n") == 400);
   CHECK(http_get(gw.port(), "/v1/analytics/summary", &body) == 401);
   auto tw = connect_as(gw, tech, "technician");
