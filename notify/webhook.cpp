@@ -49,7 +49,8 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
   if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
     out.port = std::string(authority.substr(colon + 1));
     authority = authority.substr(0, colon);
-    if (out.port.empty() || out.port.find_first_not_of("0123456789") != std::string::npos || out.port.size() > 5) {
+    if (out.port.empty() || out.port.find_first_not_of("0123456789") != std::string::npos || out.port.size() > 5 ||
+        std::stoi(out.port) < 1 || std::stoi(out.port) > 65535) {
       return std::nullopt;
     }
   }
