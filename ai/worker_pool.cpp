@@ -17,6 +17,7 @@
 #include "ai/assistant.hpp"
 #include "ai/provider.hpp"
 #include "logging/log.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/events.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/uuid.hpp"
@@ -90,6 +91,10 @@ struct Worker {
   bool stopping = false;
   bool poked = false;
   std::string current_job;
+  // The turn's user message was stored this long before `claimed_at` (the claim's view, by the database's clock).
+  Clock::time_point claimed_at;
+  double claimed_age_s = 0;
+  double since_commit_s() const { return claimed_age_s + std::chrono::duration<double>(Clock::now() - claimed_at).count(); }
   std::function<void(bool by_user)> cancel_current;  // by_user false: the node is stopping
   std::atomic<bool> finished{false};                  // ioc.run() returned: nothing of this worker is suspended
   asio::io_context ioc{1};
@@ -152,6 +157,11 @@ asio::awaitable<void> Worker::end_turn(const storage::ClaimedJob& job, const sto
     log_line(Level::warn, "turn_end_failed", "worker={} job={} thread={} error={}", name, job.id, job.thread_id,
              quoted(r.error.message));
   }
+  metrics::observe(metrics::Hist::assistant_turn_seconds, since_commit_s());
+  if (st == "failed") {
+    metrics::provider_error(std::string_view(code) == "timeout" ? metrics::ProviderError::timeout
+                                                               : metrics::ProviderError::provider_error);
+  }
   log_line(st == "cancelled" ? Level::info : Level::warn, st == "cancelled" ? "turn_cancelled" : "turn_failed",
            "worker={} job={} thread={} code={} reason={}", name, job.id, turn.thread_id, code, quoted(message));
 }
@@ -164,6 +174,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   const Millis qt{5000};
   const storage::Lease lease{name, Millis{opts.lease_ms}};
   auto started = Clock::now();
+  claimed_at = started;
+  claimed_age_s = job.age_s;
   // A cancel notice that comes before the provider runs is remembered here.
   bool early_cancel = false;
   current_job = job.id;
@@ -291,6 +303,8 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
         if (!p.ok()) {
           db_broken = true;
           ctl->cancel();
+        } else if (index == 1) {
+          metrics::observe(metrics::Hist::assistant_first_delta_seconds, since_commit_s());
         }
       }
     }
@@ -403,6 +417,7 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
     }
     co_return;
   }
+  metrics::observe(metrics::Hist::assistant_turn_seconds, since_commit_s());
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   log_line(Level::info, "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={} handoff={}",
            name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms,

@@ -3,12 +3,14 @@
 #   gateway/realtime/   the core: no transport, no dialect, no Beast, no wire format (protocol/events, json_writer)
 #   gateway/dialect/    no transport, no Beast, no sockets
 #   gateway/config.*, log.*, jwt.*: no serving module
+#   metrics/            nothing of the project, no Boost (every module counts into it)
 set(rules
   "gateway/realtime/@@\"gateway/(transport|dialect)/|<boost/beast|\"protocol/(events|json_writer)\\.hpp\""
   "gateway/dialect/@@\"gateway/transport/|<boost/beast|<boost/asio/ip/"
   "gateway/config.@@\"gateway/(realtime|transport|dialect)/"
   "gateway/log.@@\"gateway/(realtime|transport|dialect)/"
-  "gateway/jwt.@@\"gateway/(realtime|transport|dialect)/")
+  "gateway/jwt.@@\"gateway/(realtime|transport|dialect)/"
+  "metrics/@@<boost/|\"(gateway|storage|ai|protocol|logging)/")
 set(failed "")
 foreach(rule ${rules})
   # A rule is "<path prefix>@@<forbidden include regex>".

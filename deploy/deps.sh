@@ -2,7 +2,8 @@
 # Installs the Debian packages the build and the tests need, when any is missing. Safe to run again.
 set -euo pipefail
 packages=(g++ cmake ccache libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev libssl-dev
-          postgresql-15 postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium nginx-light)
+          postgresql-15 postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium nginx-light
+          python3-prometheus-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -87,6 +87,9 @@ const std::vector<Binding>& bindings() {
   static const std::vector<Binding> all = {
       bind({"--listen", "TECHPULSE_LISTEN", "address:port to serve HTTP and WebSocket on", "127.0.0.1:8080"},
        text(&Config::listen)),
+      bind({"--metrics-listen", "TECHPULSE_METRICS_LISTEN",
+            "address:port to serve GET /metrics on, and only there (empty: /metrics on --listen)", ""},
+           text(&Config::metrics_listen)),
       bind({"--database-url", "TECHPULSE_DATABASE_URL", "libpq connection string or URL",
         "postgresql://postgres@127.0.0.1:54329/techpulse"},
        text(&Config::database_url)),
@@ -230,6 +233,14 @@ std::string toml_string(std::string_view s) {
 
 // The rules between settings, after each one has been read.
 void validate(const Config& c) {
+  if (!c.metrics_listen.empty()) {
+    auto colon = c.metrics_listen.rfind(':');
+    auto port = colon == std::string::npos ? std::string() : c.metrics_listen.substr(colon + 1);
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+        std::stoi(port) > 65535) {
+      throw std::invalid_argument(fmt::format("--metrics-listen: expected address:port, got \"{}\"", c.metrics_listen));
+    }
+  }
   if (c.max_content_bytes + 512 > c.max_frame_bytes) {
     throw std::invalid_argument(fmt::format(
         "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "

@@ -10,6 +10,8 @@ namespace techpulse::gateway {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
+  // Serve GET /metrics on this address:port only (the main listener then answers it 404); empty: on the main one.
+  std::string metrics_listen;
   std::string database_url = "postgresql://postgres@127.0.0.1:54329/techpulse";
   std::string jwt_secret;
   unsigned threads = 0;  // event loops; 0: one per core

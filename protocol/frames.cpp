@@ -134,7 +134,10 @@ std::optional<int64_t> parse_cursor(std::string_view s) {
   return v;
 }
 
-ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
+namespace {
+
+// parse_client_frame without the error's type: `type_seen` receives the frame's type once it is read.
+ParseResult parse_frame(std::string_view text, const Limits& limits, std::string& type_seen) {
   // The DOM parser validates the whole frame (syntax, UTF-8, trailing content, depth) before any field is used.
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
@@ -212,6 +215,7 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
   ClientFrame frame;
   frame.ref = ref;
   const std::string& type = f[k_type].str;
+  type_seen = type;
 
   // Field readers: each returns an error message, or empty on success.
   auto absent = [&](Key k) { return f[k].kind == Field::absent || f[k].kind == Field::null; };
@@ -366,6 +370,15 @@ ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
     return err(ErrorCode::unknown_type, "unknown frame type (see docs/protocol.md for the list)", ref);
   }
   return frame;
+}
+
+}  // namespace
+
+ParseResult parse_client_frame(std::string_view text, const Limits& limits) {
+  std::string type;
+  auto r = parse_frame(text, limits, type);
+  if (auto* e = std::get_if<ProtocolError>(&r)) e->type = std::move(type);
+  return r;
 }
 
 }  // namespace techpulse::protocol

@@ -55,6 +55,7 @@ struct ProtocolError {
   ErrorCode code;
   std::string message;
   std::string ref;  // the frame's ref when it could be read, so the error still answers the right request
+  std::string type{};  // the frame's type when it could be read ("send": a send refused as invalid)
 };
 
 // queue: the support desk's queue, `queue:support` (the only queue; its id is the name, not a UUID).

@@ -8,6 +8,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <cstdlib>
 
 namespace techpulse::storage {
 
@@ -91,7 +92,7 @@ UPDATE assistant_jobs j
    SET status = 'running', attempts = j.attempts + 1, worker = $1, lease_until = now() + $2::interval,
        started_at = coalesce(j.started_at, now())
   FROM cand WHERE j.id = cand.id
-RETURNING j.id, j.thread_id, j.message_id, j.attempts)SQL";
+RETURNING j.id, j.thread_id, j.message_id, j.attempts, extract(epoch FROM clock_timestamp() - j.created_at)::float8)SQL";
   auto p = params(lease.worker, interval(lease.duration), std::to_string(max_attempts));
   auto r = co_await c.query(sql, p, timeout);
   if (!r.ok()) {
@@ -103,7 +104,7 @@ RETURNING j.id, j.thread_id, j.message_id, j.attempts)SQL";
   if (r.value->rows() == 0) co_return ok<R>(std::nullopt);
   const auto& res = *r.value;
   co_return ok<R>(ClaimedJob{std::string(res.get(0, 0)), std::string(res.get(0, 1)), std::string(res.get(0, 2)),
-                             static_cast<int>(res.get_int(0, 3))});
+                             static_cast<int>(res.get_int(0, 3)), std::strtod(res.get(0, 4).data(), nullptr)});
 }
 
 asio::awaitable<PgOutcome<std::optional<bool>>> AssistantStore::heartbeat(PgConn& c, const ClaimedJob& job,

@@ -17,6 +17,7 @@ struct ClaimedJob {
   std::string thread_id;
   std::string message_id;
   int attempt = 0;  // attempts after this claim; fences every later write of this worker
+  double age_s = 0;  // seconds from the job's insert (its user message's transaction) to this claim, by the database's clock
 };
 
 struct ChatLine {
@@ -99,6 +100,9 @@ class AssistantStore {
                                               const std::string& error_event,
                                               Millis timeout);
 };
+
+// Assistant jobs queued and not yet claimed, on every node (techpulse_assistant_queue_depth).
+asio::awaitable<PgOutcome<int64_t>> assistant_queue_depth(PgPool& pool, Millis timeout);
 
 struct CancelOutcome {
   bool allowed = false;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <unordered_map>
 
+#include "metrics/metrics.hpp"
 #include "protocol/json_writer.hpp"
 #include "storage/migrate.hpp"
 
@@ -144,6 +145,7 @@ asio::awaitable<void> ChatStore::run_writer(std::shared_ptr<Writer> w) {
       batch.push_back(std::move(w->queue.front()));
       w->queue.pop_front();
     }
+    metrics::observe(metrics::Hist::db_batch_size, static_cast<double>(batch.size()));
     co_await insert_batch(w->conn, batch);
   }
 }

@@ -10,6 +10,7 @@
 #include <charconv>
 
 #include "logging/log.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/conversation_store.hpp"
 
 namespace techpulse::storage {
@@ -77,6 +78,7 @@ asio::awaitable<void> Listener::run() {
       }
       backoff = Millis{100};
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
+      if (ever_connected) metrics::listener_reconnect();
       log_line(Level::info, ever_connected ? "reconnected" : "connected",
                "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_read,tp_presence");
       ever_connected = true;
@@ -125,6 +127,7 @@ asio::awaitable<bool> Listener::catch_up() {
         }
         after = e.cursor;
         ++delivered;
+        metrics::catchup_rows(1);
       }
       if (r.value->events.size() < 500) break;
     }

@@ -1,5 +1,7 @@
 #include "storage/pg_conn.hpp"
 
+#include "metrics/metrics.hpp"
+
 #include <unistd.h>
 
 #include <boost/asio/redirect_error.hpp>
@@ -26,6 +28,16 @@ PgConn::PgConn(asio::any_io_executor ex, std::string conninfo)
     : ex_(std::move(ex)), conninfo_(std::move(conninfo)), timer_(std::make_shared<PgTimer>(ex_)) {}
 
 PgConn::~PgConn() { close(); }
+
+namespace {
+
+// Every failed request is counted once, by its SQLSTATE class (techpulse_db_errors_total).
+PgOutcome<PgResult> counted(PgOutcome<PgResult> r) {
+  if (!r.ok()) metrics::db_error(r.error.sqlstate);
+  return r;
+}
+
+}  // namespace
 
 bool PgConn::connected() const { return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK && sd_ != nullptr; }
 
@@ -196,7 +208,7 @@ asio::awaitable<PgOutcome<PgResult>> PgConn::collect(Millis timeout) {
 
 asio::awaitable<PgOutcome<PgResult>> PgConn::query(std::string_view sql, const Params& params, Millis timeout) {
   if (!connected()) {
-    co_return PgOutcome<PgResult>::fail(PgError{PgError::connection, {}, "not connected to PostgreSQL"});
+    co_return counted(PgOutcome<PgResult>::fail(PgError{PgError::connection, {}, "not connected to PostgreSQL"}));
   }
   std::string sql_z(sql);
   std::vector<const char*> values;
@@ -206,20 +218,20 @@ asio::awaitable<PgOutcome<PgResult>> PgConn::query(std::string_view sql, const P
   }
   if (!PQsendQueryParams(conn_, sql_z.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                          nullptr, 0)) {
-    co_return PgOutcome<PgResult>::fail(conn_error("cannot send the query"));
+    co_return counted(PgOutcome<PgResult>::fail(conn_error("cannot send the query")));
   }
-  co_return co_await collect(timeout);
+  co_return counted(co_await collect(timeout));
 }
 
 asio::awaitable<PgOutcome<PgResult>> PgConn::exec(std::string_view sql, Millis timeout) {
   if (!connected()) {
-    co_return PgOutcome<PgResult>::fail(PgError{PgError::connection, {}, "not connected to PostgreSQL"});
+    co_return counted(PgOutcome<PgResult>::fail(PgError{PgError::connection, {}, "not connected to PostgreSQL"}));
   }
   std::string sql_z(sql);
   if (!PQsendQuery(conn_, sql_z.c_str())) {
-    co_return PgOutcome<PgResult>::fail(conn_error("cannot send the query"));
+    co_return counted(PgOutcome<PgResult>::fail(conn_error("cannot send the query")));
   }
-  co_return co_await collect(timeout);
+  co_return counted(co_await collect(timeout));
 }
 
 asio::awaitable<std::optional<PgError>> PgConn::wait_input(std::optional<Millis> timeout) {

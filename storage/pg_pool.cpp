@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "metrics/metrics.hpp"
+
 namespace techpulse::storage {
 
 struct PgPool::Waiter {
@@ -34,10 +36,11 @@ void PgPool::release(PgConn* c) {
     if (w->handed == nullptr) {
       w->handed = c;
       w->timer.cancel();
-      return;
+      return;  // still in use, by the waiter
     }
   }
   free_.push_back(c);
+  metrics::pool_in_use(-1);
 }
 
 void PgPool::stop() {
@@ -55,12 +58,15 @@ asio::awaitable<PgOutcome<PgPool::Lease>> PgPool::acquire(Millis timeout) {
   if (!free_.empty()) {
     c = free_.back();
     free_.pop_back();
+    metrics::pool_in_use(+1);
   } else {
     auto w = std::make_shared<Waiter>(ex_);
     w->timer.expires_at(deadline);
     waiters_.push_back(w);
+    metrics::pool_waiting(+1);
     boost::system::error_code ec;
     co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    metrics::pool_waiting(-1);
     if (!w->handed) {
       w->handed = reinterpret_cast<PgConn*>(1);  // mark as given up, so release() skips it
       co_return PgOutcome<Lease>::fail(PgError{PgError::timeout, {}, "no database connection became free in time"});
@@ -89,6 +95,7 @@ asio::awaitable<PgOutcome<PgResult>> PgPool::query(std::string_view sql, const P
   auto start = std::chrono::steady_clock::now();
   auto lease = co_await acquire(timeout);
   if (!lease.ok()) {
+    metrics::db_error(lease.error.sqlstate);  // (a request on the connection counts its own, in PgConn)
     co_return PgOutcome<PgResult>::fail(lease.error);
   }
   auto used = std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);

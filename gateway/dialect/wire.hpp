@@ -8,6 +8,7 @@
 
 #include "gateway/realtime/broadcast.hpp"
 #include "gateway/realtime/sink.hpp"
+#include "metrics/metrics.hpp"
 
 namespace techpulse::gateway::dialect {
 
@@ -16,8 +17,8 @@ class Wire : public realtime::Flow {
  public:
   // One text frame. Shared bytes: the transport keeps the pointer and copies nothing.
   virtual void send(const Frame& text) = 0;
-  // Sends a close frame and ends the connection.
-  virtual void close(uint16_t code, std::string_view reason) = 0;
+  // Sends a close frame and ends the connection; `counted_as`: the reason techpulse_connections_closed_total counts.
+  virtual void close(uint16_t code, std::string_view reason, metrics::CloseReason counted_as) = 0;
 };
 
 }  // namespace techpulse::gateway::dialect

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "gateway/realtime/presence.hpp"
+#include "metrics/metrics.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -29,12 +30,13 @@ void Fanout::on_message_change(const storage::ChangeEvent& ev) {
 }
 
 void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event) {
+  const auto received = std::chrono::steady_clock::now();
   for (auto& loop : loops_) {
     bool first;
     {
       std::lock_guard<std::mutex> g(loop->inbox_mutex);
       first = loop->inbox.empty();
-      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, event, ticket_event});
+      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, event, ticket_event, received});
       loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
     }
     if (!first) continue;
@@ -45,7 +47,12 @@ void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedE
         batch.swap(l->inbox);
         l->inbox_pending.store(0, std::memory_order_relaxed);
       }
-      for (const auto& d : batch) l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
+      for (const auto& d : batch) {
+        l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
+        // Every subscriber on this loop has the frame in its queue now.
+        metrics::observe(metrics::Hist::fanout_seconds,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - d.received).count());
+      }
     });
   }
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "metrics/metrics.hpp"
+
 namespace techpulse::gateway::realtime {
 
 using protocol::TopicKind;
@@ -30,14 +32,32 @@ std::unordered_map<std::string, Hub::SubList>& Hub::index(TopicKind kind) {
                                      : by_user_;
 }
 
-void Hub::add(const std::shared_ptr<Subscription>& sub) { index(sub->kind)[sub->key].push_back(sub); }
+namespace {
+
+metrics::TopicKind counted_kind(protocol::TopicKind k) {
+  switch (k) {
+    case protocol::TopicKind::thread: return metrics::TopicKind::thread;
+    case protocol::TopicKind::ticket: return metrics::TopicKind::ticket;
+    case protocol::TopicKind::user: break;
+  }
+  return metrics::TopicKind::user;
+}
+
+}  // namespace
+
+void Hub::add(const std::shared_ptr<Subscription>& sub) {
+  index(sub->kind)[sub->key].push_back(sub);
+  metrics::subscriptions(counted_kind(sub->kind), +1);
+}
 
 void Hub::remove(const std::shared_ptr<Subscription>& sub) {
   auto& idx = index(sub->kind);
   auto it = idx.find(sub->key);
   if (it == idx.end()) return;
   auto& v = it->second;
-  v.erase(std::remove(v.begin(), v.end(), sub), v.end());
+  auto gone = std::remove(v.begin(), v.end(), sub);
+  if (gone != v.end()) metrics::subscriptions(counted_kind(sub->kind), -static_cast<int64_t>(v.end() - gone));
+  v.erase(gone, v.end());
   if (v.empty()) idx.erase(it);
 }
 

@@ -2,6 +2,7 @@
 // One event loop: an io_context on its own thread with its own sessions and its own slice of the hub.
 #include <boost/asio/io_context.hpp>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -25,6 +26,7 @@ struct Loop {
     std::string thread_id, ticket_id;
     int64_t seq;
     SharedEvent event, ticket_event;
+    std::chrono::steady_clock::time_point received;  // by the listener (techpulse_fanout_latency_seconds)
   };
   std::mutex inbox_mutex;
   std::vector<Delivery> inbox;

@@ -7,6 +7,7 @@
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/session.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/assistant_store.hpp"
 
@@ -44,27 +45,45 @@ void Session::ping(const calls::Ping& c) {
 
 void Session::send(const calls::Send& c) {
   if (sends_in_flight_ >= kMaxSendsInFlight) {
+    metrics::send(metrics::SendOutcome::rate_limited);
     error(c.ref, ErrorCode::rate_limited, "too many sends waiting for their ack");
     return;
   }
   ++sends_in_flight_;
+  const auto started = std::chrono::steady_clock::now();
   storage::NewMessage m{protocol::new_uuid(), c.thread_id, who_.user_id, message_role(who_.role), c.content,
                         c.message_type, c.metadata, c.client_msg_id};
   std::weak_ptr<Session> weak = shared_from_this();
   auto& ioc = loop_.ioc;
   auto& store = svc_.store;
-  asio::post(store.executor(), [&store, &ioc, weak, m = std::move(m), ref = c.ref, thread = c.thread_id]() mutable {
-    store.submit(std::move(m), [&ioc, weak, ref, thread](storage::SendOutcome o) {
-      asio::post(ioc, [weak, ref, thread, o = std::move(o)] {
-        if (auto self = weak.lock()) self->on_send_outcome(ref, thread, o);
+  asio::post(store.executor(), [&store, &ioc, weak, started, m = std::move(m), ref = c.ref, thread = c.thread_id]() mutable {
+    store.submit(std::move(m), [&ioc, weak, ref, thread, started](storage::SendOutcome o) {
+      asio::post(ioc, [weak, ref, thread, started, o = std::move(o)] {
+        if (auto self = weak.lock()) self->on_send_outcome(ref, thread, o, started);
       });
     });
   });
 }
 
-void Session::on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o) {
+void Session::on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o,
+                              std::chrono::steady_clock::time_point started) {
   --sends_in_flight_;
   using S = storage::SendOutcome;
+  using M = metrics::SendOutcome;
+  metrics::send([&] {
+    switch (o.status) {
+      case S::ok: return M::ok;
+      case S::duplicate: return M::duplicate;
+      case S::not_found: return M::not_found;
+      case S::forbidden: return M::forbidden;
+      case S::unavailable: return M::unavailable;
+      case S::invalid: return M::invalid;
+      case S::internal: break;
+    }
+    return M::internal;
+  }());
+  metrics::observe(metrics::Hist::send_ack_seconds,
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   switch (o.status) {
     case S::ok:
     case S::duplicate:

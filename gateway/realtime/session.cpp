@@ -11,6 +11,7 @@
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/presence.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/uuid.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -100,8 +101,9 @@ bool Session::take_token() {
   return true;
 }
 
-bool Session::admit_frame(std::string_view ref) {
+bool Session::admit_frame(std::string_view ref, bool is_send) {
   if (take_token()) return true;
+  if (is_send) metrics::send(metrics::SendOutcome::rate_limited);
   // Nothing of this frame is acted on or stored.
   error(ref, ErrorCode::rate_limited,
         fmt::format("more than {} frames per second (burst {}); slow down", svc_.config.rate_limit_per_s,

@@ -49,8 +49,9 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   bool closed() const { return closing_; }
 
   // Every client frame passes here first, parsed or not: false (and a rate_limited error to ref) when it is over
-  // the rate limit, and then nothing of it may be acted on.
-  bool admit_frame(std::string_view ref);
+  // the rate limit, and then nothing of it may be acted on. is_send: the frame is a send (a refusal is counted as
+  // one, techpulse_sends_total{outcome="rate_limited"}).
+  bool admit_frame(std::string_view ref, bool is_send = false);
   // One operation. During the drain everything but ping gets `unavailable`.
   asio::awaitable<void> handle(calls::Call call);
 
@@ -114,7 +115,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
                                        std::optional<std::string> content);
   // Presence of this session on a thread: or ticket: topic (tracked once it is live).
   void untrack(const std::string& topic);
-  void on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o);
+  void on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o,
+                       std::chrono::steady_clock::time_point started);
   asio::awaitable<void> run_recheck(std::shared_ptr<Session> self);
   void revoke(const std::string& topic);
   void arm_expiry();

@@ -11,6 +11,7 @@
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/session.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/conversation_store.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -97,6 +98,7 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
       co_await pause(std::chrono::milliseconds(20));
       if (closing_) co_return;
     }
+    metrics::subscribed(metrics::TopicKind::user);
     if (auto* s = sink()) s->subscribed(c.ref, name, std::nullopt);
     co_return;
   }
@@ -147,6 +149,7 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     need_round = true;
   }
   const bool thread = topic->kind == protocol::TopicKind::thread;
+  metrics::subscribed(thread ? metrics::TopicKind::thread : metrics::TopicKind::ticket);
   if (auto* k = sink()) {
     if (thread) {
       k->subscribed(c.ref, name, s.cursor);

@@ -10,10 +10,12 @@
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
+#include "gateway/transport/metrics_http.hpp"
 #include "gateway/transport/upgrade.hpp"
 #include "gateway/transport/ws_session.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/web/routes.hpp"
+#include "metrics/metrics.hpp"
 #include "protocol/json_writer.hpp"
 
 namespace techpulse::gateway {
@@ -58,6 +60,7 @@ asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket
   http::request<http::string_body> req;
   req.version(11);
   if (!ec) req = parser.release();
+  if (!ec && beast::websocket::is_upgrade(req)) metrics::upgrade_refused(503);  // a connection cap
   auto res = make_response(req, http::status::service_unavailable,
                            json_body({{"error", "unavailable"}, {"message", message}}));
   res.set(http::field::retry_after, "1");
@@ -111,6 +114,7 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
       d.status = unavailable ? http::status::service_unavailable : http::status::unauthorized;
       d.code = unavailable ? "unavailable" : "unauthorized";
       d.message = std::move(admission.message);
+      d.kind = RefusalKind::admission;
       d.close = true;
     }
 
@@ -119,6 +123,8 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
     if (d.kind == RefusalKind::no_route) app = co_await web::route(svc, req);
     if (app) {
       res = std::move(*app);
+    } else if (d.route == Route::metrics) {
+      res = co_await metrics_response(svc, req);
     } else if (d.route == Route::healthz) {
       res = make_response(req, http::status::ok, json_body({{"status", "ok"}}));
     } else if (d.route == Route::readyz) {
@@ -140,6 +146,7 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
         log(Level::warn, "auth_refused", "remote={} reason={}",
             quoted(stream.socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
       }
+      if (refuses_upgrade(d.kind)) metrics::upgrade_refused(static_cast<int>(d.status));
       res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
       if (d.upgrade_header) res.set(http::field::upgrade, "websocket");
       if (d.close) res.keep_alive(false);

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/transport/http_session.hpp"
+#include "gateway/transport/metrics_http.hpp"
 #include "gateway/log.hpp"
 
 namespace techpulse::gateway {
@@ -121,9 +122,24 @@ asio::awaitable<void> Server::accept_loop() {
   }
 }
 
+asio::awaitable<void> Server::metrics_accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    auto socket = co_await metrics_acceptor_->async_accept(loops_[0]->ioc, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !metrics_acceptor_->is_open()) co_return;
+    if (ec) {
+      asio::steady_timer t(metrics_acceptor_->get_executor(), std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    asio::co_spawn(loops_[0]->ioc, serve_metrics_http(*services_, std::move(socket)), asio::detached);
+  }
+}
+
 void Server::shutdown() {
   boost::system::error_code ec;
   if (acceptor_) acceptor_->close(ec);
+  if (metrics_acceptor_) metrics_acceptor_->close(ec);
   fanout_.drain_all();
 }
 
@@ -149,6 +165,14 @@ int Server::run() {
   acceptor_->set_option(asio::socket_base::reuse_address(true));
   acceptor_->bind(endpoint);
   acceptor_->listen(asio::socket_base::max_listen_connections);
+  if (!cfg_.metrics_listen.empty()) {
+    auto metrics_endpoint = parse_endpoint(cfg_.metrics_listen);
+    metrics_acceptor_ = std::make_unique<asio::ip::tcp::acceptor>(loops_[0]->ioc);
+    metrics_acceptor_->open(metrics_endpoint.protocol());
+    metrics_acceptor_->set_option(asio::socket_base::reuse_address(true));
+    metrics_acceptor_->bind(metrics_endpoint);
+    metrics_acceptor_->listen(asio::socket_base::max_listen_connections);
+  }
 
   store_->start();
   listener_->start();
@@ -158,6 +182,7 @@ int Server::run() {
   });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
+  if (metrics_acceptor_) asio::co_spawn(loops_[0]->ioc, metrics_accept_loop(), asio::detached);
 
   auto db_guard = asio::make_work_guard(db_ioc_);
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -167,7 +192,8 @@ int Server::run() {
   for (auto& loop : loops_) {
     loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
   }
-  log(Level::info, "serving", "listen={} loops={} pool={} writers={}", cfg_.listen, loops_.size(), cfg_.db_pool_size,
+  log(Level::info, "serving", "listen={} metrics_listen={} loops={} pool={} writers={}", cfg_.listen,
+      cfg_.metrics_listen.empty() ? cfg_.listen : cfg_.metrics_listen, loops_.size(), cfg_.db_pool_size,
       cfg_.db_writers);
 
   // Wait for SIGINT/SIGTERM on the calling thread.

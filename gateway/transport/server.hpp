@@ -35,6 +35,8 @@ class Server {
   asio::awaitable<void> accept_loop();
   // --routing least-loaded: one queued ticket (on the storage loop).
   asio::awaitable<void> route(std::string ticket_id, std::vector<std::string> candidates);
+  // --metrics-listen: GET /metrics only, on loop 0 (gateway/transport/metrics_http.hpp).
+  asio::awaitable<void> metrics_accept_loop();
   void shutdown();
   // Waits (bounded by drain_timeout_ms) until every session has finished its sends and closed.
   void wait_for_drain();
@@ -50,6 +52,7 @@ class Server {
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<notify::Notifier> notifier_;  // offline notifications (docs/webhooks.md)
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::ip::tcp::acceptor> metrics_acceptor_;
   std::thread db_thread_;
   size_t next_loop_ = 0;
   ConnectionLimiter limiter_;

@@ -158,6 +158,11 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
     d.route = Route::readyz;
     return d;
   }
+  if (path == "/metrics" && config.metrics_listen.empty()) {
+    Decision d;
+    d.route = Route::metrics;
+    return d;
+  }
   if (path == "/v1/ws") {
     auto d = refuse(http::status::upgrade_required, "bad_request", "this endpoint speaks WebSocket only",
                     RefusalKind::no_upgrade);

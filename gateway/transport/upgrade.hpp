@@ -27,11 +27,15 @@ enum class Route {
   healthz,    // 200 {"status":"ok"}
   readyz,     // the caller asks the database
   websocket,  // the token is valid: the caller looks up the profile of `claims.sub`, then upgrades
+  metrics,    // GET /metrics (Prometheus), when --metrics-listen is not set
   refuse,     // answer `status` with {"error":code,"message":message}
 };
 
 // Why a request was refused, for the caller's log line (the message never contains the token).
-enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route };
+// admission: the core refused the token's user (no profile) or the database was unreachable.
+enum class RefusalKind { none, bad_handshake, origin, no_token, bad_token, no_upgrade, no_route, admission };
+// A refusal of a request to /v1/ws (techpulse_http_upgrades_refused_total counts these).
+inline bool refuses_upgrade(RefusalKind k) { return k != RefusalKind::none && k != RefusalKind::no_route; }
 
 struct Decision {
   Route route = Route::refuse;
@@ -47,7 +51,7 @@ struct Decision {
   bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
 };
 
-// Routes /healthz, /readyz and /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
+// Routes /healthz, /readyz, /metrics (only without --metrics-listen: with it, 404 here) and /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
 // the Origin allow-list; then the token from ?access_token= or Authorization: Bearer, verified as an HS256 JWT at
 // `now`, seconds since the epoch).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);

@@ -58,6 +58,8 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
     auto done = std::move(req);
   }
+  opened_ = true;
+  metrics::connection_opened();
   dialect_.open();
 
   for (;;) {
@@ -65,17 +67,23 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
     co_await ws_.async_read(buffer_, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     if (!ws_.got_text()) {
+      count_close_as(metrics::CloseReason::error);
       close_with(websocket::close_code::unknown_data, "binary frames are not supported");
       break;
     }
     auto data = buffer_.cdata();
     std::string_view text(static_cast<const char*>(data.data()), data.size());
+    metrics::frame_in(text.size());
     co_await dialect_.on_text(text);
     if (closing_) break;
   }
   // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
   log(Level::info, "session_close", "session={} reason={}", dialect_.session().session_id(),
       quoted(ec ? ec.message() : std::string("server closed")));
+  if (ec == websocket::error::closed) count_close_as(metrics::CloseReason::normal);
+  else if (ec == beast::error::timeout) count_close_as(metrics::CloseReason::idle);
+  else if (ec == websocket::error::message_too_big) count_close_as(metrics::CloseReason::too_large);
+  else count_close_as(metrics::CloseReason::error);
   cleanup();
   // The read ended because the connection is over (closed or broken): the grace timer need not keep this session
   // alive. (When the loop ended on closing_, a close handshake may still be under way: the timer bounds it.)
@@ -85,6 +93,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
 void WsSession::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
+  if (opened_) metrics::connection_closed(close_reason_.value_or(metrics::CloseReason::error));
   dialect_.on_closed();
 }
 
@@ -111,6 +120,7 @@ void WsSession::send(const Frame& frame) {
   }
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
   out.enqueue_text(frame);
+  metrics::frame_out(frame->size());
 }
 
 void WsSession::watch_stall() {
@@ -134,6 +144,7 @@ void WsSession::close_slow(const char* why) {
   const auto& out = ws_.next_layer();
   log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
       dialect_.session().session_id(), quoted(why), out.queued_frames(), out.queued_bytes());
+  count_close_as(metrics::CloseReason::slow_consumer);
   close_with(websocket::close_code::policy_error, "slow consumer");
 }
 

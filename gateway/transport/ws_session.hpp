@@ -12,11 +12,13 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <memory>
+#include <optional>
 
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/dialect/wire.hpp"
 #include "gateway/transport/conn_limits.hpp"
 #include "gateway/transport/corked_stream.hpp"
+#include "metrics/metrics.hpp"
 
 namespace techpulse::gateway {
 
@@ -36,7 +38,10 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   bool has_room() const override;
   bool idle() const override { return ws_.next_layer().queued_frames() == 0; }
   void notify_when_idle() override;
-  void close(uint16_t code, std::string_view reason) override { close_with(code, reason); }
+  void close(uint16_t code, std::string_view reason, metrics::CloseReason counted_as) override {
+    count_close_as(counted_as);
+    close_with(code, reason);
+  }
 
   // Sends a close frame (best effort) and drops the connection within a short grace period.
   void close_with(beast::websocket::close_code code, std::string_view reason) {
@@ -47,6 +52,10 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
  private:
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
   void cleanup();
+  // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
+  void count_close_as(metrics::CloseReason r) {
+    if (!close_reason_) close_reason_ = r;
+  }
   // The slow-consumer rule: over the bounds, the session must keep completing writes.
   void watch_stall();
   void close_slow(const char* why);
@@ -60,6 +69,8 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   beast::flat_buffer buffer_;
   bool closing_ = false;
   bool cleaned_ = false;
+  bool opened_ = false;  // the upgrade completed: counted in techpulse_connections_opened_total
+  std::optional<metrics::CloseReason> close_reason_;
   std::unique_ptr<asio::steady_timer> close_timer_;
   std::unique_ptr<asio::steady_timer> stall_timer_;  // armed while the queue is over the bounds
   std::uint64_t writes_at_arm_ = 0;

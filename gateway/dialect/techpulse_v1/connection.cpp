@@ -21,8 +21,10 @@ Connection::~Connection() { core_->close(); }
 boost::asio::awaitable<void> Connection::on_text(std::string_view text) {
   auto parsed = protocol::parse_client_frame(text, limits_);
   const auto* perr = std::get_if<protocol::ProtocolError>(&parsed);
-  if (!core_->admit_frame(perr ? perr->ref : std::get<protocol::ClientFrame>(parsed).ref)) co_return;
+  const bool is_send = perr ? perr->type == "send" : std::get<protocol::ClientFrame>(parsed).type == protocol::FrameType::send;
+  if (!core_->admit_frame(perr ? perr->ref : std::get<protocol::ClientFrame>(parsed).ref, is_send)) co_return;
   if (perr) {
+    if (is_send) metrics::send(metrics::SendOutcome::invalid);  // the parser's verdict on a send frame
     error(perr->ref, perr->code, perr->message);
     co_return;
   }
@@ -110,7 +112,9 @@ void Connection::threads(std::string_view ref, const std::vector<std::string>& t
 void Connection::authenticated(std::string_view ref, int64_t exp) { reply(protocol::encode_authenticated(ref, exp)); }
 
 void Connection::close(realtime::CloseReason reason, std::string_view why) {
-  wire_.close(reason == realtime::CloseReason::going_away ? kCloseGoingAway : kCloseTokenExpired, why);
+  const bool going_away = reason == realtime::CloseReason::going_away;
+  wire_.close(going_away ? kCloseGoingAway : kCloseTokenExpired, why,
+              going_away ? metrics::CloseReason::shutdown : metrics::CloseReason::unauthorized);
 }
 
 void Connection::ticket_subscribed(std::string_view ref, std::string_view topic,
