@@ -7,6 +7,7 @@
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/session.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/desk_store.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -161,6 +162,7 @@ asio::awaitable<void> Session::subscribe_queue(const calls::Subscribe& c, const 
     error(c.ref, ErrorCode::forbidden, "the queue is open to technicians and admins only");
     co_return;
   }
+  metrics::subscribed(metrics::TopicKind::queue);
   if (auto* s = sink()) s->queue_subscribed(c.ref, name, snap->value->tickets_json);
   sub->live = true;
   auto pending = std::move(sub->pending);

@@ -38,6 +38,7 @@ metrics::TopicKind counted_kind(protocol::TopicKind k) {
   switch (k) {
     case protocol::TopicKind::thread: return metrics::TopicKind::thread;
     case protocol::TopicKind::ticket: return metrics::TopicKind::ticket;
+    case protocol::TopicKind::queue: return metrics::TopicKind::queue;
     case protocol::TopicKind::user: break;
   }
   return metrics::TopicKind::user;
