@@ -3,7 +3,8 @@
 set -euo pipefail
 packages=(g++ cmake ccache libboost1.81-dev libsimdjson-dev libfmt-dev catch2 libcli11-dev libpq-dev libssl-dev
           postgresql-15 postgresql-client-15 clang-14 libclang-rt-14-dev zlib1g-dev chromium nginx-light
-          python3-prometheus-client)
+          python3-prometheus-client
+          openssl)  # openssl: tls_e2e makes its certificates with the openssl command
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -153,6 +153,11 @@ const std::vector<Binding>& bindings() {
        text(&Config::allowed_origins)),
       bind({"--web-root", "TECHPULSE_WEB_ROOT", "serve the web app at / from this directory (development)", ""},
            text(&Config::web_root)),
+      bind({"--tls-cert", "TECHPULSE_TLS_CERT",
+            "PEM certificate chain: the listener serves https and wss only (with --tls-key; reloaded on SIGHUP)", ""},
+           text(&Config::tls_cert)),
+      bind({"--tls-key", "TECHPULSE_TLS_KEY", "PEM private key of --tls-cert (unencrypted; reloaded on SIGHUP)", ""},
+           text(&Config::tls_key)),
       bind({"--log-level", "TECHPULSE_LOG_LEVEL", "debug, info, warn or error", "info"}, choice(&Config::log_level, {"debug", "info", "warn", "error"})),
       bind({"--log-format", "TECHPULSE_LOG_FORMAT", "json or logfmt lines on stderr (auto: json unless stderr is a terminal)",
             "auto"},
@@ -245,6 +250,10 @@ void validate(const Config& c) {
     throw std::invalid_argument(fmt::format(
         "--max-content-bytes ({}) must be at least 512 bytes below --max-frame-bytes ({}) so a send at the limit fits "
         "in one frame", c.max_content_bytes, c.max_frame_bytes));
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    throw std::invalid_argument(c.tls_cert.empty() ? "--tls-key is set without --tls-cert: set both or neither"
+                                                   : "--tls-cert is set without --tls-key: set both or neither");
   }
   ai::Options ai;
   ai.provider = c.ai_provider;

@@ -41,6 +41,9 @@ struct Config {
   std::string log_format = "auto";  // json | logfmt | auto (json unless stderr is a terminal)
   std::string allowed_origins;  // comma-separated; empty: any Origin (or none) is accepted
   std::string web_root;         // serve the web app from this directory instead of the embedded files
+  // Native TLS (gateway/transport/tls.hpp): both set, the listener serves https and wss only; both empty, plain.
+  std::string tls_cert;  // PEM certificate chain, the server's certificate first
+  std::string tls_key;   // PEM private key of that certificate, unencrypted
   // The assistant worker pool (ai/assistant.hpp).
   std::string ai_provider = "extractive";
   unsigned ai_workers = 2;

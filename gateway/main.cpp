@@ -10,6 +10,7 @@
 #include "gateway/log.hpp"
 #include "gateway/reload.hpp"
 #include "gateway/transport/server.hpp"
+#include "gateway/transport/tls.hpp"
 #include "protocol/uuid.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/migrate.hpp"
@@ -72,6 +73,14 @@ int cmd_check(const Config& cfg) {
   if (cfg.jwt_secret.empty()) {
     std::cerr << "check: --jwt-secret / TECHPULSE_JWT_SECRET: required to serve\n";
     return 2;
+  }
+  if (!cfg.tls_cert.empty()) {
+    try {
+      make_tls_context(cfg.tls_cert, cfg.tls_key);
+    } catch (const std::exception& e) {
+      std::cerr << "check: " << e.what() << "\n";
+      return 2;
+    }
   }
   try {
     parse_endpoint(cfg.listen);
@@ -143,8 +152,33 @@ int main(int argc, char** argv) {
     if (cmd == "serve") {
       if (rest.size() > 1) throw std::invalid_argument("serve: unknown argument " + rest[1]);
       if (cfg.jwt_secret.empty()) throw std::invalid_argument("serve: set TECHPULSE_JWT_SECRET or --jwt-secret");
-      reload_on_sighup(std::vector<std::string>(argv + 1, argv + argc), loaded);
-      Server server(cfg);
+      std::shared_ptr<TlsCredentials> tls;
+      if (!cfg.tls_cert.empty()) {
+        try {
+          tls = std::make_shared<TlsCredentials>(cfg.tls_cert, cfg.tls_key);
+        } catch (const std::invalid_argument& e) {
+          std::cerr << "techpulse-gateway: " << e.what() << "\n";
+          return 2;
+        }
+      }
+      reload_on_sighup(std::vector<std::string>(argv + 1, argv + argc), loaded, [tls](const Config& next) {
+        if (!tls) {
+          if (!next.tls_cert.empty()) log(Level::warn, "reload_needs_restart", "setting=--tls-cert reason={}",
+                                          quoted("TLS was off at start"));
+          return;
+        }
+        if (next.tls_cert.empty()) {
+          log(Level::warn, "reload_needs_restart", "setting=--tls-cert reason={}", quoted("TLS was on at start"));
+          return;
+        }
+        if (auto err = tls->reload(next.tls_cert, next.tls_key)) {
+          log(Level::error, "tls_reload_failed", "error={} action={}", quoted(*err),
+              quoted("kept the running certificate"));
+        } else {
+          log(Level::info, "tls_reloaded", "cert={}", quoted(next.tls_cert));
+        }
+      });
+      Server server(cfg, tls);
       return server.run();
     }
     std::cerr << "techpulse-gateway: unknown command " << cmd << "\n\n" << usage();

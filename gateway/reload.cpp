@@ -10,9 +10,12 @@ namespace techpulse::gateway {
 
 namespace {
 
-bool applies_live(const std::string& flag) { return flag == "--log-level" || flag == "--log-format"; }
+bool applies_live(const std::string& flag) {
+  return flag == "--log-level" || flag == "--log-format" || flag == "--tls-cert" || flag == "--tls-key";
+}
 
-void reload_once(const std::vector<std::string>& args, LoadedConfig& running) {
+void reload_once(const std::vector<std::string>& args, LoadedConfig& running,
+                 const std::function<void(const Config&)>& on_reload) {
   LoadedConfig next;
   try {
     next = load(args);
@@ -30,6 +33,7 @@ void reload_once(const std::vector<std::string>& args, LoadedConfig& running) {
   }
   logging::set_level(logging::parse_level(next.config.log_level));
   logging::set_format(logging::parse_format(next.config.log_format));
+  if (on_reload) on_reload(next.config);
   running = std::move(next);
   log(Level::info, "reloaded", "log_level={} log_format={} needs_restart={}", running.config.log_level,
       running.config.log_format, restart_needed);
@@ -37,16 +41,17 @@ void reload_once(const std::vector<std::string>& args, LoadedConfig& running) {
 
 }  // namespace
 
-void reload_on_sighup(std::vector<std::string> args, LoadedConfig running) {
+void reload_on_sighup(std::vector<std::string> args, LoadedConfig running,
+                      std::function<void(const Config&)> on_reload) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([set, args = std::move(args), running = std::move(running)]() mutable {
+  std::thread([set, args = std::move(args), running = std::move(running), on_reload = std::move(on_reload)]() mutable {
     for (;;) {
       int sig = 0;
       if (sigwait(&set, &sig) != 0) return;
-      if (sig == SIGHUP) reload_once(args, running);
+      if (sig == SIGHUP) reload_once(args, running, on_reload);
     }
   }).detach();
 }

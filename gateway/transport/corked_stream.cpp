@@ -1,6 +1,7 @@
 #include "gateway/transport/corked_stream.hpp"
 
 #include <boost/asio/write.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace techpulse::gateway {
 
@@ -24,7 +25,8 @@ struct GatherView {
 
 }  // namespace
 
-void CorkedStream::enqueue_text(const Frame& payload) {
+template <class Next>
+void CorkedStream<Next>::enqueue_text(const Frame& payload) {
   if (failed_) return;
   Item& it = items_.emplace_back();
   it.payload = payload;
@@ -47,7 +49,8 @@ void CorkedStream::enqueue_text(const Frame& payload) {
   schedule_flush();
 }
 
-void CorkedStream::enqueue_control(std::string bytes, Handler handler) {
+template <class Next>
+void CorkedStream<Next>::enqueue_control(std::string bytes, Handler handler) {
   if (failed_) {
     asio::post(stream_.get_executor(), [h = std::move(handler), ec = failed_]() mutable { std::move(h)(ec, 0); });
     return;
@@ -57,7 +60,8 @@ void CorkedStream::enqueue_control(std::string bytes, Handler handler) {
   schedule_flush();
 }
 
-void CorkedStream::drop_pending_frames() {
+template <class Next>
+void CorkedStream<Next>::drop_pending_frames() {
   // Keeps what is being written, or, when nothing is, the first queued item: the frame an uncorked writer would
   // already have started (the error that explains a close, say).
   std::size_t keep_end = head_ + (writing_ ? in_flight_ : std::min<std::size_t>(1, items_.size() - head_));
@@ -73,7 +77,8 @@ void CorkedStream::drop_pending_frames() {
   items_.resize(out);
 }
 
-void CorkedStream::schedule_flush() {
+template <class Next>
+void CorkedStream<Next>::schedule_flush() {
   if (flush_posted_ || writing_) return;
   flush_posted_ = true;
   asio::post(stream_.get_executor(), [this, keep = owner_.lock()]() mutable {
@@ -90,7 +95,8 @@ void CorkedStream::schedule_flush() {
   });
 }
 
-void CorkedStream::flush() {
+template <class Next>
+void CorkedStream<Next>::flush() {
   if (writing_ || head_ == items_.size() || failed_) return;
   // The headers are copied next to each other, so that the gather list stays valid while items_ grows.
   std::size_t n = 0, bytes = 0;
@@ -113,11 +119,16 @@ void CorkedStream::flush() {
   }
   in_flight_ = n;
   writing_ = true;
-  asio::async_write(stream_.socket(), GatherView{gather_.data(), gather_.data() + gather_.size()},
-                    [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); });
+  auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
+  if constexpr (kTls) {
+    asio::async_write(stream_, GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
+  } else {
+    asio::async_write(stream_.socket(), GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
+  }
 }
 
-void CorkedStream::on_written(const error_code& ec, std::size_t n) {
+template <class Next>
+void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
   writing_ = false;
   in_flight_ = 0;
   if (!ec) ++writes_done_;
@@ -158,16 +169,27 @@ void CorkedStream::on_written(const error_code& ec, std::size_t n) {
   if (idle && on_idle_) asio::post(stream_.get_executor(), on_idle_);
 }
 
-void CorkedStream::release_if_idle() {
+template <class Next>
+void CorkedStream<Next>::release_if_idle() {
   // An idle connection keeps no buffers: most of 19k connections are idle most of the time.
   std::vector<Item>().swap(items_);
   std::vector<asio::const_buffer>().swap(gather_);
   std::string().swap(headers_);
 }
 
-void teardown(boost::beast::role_type role, CorkedStream& s, boost::system::error_code& ec) {
+template <class Next>
+void teardown(boost::beast::role_type role, CorkedStream<Next>& s, boost::system::error_code& ec) {
   using boost::beast::websocket::teardown;
-  teardown(role, s.next_layer().socket(), ec);
+  if constexpr (CorkedStream<Next>::kTls) {
+    teardown(role, s.next_layer(), ec);
+  } else {
+    teardown(role, s.next_layer().socket(), ec);
+  }
 }
+
+template class CorkedStream<boost::beast::tcp_stream>;
+template class CorkedStream<TlsStream>;
+template void teardown(boost::beast::role_type, CorkedStream<boost::beast::tcp_stream>&, boost::system::error_code&);
+template void teardown(boost::beast::role_type, CorkedStream<TlsStream>&, boost::system::error_code&);
 
 }  // namespace techpulse::gateway

@@ -7,12 +7,17 @@
 // a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Beast's writes never
 // interleave with event frames, because both are serialised here. Lives on its session's loop; not thread-safe.
 // While idle it holds no heap memory.
+// `Next` is the byte stream under it: beast::tcp_stream (plain ws://, whose writes go straight to the socket as one
+// writev) or TlsStream (wss://: Beast's SSL stream, whose flat_stream coalesces the gather list into one TLS write).
+// Both are instantiated in corked_stream.cpp only.
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/role.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <atomic>
 #include <cstdint>
@@ -24,15 +29,18 @@
 namespace techpulse::gateway {
 
 using Frame = std::shared_ptr<const std::string>;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
+template <class Next>
 class CorkedStream {
  public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
-  using next_layer_type = boost::beast::tcp_stream;
+  static constexpr bool kTls = !std::is_same_v<Next, boost::beast::tcp_stream>;
+  using executor_type = typename Next::executor_type;
+  using next_layer_type = Next;
   using error_code = boost::system::error_code;
   using Handler = boost::asio::any_completion_handler<void(error_code, std::size_t)>;
 
-  explicit CorkedStream(boost::beast::tcp_stream s) : stream_(std::move(s)) {}
+  explicit CorkedStream(Next s) : stream_(std::move(s)) {}
   CorkedStream(CorkedStream&&) = default;
 
   executor_type get_executor() noexcept { return stream_.get_executor(); }
@@ -50,7 +58,11 @@ class CorkedStream {
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    return stream_.socket().async_read_some(buffers, std::forward<Token>(token));
+    if constexpr (kTls) {
+      return stream_.async_read_some(buffers, std::forward<Token>(token));
+    } else {
+      return stream_.socket().async_read_some(buffers, std::forward<Token>(token));
+    }
   }
 
   // Beast's writes: the bytes are copied into the queue; the handler runs once they are written.
@@ -94,7 +106,7 @@ class CorkedStream {
   void on_written(const error_code& ec, std::size_t items);
   void release_if_idle();
 
-  boost::beast::tcp_stream stream_;
+  Next stream_;
   std::weak_ptr<void> owner_;
   std::vector<Item> items_;  // items_[head_, end) are queued; [head_, head_ + in_flight_) are being written
   std::size_t head_ = 0;
@@ -110,12 +122,18 @@ class CorkedStream {
   error_code failed_;
 };
 
-// Beast's close handshake ends with a teardown of the layer under the websocket stream.
-template <class TeardownHandler>
-void async_teardown(boost::beast::role_type role, CorkedStream& s, TeardownHandler&& handler) {
+// Beast's close handshake ends with a teardown of the layer under the websocket stream: the TCP socket, or, over
+// TLS, the SSL stream (close_notify, then the socket).
+template <class Next, class TeardownHandler>
+void async_teardown(boost::beast::role_type role, CorkedStream<Next>& s, TeardownHandler&& handler) {
   using boost::beast::websocket::async_teardown;
-  async_teardown(role, s.next_layer().socket(), std::forward<TeardownHandler>(handler));
+  if constexpr (CorkedStream<Next>::kTls) {
+    async_teardown(role, s.next_layer(), std::forward<TeardownHandler>(handler));
+  } else {
+    async_teardown(role, s.next_layer().socket(), std::forward<TeardownHandler>(handler));
+  }
 }
-void teardown(boost::beast::role_type role, CorkedStream& s, boost::system::error_code& ec);
+template <class Next>
+void teardown(boost::beast::role_type role, CorkedStream<Next>& s, boost::system::error_code& ec);
 
 }  // namespace techpulse::gateway

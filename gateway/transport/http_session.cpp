@@ -6,11 +6,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "gateway/transport/metrics_http.hpp"
+#include "logging/rate_limit.hpp"
 #include "gateway/transport/upgrade.hpp"
 #include "gateway/transport/ws_session.hpp"
 #include "gateway/realtime/on_store.hpp"
@@ -46,16 +48,49 @@ http::response<http::string_body> make_response(const http::request<http::string
   return res;
 }
 
-}  // namespace
+// The end of a connection that did not become a WebSocket: FIN after the last response; over TLS a close_notify
+// first (bounded: a peer that never answers it does not hold the connection).
+template <class Stream>
+asio::awaitable<void> end_stream(Stream& stream) {
+  boost::system::error_code ec;
+  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(1000));
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
 
-asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket socket, std::string message) {
-  beast::tcp_stream stream(std::move(socket));
+// The TLS handshake of a new connection, bounded by the handshake deadline. A failure (a plain http:// or ws://
+// client on the TLS port, an old protocol version, a scanner) is logged at debug and closes the connection.
+asio::awaitable<bool> tls_handshake(realtime::Services& svc, TlsStream& stream) {
+  boost::system::error_code ec;
+  auto& tcp = beast::get_lowest_layer(stream);
+  tcp.expires_after(std::chrono::milliseconds(svc.config.handshake_timeout_ms));
+  co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) co_return true;
+  // Rate-limited even at debug: a port scanner or a misconfigured client can fail thousands of handshakes.
+  static logging::RateLimiter limiter(5);
+  if (log_enabled(Level::debug)) {
+    if (auto admitted = limiter.admit("tls_handshake_failed", logging::RateLimiter::Clock::now()); admitted.write) {
+      std::string why = ec.message();
+      auto remote = tcp.socket().remote_endpoint(ec).address().to_string();
+      log(Level::debug, "tls_handshake_failed", "remote={} error={} suppressed={}", quoted(remote), quoted(why),
+          admitted.suppressed);
+    }
+  }
+  tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  tcp.socket().close(ec);
+  co_return false;
+}
+
+template <class Stream>
+asio::awaitable<void> refuse_on(realtime::Services& svc, Stream& stream, std::string message) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   HttpRequestParser parser;
   apply_request_limits(parser);
   // Short: a refused connection must not hold its descriptor long.
-  stream.expires_after(std::chrono::milliseconds(std::min(svc.config.handshake_timeout_ms, 2000)));
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(std::min(svc.config.handshake_timeout_ms, 2000)));
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   http::request<http::string_body> req;
   req.version(11);
@@ -65,23 +100,21 @@ asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket
                            json_body({{"error", "unavailable"}, {"message", message}}));
   res.set(http::field::retry_after, "1");
   res.keep_alive(false);
-  stream.expires_after(std::chrono::milliseconds(2000));
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(2000));
   co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
-asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, asio::ip::tcp::socket socket,
-                                 ConnectionSlot slot) {
-  beast::tcp_stream stream(std::move(socket));
+// The HTTP request loop over a plain or TLS stream (after its handshake).
+template <class Stream>
+asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, Stream stream, ConnectionSlot slot) {
   beast::flat_buffer buffer;
   boost::system::error_code ec;
-  stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   const auto deadline = std::chrono::milliseconds(svc.config.handshake_timeout_ms);
   for (;;) {
     HttpRequestParser parser;
     apply_request_limits(parser);
     // One deadline for the whole request: a client sending a byte at a time cannot keep the slot.
-    stream.expires_after(deadline);
+    beast::get_lowest_layer(stream).expires_after(deadline);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset) {
@@ -103,8 +136,8 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
       // Who the token names is the core's to decide (its profile must exist).
       auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
       if (admission.status == realtime::Admission::ok) {
-        stream.expires_never();
-        auto session = std::make_shared<WsSession>(svc, loop, std::move(stream), std::move(admission.identity),
+        beast::get_lowest_layer(stream).expires_never();
+        auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), std::move(admission.identity),
                                                    std::move(slot));
         session->start(std::move(req), d.echo_subprotocol);
         co_return;
@@ -144,7 +177,7 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
         log(Level::warn, "origin_refused", "origin={}", quoted(req[http::field::origin]));
       } else if (d.kind == RefusalKind::bad_token) {
         log(Level::warn, "auth_refused", "remote={} reason={}",
-            quoted(stream.socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
+            quoted(beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
       }
       if (refuses_upgrade(d.kind)) metrics::upgrade_refused(static_cast<int>(d.status));
       res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
@@ -155,7 +188,38 @@ asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, 
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep) break;
   }
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  co_await end_stream(stream);
+}
+
+}  // namespace
+
+asio::awaitable<void> refuse_http(realtime::Services& svc, asio::ip::tcp::socket socket, std::string message,
+                                  std::shared_ptr<asio::ssl::context> tls) {
+  if (!tls) {
+    beast::tcp_stream stream(std::move(socket));
+    co_await refuse_on(svc, stream, std::move(message));
+    co_await end_stream(stream);
+    co_return;
+  }
+  TlsStream stream(std::move(socket), *tls);
+  if (!co_await tls_handshake(svc, stream)) co_return;
+  co_await refuse_on(svc, stream, std::move(message));
+  co_await end_stream(stream);
+}
+
+asio::awaitable<void> serve_http(realtime::Services& svc, realtime::Loop& loop, asio::ip::tcp::socket socket,
+                                 ConnectionSlot slot, std::shared_ptr<asio::ssl::context> tls) {
+  boost::system::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!tls) {
+    co_await serve_on(svc, loop, beast::tcp_stream(std::move(socket)), std::move(slot));
+    co_return;
+  }
+  // The SSL object made here holds its own reference to the context: a SIGHUP that replaces `tls` leaves this
+  // connection on the certificate it was accepted with.
+  TlsStream stream(std::move(socket), *tls);
+  if (!co_await tls_handshake(svc, stream)) co_return;
+  co_await serve_on(svc, loop, std::move(stream), std::move(slot));
 }
 
 }  // namespace techpulse::gateway

@@ -25,8 +25,8 @@ asio::ip::tcp::endpoint parse_endpoint(const std::string& listen) {
   return {asio::ip::make_address(host.empty() ? "0.0.0.0" : host), static_cast<unsigned short>(port)};
 }
 
-Server::Server(Config cfg)
-    : cfg_(std::move(cfg)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
+Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
+    : cfg_(std::move(cfg)), tls_(std::move(tls)), limiter_(cfg_.max_connections, cfg_.max_connections_per_ip) {
   unsigned n = cfg_.threads ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) loops_.push_back(std::make_unique<realtime::Loop>(i));
   storage::PoolOptions pool{cfg_.database_url, cfg_.db_pool_size, std::chrono::milliseconds(cfg_.db_connect_timeout_ms),
@@ -115,10 +115,13 @@ asio::awaitable<void> Server::accept_loop() {
       log(Level::warn, "connection_refused", "remote={} cap={}", quoted(address), global ? "global" : "per_address");
       std::string why = global ? "the server is at its connection limit; retry later"
                                : "too many connections from this address";
-      asio::co_spawn(target.ioc, refuse_http(*services_, std::move(socket), std::move(why)), asio::detached);
+      asio::co_spawn(target.ioc, refuse_http(*services_, std::move(socket), std::move(why), tls_ ? tls_->current() : nullptr),
+                     asio::detached);
       continue;
     }
-    asio::co_spawn(target.ioc, serve_http(*services_, target, std::move(socket), std::move(slot)), asio::detached);
+    asio::co_spawn(target.ioc,
+                   serve_http(*services_, target, std::move(socket), std::move(slot), tls_ ? tls_->current() : nullptr),
+                   asio::detached);
   }
 }
 
@@ -192,9 +195,9 @@ int Server::run() {
   for (auto& loop : loops_) {
     loop->thread = std::thread([l = loop.get()] { l->ioc.run(); });
   }
-  log(Level::info, "serving", "listen={} metrics_listen={} loops={} pool={} writers={}", cfg_.listen,
-      cfg_.metrics_listen.empty() ? cfg_.listen : cfg_.metrics_listen, loops_.size(), cfg_.db_pool_size,
-      cfg_.db_writers);
+  log(Level::info, "serving", "listen={} tls={} metrics_listen={} loops={} pool={} writers={}", cfg_.listen,
+      tls_ ? "on" : "off", cfg_.metrics_listen.empty() ? cfg_.listen : cfg_.metrics_listen, loops_.size(),
+      cfg_.db_pool_size, cfg_.db_writers);
 
   // Wait for SIGINT/SIGTERM on the calling thread.
   asio::io_context sig_ioc(1);

@@ -15,6 +15,7 @@
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
+#include "gateway/transport/tls.hpp"
 #include "notify/notifier.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/listener.hpp"
@@ -25,7 +26,9 @@ namespace asio = boost::asio;
 
 class Server {
  public:
-  explicit Server(Config cfg);
+  // With `tls` (transport/tls.hpp) the listener serves https and wss only, each new connection with its current
+  // context.
+  explicit Server(Config cfg, std::shared_ptr<TlsCredentials> tls = nullptr);
   ~Server();
 
   // Serves until SIGINT or SIGTERM; returns the process exit code.
@@ -42,6 +45,7 @@ class Server {
   void wait_for_drain();
 
   Config cfg_;
+  std::shared_ptr<TlsCredentials> tls_;
   std::vector<std::unique_ptr<realtime::Loop>> loops_;
   realtime::Fanout fanout_{loops_};
   asio::io_context db_ioc_{1};

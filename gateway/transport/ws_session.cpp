@@ -13,8 +13,9 @@ namespace techpulse::gateway {
 namespace websocket = beast::websocket;
 namespace http = beast::http;
 
-WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, realtime::Identity who,
-                     ConnectionSlot slot)
+template <class Next>
+WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, realtime::Identity who,
+                           ConnectionSlot slot)
     : svc_(svc),
       loop_(loop),
       ws_(std::move(stream)),
@@ -23,14 +24,17 @@ WsSession::WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_s
   ws_.next_layer().set_backlog(&loop_.inbox_pending);
 }
 
-WsSession::~WsSession() { cleanup(); }
+template <class Next>
+WsSession<Next>::~WsSession() { cleanup(); }
 
-void WsSession::start(http::request<http::string_body> req, bool echo_subprotocol) {
+template <class Next>
+void WsSession<Next>::start(http::request<http::string_body> req, bool echo_subprotocol) {
   ws_.next_layer().set_owner(weak_from_this());
   asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
 }
 
-asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool echo_subprotocol) {
+template <class Next>
+asio::awaitable<void> WsSession<Next>::run(http::request<http::string_body> req, bool echo_subprotocol) {
   auto self = shared_from_this();
   const auto& cfg = svc_.config;
   beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
@@ -90,20 +94,23 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> req, bool 
   if (ec && close_timer_) close_timer_->cancel();
 }
 
-void WsSession::cleanup() {
+template <class Next>
+void WsSession<Next>::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
   if (opened_) metrics::connection_closed(close_reason_.value_or(metrics::CloseReason::error));
   dialect_.on_closed();
 }
 
-bool WsSession::over_bounds(std::size_t extra_bytes) const {
+template <class Next>
+bool WsSession<Next>::over_bounds(std::size_t extra_bytes) const {
   const auto& cfg = svc_.config;
   const auto& out = ws_.next_layer();
   return out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
 }
 
-void WsSession::send(const Frame& frame) {
+template <class Next>
+void WsSession<Next>::send(const Frame& frame) {
   if (closing_) return;
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
@@ -123,10 +130,11 @@ void WsSession::send(const Frame& frame) {
   metrics::frame_out(frame->size());
 }
 
-void WsSession::watch_stall() {
+template <class Next>
+void WsSession<Next>::watch_stall() {
   stall_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::milliseconds(svc_.config.slow_consumer_ms));
   writes_at_arm_ = ws_.next_layer().writes_done();
-  std::weak_ptr<WsSession> weak = shared_from_this();
+  std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   stall_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->closing_) return;
@@ -140,7 +148,8 @@ void WsSession::watch_stall() {
   });
 }
 
-void WsSession::close_slow(const char* why) {
+template <class Next>
+void WsSession<Next>::close_slow(const char* why) {
   const auto& out = ws_.next_layer();
   log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
       dialect_.session().session_id(), quoted(why), out.queued_frames(), out.queued_bytes());
@@ -148,20 +157,23 @@ void WsSession::close_slow(const char* why) {
   close_with(websocket::close_code::policy_error, "slow consumer");
 }
 
-bool WsSession::has_room() const {
+template <class Next>
+bool WsSession<Next>::has_room() const {
   const auto& cfg = svc_.config;
   const auto& out = ws_.next_layer();
   return out.queued_frames() <= cfg.max_queue_frames / 2 && out.queued_bytes() <= cfg.max_queue_bytes / 2;
 }
 
-void WsSession::notify_when_idle() {
-  std::weak_ptr<WsSession> weak = shared_from_this();
+template <class Next>
+void WsSession<Next>::notify_when_idle() {
+  std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   ws_.next_layer().set_on_idle([weak] {
     if (auto self = weak.lock()) self->dialect_.on_idle();
   });
 }
 
-void WsSession::close_with(uint16_t code, std::string_view reason) {
+template <class Next>
+void WsSession<Next>::close_with(uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   if (stall_timer_) stall_timer_->cancel();
@@ -182,5 +194,8 @@ void WsSession::close_with(uint16_t code, std::string_view reason) {
     beast::get_lowest_layer(self->ws_).socket().close(ignore);
   });
 }
+
+template class WsSession<beast::tcp_stream>;
+template class WsSession<TlsStream>;
 
 }  // namespace techpulse::gateway

@@ -5,6 +5,8 @@
 // loop's thread. Owns itself through shared_from_this while its read loop runs. Outbound frames wait in the
 // CorkedStream (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed
 // ("slow consumer") instead of growing memory.
+// `Next` is the byte stream: beast::tcp_stream (ws://) or TlsStream (wss://, after the TLS handshake). Both are
+// instantiated in ws_session.cpp only; the plain path is the same code it was before TLS existed.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -25,10 +27,10 @@ namespace techpulse::gateway {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
-class WsSession : public std::enable_shared_from_this<WsSession>, public dialect::Wire {
+template <class Next>
+class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public dialect::Wire {
  public:
-  WsSession(realtime::Services& svc, realtime::Loop& loop, beast::tcp_stream stream, realtime::Identity who,
-            ConnectionSlot slot);
+  WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, realtime::Identity who, ConnectionSlot slot);
   ~WsSession() override;
 
   void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
@@ -50,6 +52,9 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
   void close_with(uint16_t code, std::string_view reason);
 
  private:
+  using std::enable_shared_from_this<WsSession<Next>>::shared_from_this;
+  using std::enable_shared_from_this<WsSession<Next>>::weak_from_this;
+
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
   void cleanup();
   // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
@@ -65,7 +70,7 @@ class WsSession : public std::enable_shared_from_this<WsSession>, public dialect
 
   realtime::Services& svc_;
   realtime::Loop& loop_;
-  beast::websocket::stream<CorkedStream> ws_;
+  beast::websocket::stream<CorkedStream<Next>> ws_;
   beast::flat_buffer buffer_;
   bool closing_ = false;
   bool cleaned_ = false;

@@ -39,6 +39,9 @@ done
 [[ $quick == 1 ]] && duration=2
 
 build=${TECHPULSE_BUILD_DIR:-$root/build}
+# TP_BENCH_STYLES="tp" runs the gateway column only (a before/after comparison of two builds); the default is
+# every server, uWebSockets included when its sources are there.
+read -r -a styles <<<"${TP_BENCH_STYLES:-tp nchan ws uws}"
 pg_port=${TP_BENCH_PG_PORT:-54350}
 pg_dir=${TP_BENCH_PG_DIR:-/tmp/tp-bench-pg}
 gw_port=${TP_BENCH_GW_PORT:-18350}
@@ -59,12 +62,13 @@ fan_thread=c0000000-0000-4000-8000-000000000000
 db_url=postgresql://postgres@127.0.0.1:$pg_port/techpulse_bench
 
 # ---- dependencies (only what the benchmark needs beyond the project's own deploy/deps.sh) ----
-if [[ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]] || ! command -v nginx >/dev/null; then
+has_style() { [[ " ${styles[*]} " == *" $1 "* ]]; }
+if has_style nchan && { [[ ! -f /usr/lib/nginx/modules/ngx_nchan_module.so ]] || ! command -v nginx >/dev/null; }; then
   echo "==> installing nginx-light and libnginx-mod-nchan"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light libnginx-mod-nchan >/dev/null ||
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light libnginx-mod-nchan >/dev/null; }
 fi
-if [[ ! -d $here/peers/node_modules/ws ]]; then
+if has_style ws && [[ ! -d $here/peers/node_modules/ws ]]; then
   echo "==> npm install (tests/load/peers)"
   command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
   (cd "$here/peers" && npm install --no-audit --no-fund >/dev/null)
@@ -77,14 +81,17 @@ fi
 gateway=$build/techpulse-gateway
 load=$build/tests/load/techpulse-load
 uws_bin=
-if uws_bin=$("$here/peers/build_uws.sh" "$work/uws" 2>>"$work/uws-build.log"); then
-  echo "==> uWebSockets peer: $uws_bin"
-else
-  uws_bin=
-  echo "==> uWebSockets peer skipped: $(tail -1 "$work/uws-build.log")"
+if has_style uws; then
+  if uws_bin=$("$here/peers/build_uws.sh" "$work/uws" 2>>"$work/uws-build.log"); then
+    echo "==> uWebSockets peer: $uws_bin"
+  else
+    uws_bin=
+    echo "==> uWebSockets peer skipped: $(tail -1 "$work/uws-build.log")"
+    kept=()
+    for s in "${styles[@]}"; do [[ $s == uws ]] || kept+=("$s"); done
+    styles=("${kept[@]}")
+  fi
 fi
-styles=(tp nchan ws)
-[[ -n $uws_bin ]] && styles+=(uws)
 
 # ---- processes, all stopped on exit ----
 pids=()

@@ -15,6 +15,7 @@
 
 #include "gateway/jwt.hpp"
 #include "support/ws_client.hpp"
+#include "support/wss_client.hpp"
 
 namespace techpulse::test {
 
@@ -88,9 +89,14 @@ void GatewayProcess::spawn() {
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
+  // A gateway with --tls-cert answers https only.
+  auto cert = env_.find("TECHPULSE_TLS_CERT");
+  const bool tls = cert != env_.end() && !cert->second.empty();
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (http_get(port_, "/healthz") == 200) return;
+    if ((tls ? https_get(port_, "/healthz", "", std::chrono::seconds(2)).status : http_get(port_, "/healthz")) == 200) {
+      return;
+    }
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;

@@ -13,7 +13,8 @@ unsigned short free_port();
 
 class GatewayProcess {
  public:
-  // Starts `serve` against database_url and waits (bounded) until /healthz answers.
+  // Starts `serve` against database_url and waits (bounded) until /healthz answers (over https when `env` sets
+  // TECHPULSE_TLS_CERT).
   explicit GatewayProcess(const std::string& database_url, std::map<std::string, std::string> env = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
