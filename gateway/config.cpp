@@ -7,6 +7,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "gateway/jwks.hpp"
 #include "ai/assistant.hpp"
 #include "notify/notifier.hpp"
 
@@ -95,6 +96,8 @@ const std::vector<Binding>& bindings() {
        text(&Config::database_url)),
       bind({"--jwt-secret", "TECHPULSE_JWT_SECRET", "HS256 secret for access tokens (required for serve and token)", ""},
        text(&Config::jwt_secret), true),
+      bind({"--jwt-jwks-file", "TECHPULSE_JWT_JWKS_FILE", "JWKS file of RS256/ES256 token keys, selected by kid", ""},
+           text(&Config::jwt_jwks_file)),
       bind({"--threads", "TECHPULSE_THREADS", "event loops (0: one per core)", "0"}, number(&Config::threads, 0, 256)),
       bind({"--heartbeat-ms", "TECHPULSE_HEARTBEAT_MS", "WebSocket ping interval announced in welcome", "25000"},
        number(&Config::heartbeat_ms, 1000, 3600000)),
@@ -361,6 +364,13 @@ LoadedConfig load(const std::vector<std::string>& args, EnvLookup env) {
     out.values.push_back(std::move(v));
   }
   validate(out.config);
+  if (!out.config.jwt_jwks_file.empty()) {
+    try {
+      out.config.jwks = std::make_shared<const Jwks>(Jwks::load_file(out.config.jwt_jwks_file));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--jwt-jwks-file: ") + e.what());
+    }
+  }
   return out;
 }
 

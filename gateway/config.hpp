@@ -2,9 +2,12 @@
 // gateway: the composition root. Config, the HTTP listener and routes, WebSocket sessions, the subscription hub,
 // authentication, and main. It may use every other module; nothing depends on it.
 #include <cstdint>
+#include <memory>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "gateway/jwt.hpp"
 
 namespace techpulse::gateway {
 
@@ -14,6 +17,8 @@ struct Config {
   std::string metrics_listen;
   std::string database_url = "postgresql://postgres@127.0.0.1:54329/techpulse";
   std::string jwt_secret;
+  std::string jwt_jwks_file;  // RS256/ES256 keys (gateway/jwks.hpp); empty: HS256 only
+  std::shared_ptr<const Jwks> jwks;  // read from jwt_jwks_file by load_config
   unsigned threads = 0;  // event loops; 0: one per core
   int heartbeat_ms = 25000;
   size_t max_frame_bytes = 64 * 1024;
@@ -114,5 +119,13 @@ std::string describe(const LoadedConfig& c);
 std::string mask_conninfo(std::string_view conninfo);
 
 std::string usage();
+
+// What tokens are verified with: the one set of keys every entry point passes to verify_jwt.
+inline JwtKeys jwt_keys(const Config& c) {
+  JwtKeys k;
+  k.hs256_secret = c.jwt_secret;
+  k.jwks = c.jwks;
+  return k;
+}
 
 }  // namespace techpulse::gateway

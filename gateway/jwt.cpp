@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 #include <simdjson.h>
 
+#include "gateway/jwks.hpp"
 #include "protocol/json_writer.hpp"
 #include "protocol/uuid.hpp"
 
@@ -76,6 +77,12 @@ bool base64url_decode(std::string_view in, std::string& out) {
 }
 
 std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string_view secret, int64_t now) {
+  JwtKeys keys;
+  keys.hs256_secret.assign(secret);
+  return verify_jwt(token, keys, now);
+}
+
+std::variant<Claims, std::string> verify_jwt(std::string_view token, const JwtKeys& keys, int64_t now) {
   if (token.size() > 8192) return std::string("token too long");
   auto d1 = token.find('.');
   if (d1 == std::string_view::npos) return std::string("token is not a JWT");
@@ -94,11 +101,24 @@ std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string
   if (parser.parse(header).get(h) || !h.is_object()) return std::string("token header is not a JSON object");
   std::string_view alg;
   if (h["alg"].get_string().get(alg)) return std::string("token header has no alg");
-  if (alg != "HS256") return std::string("token algorithm must be HS256");
-
-  auto expected = hmac_sha256(secret, token.substr(0, d2));
-  if (sig.size() != expected.size() || CRYPTO_memcmp(sig.data(), expected.data(), expected.size()) != 0) {
-    return std::string("token signature does not match");
+  if (alg == "HS256") {
+    if (keys.hs256_secret.empty()) return std::string("HS256 tokens are not accepted");
+    auto expected = hmac_sha256(keys.hs256_secret, token.substr(0, d2));
+    if (sig.size() != expected.size() || CRYPTO_memcmp(sig.data(), expected.data(), expected.size()) != 0) {
+      return std::string("token signature does not match");
+    }
+  } else if (alg == "RS256" || alg == "ES256") {
+    if (!keys.jwks || keys.jwks->empty()) return std::string("token algorithm must be HS256");
+    std::string_view kid;
+    auto kid_el = h["kid"];
+    bool has_kid = kid_el.error() != simdjson::NO_SUCH_FIELD;
+    if (has_kid && kid_el.get_string().get(kid)) return std::string("token kid must be a string");
+    const Jwk* key = keys.jwks->find(kid, has_kid, alg == "RS256" ? JwsAlg::RS256 : JwsAlg::ES256);
+    if (!key) return std::string("token kid names no key of its algorithm");
+    if (!jws_verify(*key, token.substr(0, d2), sig)) return std::string("token signature does not match");
+  } else {
+    return std::string(keys.jwks && !keys.jwks->empty() ? "token algorithm must be HS256, RS256 or ES256"
+                                                        : "token algorithm must be HS256");
   }
 
   simdjson::dom::element p;
@@ -127,6 +147,24 @@ std::variant<Claims, std::string> verify_jwt(std::string_view token, std::string
     return std::string("token has no exp");
   }
   if (c.exp <= now) return std::string("token has expired");
+  if (!keys.audience.empty()) {
+    auto aud = p["aud"];
+    if (aud.error() != simdjson::NO_SUCH_FIELD) {
+      bool named = false;
+      std::string_view one;
+      simdjson::dom::array many;
+      if (!aud.get_string().get(one)) {
+        named = one == keys.audience;
+      } else if (!aud.get_array().get(many)) {
+        for (auto a : many) {
+          if (!a.get_string().get(one) && one == keys.audience) named = true;
+        }
+      } else {
+        return std::string("token aud must be a string or an array");
+      }
+      if (!named) return std::string("token aud does not name this service");
+    }
+  }
   // nbf and iat, when present, may be at most kClockLeewaySeconds in the future (clocks of issuer and gateway
   // differ a little); a token that is not valid yet is refused.
   for (const char* claim : {"nbf", "iat"}) {

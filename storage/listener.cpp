@@ -39,7 +39,8 @@ void log_line(Level level, std::string_view event, std::string_view detail) {
 }  // namespace
 
 Listener::Listener(ChatStore& store, RealtimeSink& sink, std::string conninfo)
-    : store_(store), sink_(sink), conn_(store.executor(), std::move(conninfo)), backoff_(store.executor()) {}
+    : store_(store), rows_(store.pool()), broadcasts_(store.pool()), sink_(sink), conn_(store.executor(), std::move(conninfo)),
+      backoff_(store.executor()) {}
 
 void Listener::start() { asio::co_spawn(store_.executor(), run(), asio::detached); }
 
@@ -64,7 +65,8 @@ asio::awaitable<void> Listener::run() {
       auto err = co_await conn_.connect(store_.pool().options().connect_timeout);
       if (!err) {
         auto r = co_await conn_.exec("LISTEN tp_chat; LISTEN tp_typing; LISTEN tp_event; LISTEN tp_access; LISTEN tp_assistant; "
-                                     "LISTEN tp_read; LISTEN tp_presence", store_.pool().options().query_timeout);
+                                     "LISTEN tp_read; LISTEN tp_presence; LISTEN tp_row; LISTEN tp_broadcast",
+                                     store_.pool().options().query_timeout);
         if (!r.ok()) err = r.error;
       }
       if (err) {
@@ -80,7 +82,7 @@ asio::awaitable<void> Listener::run() {
       epoch_.fetch_add(1, std::memory_order_acq_rel);  // now odd: listening
       if (ever_connected) metrics::listener_reconnect();
       log_line(Level::info, ever_connected ? "reconnected" : "connected",
-               "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_read,tp_presence");
+               "channels=tp_chat,tp_typing,tp_event,tp_access,tp_assistant,tp_read,tp_presence,tp_row,tp_broadcast");
       ever_connected = true;
       // Notifications that arrive during the catch-up wait in libpq's buffer and are handled after it; the
       // per-subscription cursor drops what the catch-up already delivered.
@@ -208,6 +210,37 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     // '<thread>|<ticket or empty>|<event json>'
     if (!split_fields(n.payload, 3, f)) co_return true;
     sink_.on_assistant(std::string(f[0]), std::string(f[1]), std::string(f[2]));
+  } else if (n.channel == "tp_row") {
+    if (!sink_.wants_row_changes()) co_return true;
+    auto c = parse_row_notice(n.payload);
+    if (!c) {
+      log_line(Level::warn, "bad_payload", "channel=tp_row");
+      co_return true;
+    }
+    if (c->spilled) {
+      auto r = co_await rows_.fill_spilled(*c);
+      if (!r.ok()) co_return false;
+      if (!*r.value) {
+        log_line(Level::warn, "row_spill_gone", fmt::format("change={}", c->id));
+        co_return true;
+      }
+    }
+    if (!co_await sink_.on_row_change(*c)) co_return false;
+  } else if (n.channel == "tp_broadcast") {
+    if (!sink_.wants_broadcasts()) co_return true;
+    auto notice = parse_broadcast_notice(n.payload);
+    if (!notice) {
+      log_line(Level::warn, "bad_payload", "channel=tp_broadcast");
+      co_return true;
+    }
+    if (notice->spill_id) {
+      auto r = co_await broadcasts_.fetch(notice->spill_id);
+      if (!r.ok()) co_return false;
+      if (!*r.value) co_return true;  // gone: broadcast is not persisted
+      notice->envelope = std::move(**r.value);
+    }
+    if (auto m = decode_broadcast(notice->envelope)) sink_.on_broadcast(*m);
+    else log_line(Level::warn, "bad_payload", "channel=tp_broadcast");
   } else if (n.channel == "tp_read") {
     // '<thread>|<user>|<cursor>|<ticket or empty>|<session or empty>'
     if (!split_fields(n.payload, 5, f)) co_return true;

@@ -2,7 +2,9 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 
+#include "storage/broadcast_channel.hpp"
 #include "storage/chat_store.hpp"
+#include "storage/row_changes.hpp"
 
 namespace techpulse::storage {
 
@@ -66,6 +68,18 @@ class RealtimeSink {
   virtual void on_resync() = 0;
   // An assistant.* event of a thread (channel tp_assistant), to the thread's subscribers (and its ticket's).
   virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) = 0;
+  // A row change of a postgres_changes table (channel tp_row, 008_supabase.sql), whole rows, in commit order;
+  // spilled rows are already fetched. Changes made while the listener was disconnected are not replayed.
+  // Runs on the storage loop before the next notification is handled (so changes keep their order); false: it
+  // could not complete (the database failed), and the listener reconnects.
+  virtual asio::awaitable<bool> on_row_change(const RowChange& change) { co_return true; }
+  // False while nobody on this node has a postgres_changes binding: tp_row notifications are then dropped unread
+  // (no parse, no spill fetch), so the native path pays nothing for them but the NOTIFY itself.
+  virtual bool wants_row_changes() const { return false; }
+  // A broadcast published by any node (this one included; channel tp_broadcast), spilled envelopes fetched. Only
+  // while wants_broadcasts(); never replayed.
+  virtual void on_broadcast(const BroadcastMessage& message) {}
+  virtual bool wants_broadcasts() const { return false; }
 };
 
 // The one LISTEN connection of this node. It survives PostgreSQL restarts: on a lost connection it backs off,
@@ -90,6 +104,8 @@ class Listener {
   asio::awaitable<bool> catch_up();
 
   ChatStore& store_;
+  RowChangeStore rows_;
+  BroadcastStore broadcasts_;
   RealtimeSink& sink_;
   PgConn conn_;
   asio::steady_timer backoff_;  // between reconnect attempts; stop() cancels it

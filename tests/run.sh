@@ -8,7 +8,8 @@ start=$(date +%s)
 
 "$root/deploy/deps.sh"
 
-# The browser suite's npm packages (tests/e2e/package-lock.json): installed again only when the lock changed.
+# The Node suites' npm packages (tests/e2e/package-lock.json: web and supabase): installed again only when the lock
+# changed.
 e2e_dir=$root/tests/e2e
 if [[ ! -d $e2e_dir/node_modules ]] || ! cmp -s "$e2e_dir/package-lock.json" "$e2e_dir/node_modules/.installed-lock"; then
   (cd "$e2e_dir" && npm ci --no-audit --no-fund --loglevel=error)

@@ -3,7 +3,9 @@
 // into a typed core call (gateway/realtime/calls.hpp) and encodes the core's replies and events (the Sink) into
 // frames. It decides nothing: every authorization and limit is the core's. A dialect writes to a Wire, which a
 // transport implements; it never sees a socket.
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "gateway/realtime/broadcast.hpp"
@@ -17,8 +19,24 @@ class Wire : public realtime::Flow {
  public:
   // One text frame. Shared bytes: the transport keeps the pointer and copies nothing.
   virtual void send(const Frame& text) = 0;
+  // One binary frame (only on a connection whose dialect has them: Phoenix vsn 2.0.0).
+  virtual void send_binary(const Frame& data) = 0;
   // Sends a close frame and ends the connection; `counted_as`: the reason techpulse_connections_closed_total counts.
   virtual void close(uint16_t code, std::string_view reason, metrics::CloseReason counted_as) = 0;
+};
+
+// A dialect's side of one connection, as its transport drives it: open after the handshake, each client frame, the
+// queue becoming empty, the end. One implementation per dialect (techpulse.v1, Phoenix).
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual void open() = 0;
+  virtual boost::asio::awaitable<void> on_text(std::string_view text) = 0;
+  virtual boost::asio::awaitable<void> on_binary(std::string_view data) = 0;
+  virtual void on_idle() = 0;
+  virtual void on_closed() = 0;
+  // For log lines: the session id, or "" before there is one.
+  virtual std::string label() const = 0;
 };
 
 }  // namespace techpulse::gateway::dialect

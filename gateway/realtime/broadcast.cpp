@@ -31,6 +31,8 @@ size_t Broadcast::size_hint() const {
     size_t operator()(const ChangeEvent& e) const { return e.message_json.size() + e.topic.size() + 80; }
     size_t operator()(const ReadEvent& e) const { return 200; }
     size_t operator()(const PresenceEvent& e) const { return e.meta_json.size() + e.topic.size() + 64; }
+    size_t operator()(const RowEvent& e) const { return e.record.size() + e.old_record.size() + e.columns.size() + 200; }
+    size_t operator()(const ChannelEvent& e) const { return e.payload.size() + e.meta.size() + e.channel.size() + 64; }
   };
   return std::visit(Size{}, event_);
 }

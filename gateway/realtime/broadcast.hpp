@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <variant>
 
 namespace techpulse::gateway {
@@ -71,7 +72,32 @@ struct PresenceEvent {
   std::string meta_json;  // {"user_id","role","since"}
 };
 
-using Event = std::variant<MessageEvent, ObjectEvent, TypingEvent, AssistantEvent, ChangeEvent, ReadEvent, PresenceEvent>;
+// A whole-row change of one of the tables Supabase's postgres_changes serves (tp_row, 008_supabase.sql), with the
+// users of this node who may see it, as the native rules decided (tp_row_visible, once per change for every
+// watching user). Only sessions that watch rows get it, and only if their user is in `visible`.
+struct RowEvent {
+  std::string table;
+  char op = 'I';               // 'I', 'U' or 'D'
+  std::string changed_at;      // YYYY-MM-DDTHH:MI:SS.MSZ
+  std::string columns;         // [{"name","type"}, ...] of the table
+  std::string record;          // JSON object text; "" for a DELETE
+  std::string old_record;      // JSON object text; "" for an INSERT
+  std::shared_ptr<const std::unordered_set<std::string>> visible;
+};
+
+// A user broadcast to the members of a channel (Supabase broadcast, from any node or the REST API).
+struct ChannelEvent {
+  std::string channel;         // the channel name (no "realtime:")
+  std::string event;           // the user event
+  bool is_private = false;     // for the members of the private channel only
+  bool json = true;            // false: payload holds raw bytes
+  std::string payload = "{}";
+  std::string meta;            // "" or a JSON object
+  std::string node, session;   // the sender (skipped unless it asked for self)
+};
+
+using Event = std::variant<MessageEvent, ObjectEvent, TypingEvent, AssistantEvent, ChangeEvent, ReadEvent, PresenceEvent,
+                           RowEvent, ChannelEvent>;
 
 // Implemented once per dialect, as one long-lived object. Each encoder gets its own cache slot on every Broadcast.
 class Encoder {

@@ -5,10 +5,14 @@
 // the affected sessions re-check.
 #include <functional>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "gateway/realtime/channels.hpp"
 #include "gateway/realtime/loop.hpp"
 #include "storage/listener.hpp"
+#include "storage/row_changes.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -22,6 +26,10 @@ class Fanout : public storage::RealtimeSink {
   // Called on the storage loop with each ticket.queued object (--routing least-loaded); set before the listener
   // starts.
   void set_on_queued(std::function<void(const std::string&)> f) { on_queued_ = std::move(f); }
+  // Row changes (tp_row) are judged with it (tp_row_visible); set before the listener starts.
+  void set_row_store(storage::RowChangeStore* s) { row_store_ = s; }
+  // Who on this node watches rows (sessions register, channels.cpp).
+  RowWatchers& row_watchers() { return rows_; }
 
   void on_message(const storage::ChatEvent& ev) override;
   void on_message_change(const storage::ChangeEvent& ev) override;
@@ -33,6 +41,11 @@ class Fanout : public storage::RealtimeSink {
   void on_access_change(char kind, const std::string& id) override;
   void on_resync() override;
   void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) override;
+  // Supabase channels (channels.cpp).
+  asio::awaitable<bool> on_row_change(const storage::RowChange& change) override;
+  bool wants_row_changes() const override;
+  void on_broadcast(const storage::BroadcastMessage& message) override;
+  bool wants_broadcasts() const override { return true; }
 
   // SIGTERM: every session of every loop drains.
   void drain_all();
@@ -44,6 +57,9 @@ class Fanout : public storage::RealtimeSink {
   std::vector<std::unique_ptr<Loop>>& loops_;
   Presence* presence_ = nullptr;
   std::function<void(const std::string&)> on_queued_;
+  storage::RowChangeStore* row_store_ = nullptr;
+  RowWatchers rows_;
+  std::unordered_map<std::string, std::string> columns_;  // table -> its columns JSON (storage loop only)
 };
 
 }  // namespace techpulse::gateway::realtime

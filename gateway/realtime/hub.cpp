@@ -1,5 +1,7 @@
 #include "gateway/realtime/hub.hpp"
 
+#include "gateway/realtime/channels.hpp"
+
 #include <algorithm>
 
 #include "metrics/metrics.hpp"
@@ -156,6 +158,31 @@ std::vector<Subscriber*> Hub::thread_subscribers(const std::string& thread_id) c
     for (const auto& s : it->second) out.push_back(s->owner);
   }
   return out;
+}
+
+void Hub::deliver_rows(const SharedEvent& event) {
+  // A session may leave the set while it is told (its sink closes a channel): iterate a copy.
+  std::vector<Subscriber*> all(row_watchers_.begin(), row_watchers_.end());
+  for (auto* s : all) {
+    if (row_watchers_.count(s)) s->push(event);
+  }
+}
+
+void Hub::leave_channel(const std::string& key, ChannelMember* m) {
+  auto it = channels_.find(key);
+  if (it == channels_.end()) return;
+  it->second.erase(m);
+  if (it->second.empty()) channels_.erase(it);
+}
+
+void Hub::deliver_channel(const std::string& key, const SharedEvent& event) {
+  auto it = channels_.find(key);
+  if (it == channels_.end()) return;
+  std::vector<ChannelMember*> all(it->second.begin(), it->second.end());
+  for (auto* m : all) {
+    auto again = channels_.find(key);
+    if (again != channels_.end() && again->second.count(m)) m->on_channel_event(event);
+  }
 }
 
 }  // namespace techpulse::gateway::realtime

@@ -59,6 +59,8 @@ struct Subscription {
   void offer(const std::string& thread_id, int64_t seq, const SharedEvent& event);
 };
 
+class ChannelMember;
+
 class Hub {
  public:
   void add(const std::shared_ptr<Subscription>& sub);
@@ -77,6 +79,15 @@ class Hub {
   std::vector<storage::ThreadCursor> live_threads() const;
   size_t subscription_count() const;
 
+  // Supabase channels (channels.hpp): sessions watching rows get every RowEvent (the session keeps what its user
+  // may see); channel members get their channel's broadcasts.
+  void watch_rows(Subscriber* s) { row_watchers_.insert(s); }
+  void unwatch_rows(Subscriber* s) { row_watchers_.erase(s); }
+  void deliver_rows(const SharedEvent& event);
+  void join_channel(const std::string& key, ChannelMember* m) { channels_[key].insert(m); }
+  void leave_channel(const std::string& key, ChannelMember* m);
+  void deliver_channel(const std::string& key, const SharedEvent& event);
+
   void add_session(Subscriber* s) { sessions_.insert(s); }
   void remove_session(Subscriber* s) { sessions_.erase(s); }
   const std::unordered_set<Subscriber*>& sessions() const { return sessions_; }
@@ -88,6 +99,8 @@ class Hub {
   std::unordered_map<std::string, SubList>& index(protocol::TopicKind kind);
   std::unordered_map<std::string, SubList> by_thread_, by_ticket_, by_user_, by_queue_;
   std::unordered_set<Subscriber*> sessions_;
+  std::unordered_set<Subscriber*> row_watchers_;
+  std::unordered_map<std::string, std::unordered_set<ChannelMember*>> channels_;
 };
 
 }  // namespace techpulse::gateway::realtime

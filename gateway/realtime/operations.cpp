@@ -208,7 +208,7 @@ asio::awaitable<void> Session::assistant_cancel(const calls::AssistantCancel& c)
 
 void Session::renew_auth(const calls::RenewAuth& c) {
   auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  auto v = verify_jwt(c.access_token, svc_.config.jwt_secret, now);
+  auto v = verify_jwt(c.access_token, jwt_keys(svc_.config), now);
   if (auto* why = std::get_if<std::string>(&v)) {
     log(Level::warn, "auth_refused", "session={} user={} reason={}", session_id_, who_.user_id, quoted(*why));
     error(c.ref, ErrorCode::unauthorized, *why);

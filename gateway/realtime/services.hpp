@@ -11,6 +11,7 @@
 namespace techpulse::gateway::realtime {
 
 class Presence;
+class RowWatchers;
 
 struct Services {
   const Config& config;
@@ -19,6 +20,8 @@ struct Services {
   std::atomic<size_t>& live_sessions;
   // Cluster presence (presence.hpp); null where a process runs without it (store-level tests).
   Presence* presence = nullptr;
+  // Who on this node has postgres_changes bindings (channels.hpp); null where rows are not served.
+  RowWatchers* rows = nullptr;
 };
 
 }  // namespace techpulse::gateway::realtime

@@ -10,6 +10,7 @@
 
 #include "gateway/log.hpp"
 #include "gateway/realtime/on_store.hpp"
+#include "gateway/realtime/channels.hpp"
 #include "gateway/realtime/presence.hpp"
 #include "metrics/metrics.hpp"
 #include "protocol/uuid.hpp"
@@ -72,6 +73,10 @@ void Session::close() {
   for (auto& [topic, sub] : subs_) loop_.hub.remove(sub);
   subs_.clear();
   for (auto tracked = tracked_; const auto& t : tracked) untrack(t);
+  if (row_watches_ > 0) {
+    row_watches_ = 1;
+    unwatch_rows();
+  }
   loop_.hub.remove_session(this);
   if (expiry_timer_) expiry_timer_->cancel();
 }
@@ -145,7 +150,27 @@ void Session::push(const SharedEvent& event) {
   const auto& e = event->event();
   if (const auto* r = std::get_if<ReadEvent>(&e); r && r->session_id == session_id_) return;
   if (const auto* p = std::get_if<PresenceEvent>(&e); p && p->user_id == who_.user_id) return;
+  // A row change reaches only the users the native rules let see it (tp_row_visible, asked by the fan-out).
+  if (const auto* r = std::get_if<RowEvent>(&e); r && (!r->visible || !r->visible->count(who_.user_id))) return;
   if (auto* s = sink()) s->deliver(event);
+}
+
+asio::awaitable<bool> Session::watch_rows() {
+  if (closing_ || !svc_.rows) co_return false;
+  if (row_watches_++ == 0) {
+    svc_.rows->add(who_.user_id);
+    loop_.hub.watch_rows(this);
+  }
+  auto self = shared_from_this();  // the session may be closed while the feed is renewed
+  co_return co_await ensure_row_feed(svc_);
+}
+
+void Session::unwatch_rows() {
+  if (row_watches_ <= 0 || !svc_.rows) return;
+  if (--row_watches_ == 0) {
+    svc_.rows->remove(who_.user_id);
+    loop_.hub.unwatch_rows(this);
+  }
 }
 
 void Session::untrack(const std::string& topic) {

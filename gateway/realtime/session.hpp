@@ -78,6 +78,12 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> ticket_claim(const calls::TicketClaim& c);
   asio::awaitable<void> ticket_assign(const calls::TicketAssign& c);
   asio::awaitable<void> analytics_summary(const calls::AnalyticsSummary& c);
+  // Supabase postgres_changes (channels.hpp): from now on the session is offered every row change of its node and
+  // passes on those its user may see (decided per change by the native rules). Counted: unwatch_rows() as often.
+  // Resolves once the database notifies row changes (the feed, channels.hpp): every change committed after it is
+  // offered. false: the database failed (the watch stays; changes come once the feed is renewed).
+  asio::awaitable<bool> watch_rows();
+  void unwatch_rows();
 
   // The transport's outbound queue became empty (the drain may be able to finish).
   void output_idle();
@@ -140,6 +146,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   size_t sends_in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
   std::set<std::string> tracked_;  // topics this session is present on
+  int row_watches_ = 0;
   std::unique_ptr<asio::steady_timer> expiry_timer_;
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_at_{};

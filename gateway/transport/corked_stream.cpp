@@ -27,11 +27,21 @@ struct GatherView {
 
 template <class Next>
 void CorkedStream<Next>::enqueue_text(const Frame& payload) {
+  enqueue(payload, 0x81);
+}
+
+template <class Next>
+void CorkedStream<Next>::enqueue_binary(const Frame& payload) {
+  enqueue(payload, 0x82);
+}
+
+template <class Next>
+void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t first_byte) {
   if (failed_) return;
   Item& it = items_.emplace_back();
   it.payload = payload;
   std::size_t n = payload->size();
-  it.header[0] = 0x81;  // FIN, text
+  it.header[0] = first_byte;  // FIN, text or binary
   if (n < 126) {
     it.header[1] = static_cast<uint8_t>(n);
     it.header_len = 2;

@@ -79,6 +79,8 @@ class CorkedStream {
 
   // Queues one text message. Frames queued after a write error are dropped.
   void enqueue_text(const Frame& payload);
+  // Queues one binary message (Phoenix vsn 2.0.0 user broadcasts).
+  void enqueue_binary(const Frame& payload);
   // Frames and payload bytes queued (including those being written).
   std::size_t queued_frames() const { return items_.size() - head_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
@@ -100,6 +102,7 @@ class CorkedStream {
     uint8_t header_len = 0;
   };
 
+  void enqueue(const Frame& payload, uint8_t first_byte);
   void enqueue_control(std::string bytes, Handler handler);
   void schedule_flush();
   void flush();

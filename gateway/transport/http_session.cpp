@@ -1,5 +1,9 @@
 #include "gateway/transport/http_session.hpp"
 
+#include "gateway/dialect/phoenix/connection.hpp"
+#include "gateway/dialect/phoenix/rest_broadcast.hpp"
+#include "gateway/dialect/techpulse_v1/connection.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -115,7 +119,31 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
     apply_request_limits(parser);
     // One deadline for the whole request: a client sending a byte at a time cannot keep the slot.
     beast::get_lowest_layer(stream).expires_after(deadline);
-    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    // The header first: POST /realtime/v1/api/broadcast may carry a larger body (its payload limit is the
+    // broadcast one, 256 KiB, so an oversized payload gets 413 with its reason, not a malformed-request 400).
+    // Beast checks a Content-Length against the limit as the header ends, so the header is read under the larger
+    // limit and every other path is held to kHttpBodyLimit right after it.
+    parser.body_limit(dialect::phoenix::kRestBodyLimit);
+    co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    const bool rest_broadcast = (!ec || ec == http::error::body_limit) && parser.is_header_done() &&
+                                parser.get().method() == http::verb::post &&
+                                parser.get().target().starts_with("/realtime/v1/api/broadcast");
+    if (!ec && !rest_broadcast) {
+      parser.body_limit(kHttpBodyLimit);
+      if (auto n = parser.content_length(); n && *n > kHttpBodyLimit) ec = http::error::body_limit;
+    }
+    if (!ec && !parser.is_done()) {
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec == http::error::body_limit && rest_broadcast) {
+      http::request<http::string_body> dummy;
+      dummy.version(11);
+      auto res = make_response(dummy, http::status::payload_too_large,
+                               json_body({{"error", "the request body is over 1 MiB; a broadcast payload is at most 256 KiB"}}));
+      res.keep_alive(false);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      break;
+    }
     if (ec) {
       if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != asio::error::connection_reset) {
         http::request<http::string_body> dummy;
@@ -137,8 +165,11 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
       if (admission.status == realtime::Admission::ok) {
         beast::get_lowest_layer(stream).expires_never();
-        auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), std::move(admission.identity),
-                                                   std::move(slot));
+        auto who = std::make_shared<realtime::Identity>(std::move(admission.identity));
+        auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
+          return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
+        };
+        auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), make, std::move(slot));
         session->start(std::move(req), d.echo_subprotocol);
         co_return;
       }
@@ -149,6 +180,36 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       d.message = std::move(admission.message);
       d.kind = RefusalKind::admission;
       d.close = true;
+    }
+
+    if (d.route == Route::phoenix) {
+      // Supabase's realtime-js: no token at the upgrade (it comes with each join), binary frames (kind 3) allowed.
+      beast::get_lowest_layer(stream).expires_never();
+      const auto vsn = d.phoenix_v2 ? protocol::phoenix::Vsn::v2 : protocol::phoenix::Vsn::v1;
+      auto make = [&svc, &loop, vsn](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
+        return std::make_unique<dialect::phoenix::Connection>(wire, svc, loop, vsn);
+      };
+      auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), make, std::move(slot), true);
+      session->start(std::move(req), false);
+      co_return;
+    }
+
+    if (rest_broadcast && (req.target() == "/realtime/v1/api/broadcast" ||
+                           req.target().starts_with("/realtime/v1/api/broadcast?"))) {
+      // Browsers send it cross-origin too: the same Origin rule as the upgrade.
+      http::response<http::string_body> res;
+      if (!origin_permitted(req, svc.config)) {
+        res = make_response(req, http::status::forbidden, json_body({{"error", "this Origin may not connect"}}));
+      } else {
+        const std::string authorization(req[http::field::authorization]);
+        const std::string body = std::move(req.body());
+        auto out = co_await dialect::phoenix::rest_broadcast(svc, authorization, body);
+        res = make_response(req, static_cast<http::status>(out.status), std::move(out.body));
+      }
+      bool keep = res.keep_alive();
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !keep) break;
+      continue;
     }
 
     http::response<http::string_body> res;

@@ -38,8 +38,11 @@ Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
                                                    std::chrono::milliseconds(cfg_.heartbeat_ms),
                                                    std::chrono::milliseconds(cfg_.db_timeout_ms));
   fanout_.set_presence(presence_.get());
+  row_store_ = std::make_unique<storage::RowChangeStore>(store_->pool());
+  fanout_.set_row_store(row_store_.get());
+  row_feed_ = std::make_unique<realtime::RowFeed>(db_ioc_.get_executor(), *store_, fanout_.row_watchers());
   services_ = std::make_unique<realtime::Services>(
-      realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get()});
+      realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers()});
   ai::Options ai;
   ai.conninfo = cfg_.database_url;
   ai.provider = cfg_.ai_provider;
@@ -182,6 +185,7 @@ int Server::run() {
   asio::post(db_ioc_, [this] {
     presence_->start();
     notifier_->start();
+    row_feed_->start();
   });
   assistant_->start();
   asio::co_spawn(loops_[0]->ioc, accept_loop(), asio::detached);
@@ -213,6 +217,7 @@ int Server::run() {
   asio::post(db_ioc_, [this] {
     presence_->stop();  // the other nodes drop this node's users at once
     notifier_->stop();
+    row_feed_->stop();
     store_->stop();
     listener_->stop();
   });

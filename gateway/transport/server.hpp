@@ -50,8 +50,10 @@ class Server {
   realtime::Fanout fanout_{loops_};
   asio::io_context db_ioc_{1};
   std::unique_ptr<storage::ChatStore> store_;
+  std::unique_ptr<storage::RowChangeStore> row_store_;
   std::unique_ptr<storage::Listener> listener_;
   std::unique_ptr<realtime::Presence> presence_;
+  std::unique_ptr<realtime::RowFeed> row_feed_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<notify::Notifier> notifier_;  // offline notifications (docs/webhooks.md)

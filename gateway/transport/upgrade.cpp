@@ -112,6 +112,21 @@ bool origin_allowed(std::string_view list, std::string_view origin) {
   return list.empty() || list_contains(list, origin);
 }
 
+std::string query_param(std::string_view target, std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
 bool origin_permitted(const HttpRequest& req, const Config& config) {
   std::string_view origin = req[http::field::origin];
   if (origin.empty() || origin_allowed(config.allowed_origins, origin)) return true;
@@ -124,6 +139,28 @@ bool origin_permitted(const HttpRequest& req, const Config& config) {
 Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   auto [path, token] = find_token(req);
 
+  if (path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req)) {
+    std::string_view target(req.target().data(), req.target().size());
+    std::string vsn = query_param(target, "vsn");
+    Decision d;
+    if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
+      d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
+                 RefusalKind::bad_handshake);
+    } else if (!origin_permitted(req, config)) {
+      d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
+    } else if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
+      d = refuse(http::status::unauthorized, "unauthorized", "an apikey is required", RefusalKind::no_token);
+    } else if (!vsn.empty() && vsn != "1.0.0" && vsn != "2.0.0") {
+      d = refuse(http::status::bad_request, "bad_request", "vsn must be 1.0.0 or 2.0.0", RefusalKind::no_route);
+    } else {
+      d.route = Route::phoenix;
+      d.phoenix_v2 = vsn == "2.0.0";
+      return d;
+    }
+    d.close = true;
+    return d;
+  }
+
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
     Decision d;
     if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
@@ -134,7 +171,7 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
     } else if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);
     } else {
-      auto v = verify_jwt(token, config.jwt_secret, now);
+      auto v = verify_jwt(token, jwt_keys(config), now);
       if (auto* why = std::get_if<std::string>(&v)) {
         d = refuse(http::status::unauthorized, "unauthorized", std::move(*why), RefusalKind::bad_token);
       } else {

@@ -27,6 +27,7 @@ enum class Route {
   healthz,    // 200 {"status":"ok"}
   readyz,     // the caller asks the database
   websocket,  // the token is valid: the caller looks up the profile of `claims.sub`, then upgrades
+  phoenix,    // /realtime/v1/websocket with an apikey: the Phoenix dialect (tokens come in its joins)
   metrics,    // GET /metrics (Prometheus), when --metrics-listen is not set
   refuse,     // answer `status` with {"error":code,"message":message}
 };
@@ -49,11 +50,18 @@ struct Decision {
   // websocket:
   Claims claims;
   bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
+  // phoenix:
+  bool phoenix_v2 = false;  // vsn=2.0.0 (else 1.0.0)
 };
 
-// Routes /healthz, /readyz, /metrics (only without --metrics-listen: with it, 404 here) and /v1/ws (the upgrade: a Sec-WebSocket-Key that is the base64 of 16 bytes, else 400;
-// the Origin allow-list; then the token from ?access_token= or Authorization: Bearer, verified as an HS256 JWT at
-// `now`, seconds since the epoch).
+// The value of query parameter `name` of a request target, percent-decoded; "" when absent.
+std::string query_param(std::string_view target, std::string_view name);
+
+// Routes /healthz, /readyz, /metrics (only without --metrics-listen: with it, 404 here), /v1/ws (the upgrade: a
+// Sec-WebSocket-Key that is the base64 of 16 bytes, else 400; the Origin allow-list; then the token from
+// ?access_token= or Authorization: Bearer, verified by the one verifier at `now`, seconds since the epoch) and
+// /realtime/v1/websocket (Supabase's endpoint: the same key check and Origin allow-list, an apikey, vsn 1.0.0 or
+// 2.0.0; its tokens come with each join, see gateway/dialect/phoenix/).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
 
 // Helpers decide uses, exposed for tests.

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/log.hpp"
 
 namespace techpulse::gateway {
@@ -14,13 +15,14 @@ namespace websocket = beast::websocket;
 namespace http = beast::http;
 
 template <class Next>
-WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, realtime::Identity who,
-                           ConnectionSlot slot)
+WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, MakeDialect make_dialect,
+                           ConnectionSlot slot, bool binary_allowed)
     : svc_(svc),
       loop_(loop),
       ws_(std::move(stream)),
       slot_(std::move(slot)),
-      dialect_(*this, svc, loop, std::move(who)) {
+      binary_allowed_(binary_allowed),
+      dialect_(make_dialect(*this)) {
   ws_.next_layer().set_backlog(&loop_.inbox_pending);
 }
 
@@ -64,25 +66,30 @@ asio::awaitable<void> WsSession<Next>::run(http::request<http::string_body> req,
   }
   opened_ = true;
   metrics::connection_opened();
-  dialect_.open();
+  dialect_->open();
 
   for (;;) {
     buffer_.clear();
     co_await ws_.async_read(buffer_, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
-    if (!ws_.got_text()) {
-      count_close_as(metrics::CloseReason::error);
-      close_with(websocket::close_code::unknown_data, "binary frames are not supported");
-      break;
-    }
     auto data = buffer_.cdata();
-    std::string_view text(static_cast<const char*>(data.data()), data.size());
-    metrics::frame_in(text.size());
-    co_await dialect_.on_text(text);
+    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+    if (!ws_.got_text()) {
+      if (!binary_allowed_) {
+        count_close_as(metrics::CloseReason::error);
+        close_with(websocket::close_code::unknown_data, "binary frames are not supported");
+        break;
+      }
+      metrics::frame_in(bytes.size());
+      co_await dialect_->on_binary(bytes);
+    } else {
+      metrics::frame_in(bytes.size());
+      co_await dialect_->on_text(bytes);
+    }
     if (closing_) break;
   }
   // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
-  log(Level::info, "session_close", "session={} reason={}", dialect_.session().session_id(),
+  log(Level::info, "session_close", "session={} reason={}", dialect_->label(),
       quoted(ec ? ec.message() : std::string("server closed")));
   if (ec == websocket::error::closed) count_close_as(metrics::CloseReason::normal);
   else if (ec == beast::error::timeout) count_close_as(metrics::CloseReason::idle);
@@ -99,7 +106,7 @@ void WsSession<Next>::cleanup() {
   if (cleaned_) return;
   cleaned_ = true;
   if (opened_) metrics::connection_closed(close_reason_.value_or(metrics::CloseReason::error));
-  dialect_.on_closed();
+  dialect_->on_closed();
 }
 
 template <class Next>
@@ -111,6 +118,16 @@ bool WsSession<Next>::over_bounds(std::size_t extra_bytes) const {
 
 template <class Next>
 void WsSession<Next>::send(const Frame& frame) {
+  queue(frame, false);
+}
+
+template <class Next>
+void WsSession<Next>::send_binary(const Frame& frame) {
+  queue(frame, true);
+}
+
+template <class Next>
+void WsSession<Next>::queue(const Frame& frame, bool binary) {
   if (closing_) return;
   const auto& cfg = svc_.config;
   auto& out = ws_.next_layer();
@@ -126,7 +143,8 @@ void WsSession<Next>::send(const Frame& frame) {
     if (!stall_timer_) watch_stall();
   }
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
-  out.enqueue_text(frame);
+  if (binary) out.enqueue_binary(frame);
+  else out.enqueue_text(frame);
   metrics::frame_out(frame->size());
 }
 
@@ -152,7 +170,7 @@ template <class Next>
 void WsSession<Next>::close_slow(const char* why) {
   const auto& out = ws_.next_layer();
   log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
-      dialect_.session().session_id(), quoted(why), out.queued_frames(), out.queued_bytes());
+      dialect_->label(), quoted(why), out.queued_frames(), out.queued_bytes());
   count_close_as(metrics::CloseReason::slow_consumer);
   close_with(websocket::close_code::policy_error, "slow consumer");
 }
@@ -168,7 +186,7 @@ template <class Next>
 void WsSession<Next>::notify_when_idle() {
   std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   ws_.next_layer().set_on_idle([weak] {
-    if (auto self = weak.lock()) self->dialect_.on_idle();
+    if (auto self = weak.lock()) self->dialect_->on_idle();
   });
 }
 
@@ -181,7 +199,7 @@ void WsSession<Next>::close_with(uint16_t code, std::string_view reason) {
   ws_.next_layer().drop_pending_frames();
   cleanup();
   auto self = shared_from_this();
-  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_.session().session_id(), code,
+  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_->label(), code,
       quoted(reason));
   ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), std::string(reason)),
                   [self](boost::system::error_code) {});

@@ -1,7 +1,7 @@
 #pragma once
 // transport: moves bytes and applies backpressure; decides nothing about topics or users.
-// One WebSocket connection: owns the Beast stream over a CorkedStream, reads frames and hands their text to its
-// dialect (techpulse.v1), and writes what the dialect sends. Lives on one loop; every member is used only on that
+// One WebSocket connection: owns the Beast stream over a CorkedStream, reads frames and hands them to its
+// dialect's Endpoint (techpulse.v1, or Phoenix, which also takes binary frames), and writes what the dialect sends. Lives on one loop; every member is used only on that
 // loop's thread. Owns itself through shared_from_this while its read loop runs. Outbound frames wait in the
 // CorkedStream (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed
 // ("slow consumer") instead of growing memory.
@@ -13,11 +13,13 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 
-#include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/dialect/wire.hpp"
+#include "gateway/realtime/loop.hpp"
+#include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
 #include "gateway/transport/corked_stream.hpp"
 #include "metrics/metrics.hpp"
@@ -30,13 +32,17 @@ namespace asio = boost::asio;
 template <class Next>
 class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public dialect::Wire {
  public:
-  WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, realtime::Identity who, ConnectionSlot slot);
+  // Builds the connection's dialect on its Wire (this session).
+  using MakeDialect = std::function<std::unique_ptr<dialect::Endpoint>(dialect::Wire&)>;
+  WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, MakeDialect make_dialect, ConnectionSlot slot,
+            bool binary_allowed = false);
   ~WsSession() override;
 
   void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
 
   // dialect::Wire
   void send(const Frame& frame) override;
+  void send_binary(const Frame& frame) override;
   bool has_room() const override;
   bool idle() const override { return ws_.next_layer().queued_frames() == 0; }
   void notify_when_idle() override;
@@ -57,6 +63,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
 
   asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
   void cleanup();
+  void queue(const Frame& frame, bool binary);
   // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
   void count_close_as(metrics::CloseReason r) {
     if (!close_reason_) close_reason_ = r;
@@ -80,7 +87,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   std::unique_ptr<asio::steady_timer> stall_timer_;  // armed while the queue is over the bounds
   std::uint64_t writes_at_arm_ = 0;
   ConnectionSlot slot_;
-  dialect::techpulse_v1::Connection dialect_;
+  bool binary_allowed_;
+  std::unique_ptr<dialect::Endpoint> dialect_;
 };
 
 }  // namespace techpulse::gateway

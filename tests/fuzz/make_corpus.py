@@ -4,6 +4,8 @@
 frame:   client frames of every type in docs/protocol.md, valid and broken, plus topics and cursors.
 jwt:     a mode byte (see jwt_fuzz.cpp) then real HS256 tokens (valid, expired, wrong alg, alg none, bad signature,
          missing claims), header/payload pairs, base64url text and sub/role pairs.
+phoenix: a mode byte (see phoenix_fuzz.cpp) then Phoenix frames of both vsns as realtime-js 2.119.1 sends them,
+         kind-3 binary broadcasts, phx_join payloads, postgres_changes filters and presence pushes.
 upgrade: HTTP requests as a client sends them: upgrades with the token in the query or in Authorization, Origin,
          Sec-WebSocket-Protocol, pipelined requests, health routes, and broken requests.
 Tokens are signed with the fuzz targets' secret and valid at their fixed time (1700000000).
@@ -190,6 +192,9 @@ def http_requests() -> None:
         "post_body": "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello" +
                      "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
         "chunked": "POST /v1/ws HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        "phoenix_v2": upgrade("/realtime/v1/websocket?apikey=sb_publishable_x&vsn=2.0.0"),
+        "phoenix_no_key": upgrade("/realtime/v1/websocket?vsn=1.0.0"),
+        "phoenix_bad_vsn": upgrade("/realtime/v1/websocket?apikey=k&vsn=9"),
         "bad_request_line": "GET\r\n\r\n",
         "bad_version": "GET /healthz HTTP/9.9\r\n\r\n",
         "bad_header": "GET /healthz HTTP/1.1\r\nHost x\r\n\r\n",
@@ -205,14 +210,67 @@ def http_requests() -> None:
         write("upgrade", name + ".http", data)
 
 
+def phoenix() -> None:
+    def kind3(jr: bytes, ref: bytes, topic: bytes, event: bytes, meta: bytes, enc: int, payload: bytes) -> bytes:
+        return bytes([3, len(jr), len(ref), len(topic), len(event), len(meta), enc]) + jr + ref + topic + event + meta + payload
+
+    join = {"config": {"broadcast": {"ack": False, "self": False}, "presence": {"key": "", "enabled": False},
+                       "postgres_changes": [{"event": "INSERT", "schema": "public", "table": "chat_messages",
+                                             "filter": "thread_id=eq." + THREAD}], "private": False},
+            "access_token": VALID, "version": "realtime-js/2.119.1"}
+    seeds = {
+        "v1_join": (0, json.dumps({"topic": "realtime:room1", "event": "phx_join", "payload": join, "ref": "1",
+                                   "join_ref": "1"})),
+        "v1_heartbeat": (0, '{"topic":"phoenix","event":"heartbeat","payload":{},"ref":"2"}'),
+        "v1_broadcast": (0, '{"topic":"realtime:room1","event":"broadcast","payload":{"type":"broadcast",'
+                            '"event":"cursor","payload":{"x":1}},"ref":"3","join_ref":"1"}'),
+        "v2_join": (1, json.dumps(["1", "1", "realtime:room1", "phx_join", join])),
+        "v2_heartbeat": (1, '[null,"9","phoenix","heartbeat",{}]'),
+        "v2_leave": (1, '["1","10","realtime:room1","phx_leave",{}]'),
+        "v2_access_token": (1, json.dumps(["1", "7", "realtime:room1", "access_token", {"access_token": VALID}])),
+        "v2_presence": (1, '["1","8","realtime:room1","presence",{"type":"presence","event":"track","payload":{"a":1}}]'),
+        "v2_short": (1, '["1","2","t","e"]'),
+        "v2_deep": (1, '["1","2","t","e",' + "[" * 80 + "]" * 80 + "]"),
+        "bin_kind3": (2, kind3(b"6", b"7", b"realtime:room1", b"cursor", b"", 1, '{"x":2,"y":"é"}'.encode())),
+        "bin_raw_meta": (2, kind3(b"1", b"2", b"realtime:r", b"e", b'{"persist":true}', 0, b"\x00\xff")),
+        "bin_truncated": (2, kind3(b"6", b"7", b"realtime:room1", b"cursor", b"", 1, b"{}")[:12]),
+        "bin_kind0": (2, bytes([0, 1, 1, 1, 1]) + b"1" + b"2" + b"t" + b"e" + b"{}"),
+        "join_full": (3, json.dumps(join)),
+        "join_strings": (3, '{"config":{"broadcast":{"ack":"true","self":"false"},"private":"true",'
+                            '"postgres_changes":[{"event":"*","schema":"public","table":"*","id":3,"since":"4"}]}}'),
+        "join_bad": (3, '{"config":{"postgres_changes":{}}}'),
+        "filter_eq": (4, "thread_id=eq." + THREAD),
+        "filter_and": (4, "id=gt.0,id=lt.100,done=is.true"),
+        "filter_in": (4, 'name=in.("a,b",x,"q\\"uote"),score=not.in.(1,2)'),
+        "filter_like": (4, "name=like.*x*"),
+        "filter_unbalanced": (4, 'name=eq."open'),
+        "presence_track": (5, '{"type":"presence","event":"track","payload":{"online":true,"phx_ref":"x"}}'),
+        "presence_untrack": (5, '{"type":"presence","event":"untrack"}'),
+        "presence_bad": (5, '{"type":"presence","event":"track","payload":[1]}'),
+        "channels_session": (6, "\n".join([
+            '[null,"1","phoenix","heartbeat",{}]',
+            json.dumps(["2", "2", "realtime:room1", "phx_join", join]),
+            '["2","3","realtime:room1","broadcast",{"type":"broadcast","event":"c","payload":{}}]',
+            '["2","4","realtime:room1","presence",{"type":"presence","event":"track","payload":{"a":1}}]',
+            json.dumps(["5", "5", "realtime:room1", "phx_join", {}]),
+            '["5","6","realtime:room1","phx_leave",{}]',
+            '["5","7","realtime:room1","broadcast",{"event":"late"}]',
+            '["8","8","other:x","phx_join",{}]'])),
+    }
+    for name, (mode, data) in seeds.items():
+        body = data if isinstance(data, bytes) else data.encode()
+        write("phoenix", name, bytes([mode]) + body)
+
+
 def main() -> None:
-    for target in ("frame", "jwt", "upgrade"):
+    for target in ("frame", "jwt", "upgrade", "phoenix"):
         d = os.path.join(HERE, "corpus", target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
     frames()
     jwts()
     http_requests()
+    phoenix()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,11 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
       FUZZ_CHECK(techpulse::protocol::is_uuid(d.claims.sub) && d.claims.exp > kNow);
       FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
       break;
+    case Route::phoenix:
+      // Supabase's endpoint: no token at the upgrade, but an apikey and a known vsn.
+      FUZZ_CHECK(path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req));
+      FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
+      break;
     case Route::healthz: FUZZ_CHECK(path == "/healthz"); break;
     case Route::readyz: FUZZ_CHECK(path == "/readyz"); break;
     case Route::refuse:
@@ -43,10 +48,13 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
       FUZZ_CHECK(d.message.size() <= 64);  // fixed texts: a token is never echoed back
       switch (d.status) {
         case http::status::unauthorized:
-        case http::status::forbidden: FUZZ_CHECK(d.close && path == "/v1/ws"); break;
+        case http::status::forbidden:
+          FUZZ_CHECK(d.close && (path == "/v1/ws" || path == "/realtime/v1/websocket"));
+          break;
         case http::status::bad_request:
-          FUZZ_CHECK(d.close && path == "/v1/ws" && d.kind == RefusalKind::bad_handshake &&
-                     !valid_websocket_key(req[http::field::sec_websocket_key]));
+          FUZZ_CHECK(d.close && (path == "/v1/ws" || path == "/realtime/v1/websocket"));
+          if (path == "/v1/ws")
+            FUZZ_CHECK(d.kind == RefusalKind::bad_handshake && !valid_websocket_key(req[http::field::sec_websocket_key]));
           break;
         case http::status::upgrade_required: FUZZ_CHECK(d.upgrade_header && path == "/v1/ws"); break;
         case http::status::not_found: FUZZ_CHECK(path != "/v1/ws" && path != "/healthz" && path != "/readyz"); break;

@@ -148,6 +148,29 @@ TEST_CASE("a request over the header limit is refused by the parser") {
   CHECK_FALSE(parse(big));
 }
 
+TEST_CASE("/realtime/v1/websocket: the Phoenix dialect, with an apikey and vsn 1.0.0 or 2.0.0; no token needed") {
+  auto d = decide_raw(upgrade("/realtime/v1/websocket?apikey=sb_publishable_x&vsn=2.0.0"));
+  REQUIRE(d.route == Route::phoenix);
+  CHECK(d.phoenix_v2);
+  auto v1 = decide_raw(upgrade("/realtime/v1/websocket?apikey=anon-key"));
+  REQUIRE(v1.route == Route::phoenix);
+  CHECK_FALSE(v1.phoenix_v2);
+  auto header_key = decide_raw(upgrade("/realtime/v1/websocket?vsn=1.0.0", "x-api-key: k\r\n"));
+  CHECK(header_key.route == Route::phoenix);
+  auto no_key = decide_raw(upgrade("/realtime/v1/websocket?vsn=2.0.0"));
+  REQUIRE(no_key.route == Route::refuse);
+  CHECK(no_key.status == http::status::unauthorized);
+  CHECK(no_key.close);
+  auto bad_vsn = decide_raw(upgrade("/realtime/v1/websocket?apikey=k&vsn=3.0.0"));
+  REQUIRE(bad_vsn.route == Route::refuse);
+  CHECK(bad_vsn.status == http::status::bad_request);
+  auto cfg = config("https://app.techpulse.example");
+  CHECK(decide_raw(upgrade("/realtime/v1/websocket?apikey=k", "Origin: https://evil.example\r\n"), cfg).status ==
+        http::status::forbidden);
+  CHECK(query_param("/x?a=1&apikey=sb%5Fkey&vsn=2.0.0", "apikey") == "sb_key");
+  CHECK(query_param("/x?a=1", "apikey").empty());
+}
+
 // ---- RFC 6455 4.2.1: the Sec-WebSocket-Key is the base64 of exactly 16 bytes --------------------------------
 
 namespace {

@@ -31,6 +31,11 @@ boost::asio::awaitable<void> Connection::on_text(std::string_view text) {
   co_await core_->handle(to_call(std::move(std::get<protocol::ClientFrame>(parsed))));
 }
 
+boost::asio::awaitable<void> Connection::on_binary(std::string_view) {
+  wire_.close(1003, "binary frames are not supported", metrics::CloseReason::error);
+  co_return;
+}
+
 calls::Call to_call(protocol::ClientFrame f) {
   using T = protocol::FrameType;
   switch (f.type) {

@@ -19,19 +19,22 @@ inline constexpr std::string_view kSubprotocol = "techpulse.v1";
 inline constexpr uint16_t kCloseGoingAway = 1001;
 inline constexpr uint16_t kCloseTokenExpired = 4401;
 
-class Connection final : public realtime::Sink {
+class Connection final : public realtime::Sink, public Endpoint {
  public:
   Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, realtime::Identity who);
   ~Connection() override;
 
   // welcome, then frames.
-  void open() { core_->open(); }
+  void open() override { core_->open(); }
   // One text frame from the client.
-  boost::asio::awaitable<void> on_text(std::string_view text);
+  boost::asio::awaitable<void> on_text(std::string_view text) override;
+  // techpulse.v1 has no binary frames: 1003.
+  boost::asio::awaitable<void> on_binary(std::string_view data) override;
   // The transport's queue became empty (after Flow::notify_when_idle).
-  void on_idle() { core_->output_idle(); }
+  void on_idle() override { core_->output_idle(); }
   // The connection is over: the session stops.
-  void on_closed() { core_->close(); }
+  void on_closed() override { core_->close(); }
+  std::string label() const override { return core_->session_id(); }
   realtime::Session& session() { return *core_; }
 
   // realtime::Sink

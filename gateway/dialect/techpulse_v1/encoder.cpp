@@ -29,6 +29,9 @@ Frame Encoder::encode(const realtime::Event& event) const {
     Frame operator()(const realtime::PresenceEvent& e) const {
       return text(protocol::encode_presence_change(e.join, e.topic, e.meta_json));
     }
+    // Supabase's events have no techpulse.v1 form; the hub hands them to Phoenix channels only.
+    Frame operator()(const realtime::RowEvent&) const { return nullptr; }
+    Frame operator()(const realtime::ChannelEvent&) const { return nullptr; }
   };
   return std::visit(Visit{}, event);
 }
