@@ -23,6 +23,9 @@ struct Options {
   int prompt_budget_chars = 12000;
   int history_messages = 10;     // earlier thread messages taken as context
   int poll_ms = 1000;            // idle workers look for expired leases this often
+  // An answer under this confidence, or one for which retrieval found nothing relevant, is followed by a handoff
+  // to a technician (docs/desk.md); 0 turns the automatic handoff off.
+  double handoff_confidence = 0.35;
 };
 
 // Throws std::invalid_argument for an unusable configuration (unknown provider, openai without a base URL).

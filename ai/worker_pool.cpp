@@ -376,6 +376,25 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   w.begin_array("sources");
   for (const auto& s : sources) w.begin_object().field("id", s.id).field("title", s.title).end_object();
   w.end_array().end_object();
+  // The automatic handoff (docs/desk.md): nothing relevant found, or not confident enough. It happens in the turn's
+  // own transaction (AssistantStore::finish), after the answer.
+  if (opts.handoff_confidence > 0) {
+    if (!req.relevant) {
+      reply.handoff_reason = "no_sources";
+    } else if (reply.confidence < opts.handoff_confidence) {
+      reply.handoff_reason = "low_confidence";
+    }
+    if (!reply.handoff_reason.empty()) {
+      protocol::JsonWriter a(reply.handoff_analysis_json);
+      a.begin_object().field("turn_id", job.id).field("provider", reply.provider);
+      a.key("confidence").raw(fmt::format("{:.2f}", reply.confidence));
+      a.key("threshold").raw(fmt::format("{:.2f}", opts.handoff_confidence));
+      a.field("question", turn.question).field("passages_found", static_cast<int64_t>(retrieval.passages.size()));
+      a.begin_array("sources");
+      for (const auto& s : sources) a.begin_object().field("id", s.id).field("title", s.title).end_object();
+      a.end_array().field("answer", reply.content.substr(0, 500)).end_object();
+    }
+  }
   reply.done_event_json =
       protocol::encode_assistant_done(turn.thread_id, job.id, reply.message_id, reply.confidence, sources);
 
@@ -400,8 +419,9 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
   }
   metrics::observe(metrics::Hist::assistant_turn_seconds, since_commit_s());
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-  log_line(Level::info, "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={}",
-           name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms);
+  log_line(Level::info, "turn_done", "worker={} job={} thread={} provider={} confidence={:.2f} sources={} deltas={} ms={} handoff={}",
+           name, job.id, turn.thread_id, reply.provider, reply.confidence, sources.size(), index, ms,
+           reply.handoff_reason.empty() ? "none" : reply.handoff_reason);
 }
 #pragma GCC diagnostic pop
 

@@ -10,6 +10,7 @@
 #include "gateway/jwks.hpp"
 #include "ai/assistant.hpp"
 #include "gateway/attachments/policy.hpp"
+#include "notify/notifier.hpp"
 
 namespace techpulse::gateway {
 
@@ -41,6 +42,23 @@ Typed number(T Config::*field, long long min, long long max) {
               throw std::invalid_argument(fmt::format("expected an integer from {} to {}, got \"{}\"", min, max, v));
             }
             c.*field = static_cast<T>(n);
+          },
+          true};
+}
+
+Typed decimal(double Config::*field, double min, double max) {
+  return {[field, min, max](Config& c, const std::string& v) {
+            size_t pos = 0;
+            double n = 0;
+            try {
+              n = std::stod(v, &pos);
+            } catch (...) {
+              pos = 0;
+            }
+            if (pos != v.size() || v.empty() || !(n >= min && n <= max)) {
+              throw std::invalid_argument(fmt::format("expected a number from {} to {}, got \"{}\"", min, max, v));
+            }
+            c.*field = n;
           },
           true};
 }
@@ -194,6 +212,29 @@ const std::vector<Binding>& bindings() {
        number(&Config::ai_prompt_budget_chars, 1000, 1000000)),
       bind({"--ai-history-messages", "TECHPULSE_AI_HISTORY_MESSAGES", "earlier thread messages taken as context", "10"},
        number(&Config::ai_history_messages, 0, 200)),
+      bind({"--ai-handoff-confidence", "TECHPULSE_AI_HANDOFF_CONFIDENCE",
+            "hand the thread to a technician after an answer under this confidence or without sources (0: never)",
+            "0.35"},
+           decimal(&Config::ai_handoff_confidence, 0, 1)),
+      // The support desk.
+      bind({"--routing", "TECHPULSE_ROUTING",
+            "manual (technicians claim from the queue) or least-loaded (a queued ticket goes to the connected "
+            "technician with the fewest open tickets)",
+            "manual"},
+           choice(&Config::routing, {"manual", "least-loaded"})),
+      bind({"--notify-after", "TECHPULSE_NOTIFY_AFTER",
+            "seconds a message may stay unread by an offline participant before it is notified", "60"},
+           decimal(&Config::notify_after_s, 0.05, 86400)),
+      bind({"--webhook-url", "TECHPULSE_WEBHOOK_URL",
+            "http:// URL offline notifications are POSTed to (empty: none are sent)", ""},
+           text(&Config::webhook_url)),
+      bind({"--webhook-secret", "TECHPULSE_WEBHOOK_SECRET", "HMAC-SHA256 key of the TechPulse-Signature header", ""},
+           text(&Config::webhook_secret), true),
+      bind({"--webhook-retry-base-ms", "TECHPULSE_WEBHOOK_RETRY_BASE_MS",
+            "delay before the first retry of a failed notification (doubling, at most 1 h, for 24 h)", "10000"},
+           number(&Config::webhook_retry_base_ms, 10, 3600000)),
+      bind({"--webhook-timeout-ms", "TECHPULSE_WEBHOOK_TIMEOUT_MS", "longest a webhook POST may take", "10000"},
+           number(&Config::webhook_timeout_ms, 100, 600000)),
   };
   return all;
 }
@@ -241,6 +282,10 @@ void validate(const Config& c) {
   ai.base_url = c.ai_base_url;
   ai.model = c.ai_model;
   ai::validate(ai);
+  notify::Options no;
+  no.webhook_url = c.webhook_url;
+  no.secret = c.webhook_secret;
+  notify::validate(no);
 }
 
 }  // namespace

@@ -69,6 +69,14 @@ struct Config {
   int ai_max_attempts = 3;
   int ai_prompt_budget_chars = 12000;
   int ai_history_messages = 10;
+  double ai_handoff_confidence = 0.35;  // below it (or with nothing retrieved) the assistant hands off; 0: never
+  // The support desk (docs/desk.md, docs/webhooks.md).
+  std::string routing = "manual";  // manual | least-loaded
+  double notify_after_s = 60;      // a message unread this long by an offline participant is notified
+  std::string webhook_url;         // http://host:port/path; empty: no notifications are sent (they wait)
+  std::string webhook_secret;
+  int webhook_retry_base_ms = 10000;  // the first retry's delay; doubling, at most an hour apart, for 24 h
+  int webhook_timeout_ms = 10000;
 };
 
 struct ConfigOption {

@@ -24,7 +24,7 @@ std::string_view to_string(SendOutcome o) {
 }
 
 std::string_view to_string(TopicKind k) {
-  static constexpr std::array<std::string_view, kTopicKinds> names = {"thread", "ticket", "user"};
+  static constexpr std::array<std::string_view, kTopicKinds> names = {"thread", "ticket", "user", "queue"};
   return names[static_cast<size_t>(k)];
 }
 

@@ -37,8 +37,8 @@ enum class SendOutcome : uint8_t { ok, duplicate, forbidden, not_found, invalid,
 inline constexpr size_t kSendOutcomes = 8;
 std::string_view to_string(SendOutcome o);
 
-enum class TopicKind : uint8_t { thread, ticket, user };
-inline constexpr size_t kTopicKinds = 3;
+enum class TopicKind : uint8_t { thread, ticket, user, queue };
+inline constexpr size_t kTopicKinds = 4;
 std::string_view to_string(TopicKind k);
 
 // The HTTP statuses an upgrade is refused with (techpulse_http_upgrades_refused_total{status}); others: "other".

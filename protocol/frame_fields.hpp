@@ -22,12 +22,12 @@ struct Field {
 // The fields any frame type reads. Unknown fields are skipped (the contract says they are ignored).
 enum Key { k_type, k_ref, k_topic, k_since, k_thread_id, k_content, k_message_type, k_metadata, k_client_msg_id,
            k_before, k_limit, k_title, k_ticket_id, k_assistant, k_access_token, k_message_id, k_query, k_cursor,
-           k_after, k_count };
+           k_after, k_reason, k_technician_id, k_from, k_to, k_count };
 
 constexpr std::array<std::string_view, k_count> key_names = {
     "type", "ref", "topic", "since", "thread_id", "content", "message_type", "metadata", "client_msg_id",
     "before", "limit", "title", "ticket_id", "assistant", "access_token", "message_id", "query", "cursor",
-    "after"};
+    "after", "reason", "technician_id", "from", "to"};
 
 inline int key_index(std::string_view k) {
   for (size_t i = 0; i < key_names.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "protocol/conversation_frames.hpp"
+#include "protocol/desk_frames.hpp"
 #include "protocol/frame_fields.hpp"
 #include "protocol/uuid.hpp"
 
@@ -30,6 +31,10 @@ std::string_view to_string(FrameType t) {
     case FrameType::message_delete: return "message.delete";
     case FrameType::read: return "read";
     case FrameType::search: return "search";
+    case FrameType::handoff: return "handoff";
+    case FrameType::ticket_claim: return "ticket.claim";
+    case FrameType::ticket_assign: return "ticket.assign";
+    case FrameType::analytics_summary: return "analytics.summary";
   }
   return "?";
 }
@@ -51,7 +56,10 @@ std::string_view to_string(ErrorCode c) {
 }
 
 std::string Topic::str() const {
-  std::string_view prefix = kind == TopicKind::thread ? "thread:" : kind == TopicKind::ticket ? "ticket:" : "user:";
+  std::string_view prefix = kind == TopicKind::thread   ? "thread:"
+                            : kind == TopicKind::ticket ? "ticket:"
+                            : kind == TopicKind::queue  ? "queue:"
+                                                        : "user:";
   std::string out(prefix);
   out += id;
   return out;
@@ -109,6 +117,7 @@ std::optional<Topic> parse_topic(std::string_view s) {
   if (auto t = take("thread:", TopicKind::thread)) return t;
   if (auto t = take("ticket:", TopicKind::ticket)) return t;
   if (auto t = take("user:", TopicKind::user)) return t;
+  if (s == "queue:support") return Topic{TopicKind::queue, "support"};
   return std::nullopt;
 }
 
@@ -367,6 +376,8 @@ ParseResult parse_frame(std::string_view text, const Limits& limits, std::string
     if (frame.access_token.size() > limits.max_access_token_bytes) return too_large("access_token is too long");
   } else if (auto conv = parse_conversation_frame(type, f, frame, limits)) {
     return std::move(*conv);
+  } else if (auto desk = parse_desk_frame(type, f, frame)) {
+    return std::move(*desk);
   } else {
     return err(ErrorCode::unknown_type, "unknown frame type (see docs/protocol.md for the list)", ref);
   }

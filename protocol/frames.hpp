@@ -27,6 +27,11 @@ enum class FrameType {
   message_delete,
   read,
   search,
+  // desk_frames.hpp
+  handoff,
+  ticket_claim,
+  ticket_assign,
+  analytics_summary,
 };
 
 std::string_view to_string(FrameType t);
@@ -54,7 +59,8 @@ struct ProtocolError {
   std::string type{};  // the frame's type when it could be read ("send": a send refused as invalid)
 };
 
-enum class TopicKind { thread, ticket, user };
+// queue: the support desk's queue, `queue:support` (the only queue; its id is the name, not a UUID).
+enum class TopicKind { thread, ticket, user, queue };
 
 struct Topic {
   TopicKind kind;
@@ -62,7 +68,7 @@ struct Topic {
   std::string str() const;
 };
 
-// Parses "thread:<uuid>", "ticket:<uuid>" or "user:<uuid>"; nullopt for anything else.
+// Parses "thread:<uuid>", "ticket:<uuid>", "user:<uuid>" or "queue:support"; nullopt for anything else.
 std::optional<Topic> parse_topic(std::string_view s);
 
 // What each limit counts (docs/protocol.md, "Field limits", says the same): ids and names a person types are
@@ -106,6 +112,9 @@ struct ClientFrame {
   std::string message_id;      // message.edit, message.delete
   std::optional<int64_t> cursor;  // read
   std::string query;           // search (thread_id optional, before_token its paging token)
+  std::string reason;          // handoff (thread_id; empty: none)
+  std::string technician_id;   // ticket.assign (ticket_id)
+  std::string from, to;        // analytics.summary (RFC 3339; empty: the default range)
 };
 
 using ParseResult = std::variant<ClientFrame, ProtocolError>;

@@ -292,6 +292,15 @@ asio::awaitable<PgOutcome<bool>> AssistantStore::finish(PgConn& c, const Claimed
     co_await rollback();
     co_return fail<bool>(upd.error);
   }
+  if (!reply.handoff_reason.empty()) {
+    // After assistant.done in the same transaction: subscribers see the answer, then the system message.
+    auto p4 = params(turn.thread_id, reply.handoff_reason, reply.handoff_analysis_json);
+    auto h = co_await c.query("SELECT status FROM tp_handoff(NULL, $1, $2, $3::jsonb)", p4, timeout);
+    if (!h.ok()) {
+      co_await rollback();
+      co_return fail<bool>(h.error);
+    }
+  }
   auto commit = co_await c.exec("COMMIT", timeout);
   if (!commit.ok()) co_return fail<bool>(commit.error);
   co_return ok(true);

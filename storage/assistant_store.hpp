@@ -85,6 +85,9 @@ class AssistantStore {
     double confidence = 0;
     std::string provider;
     std::string done_event_json;  // published in the same transaction, after the message row
+    // Not empty: hand the thread off to a technician in the same transaction (tp_handoff), with this analysis.
+    std::string handoff_reason;
+    std::string handoff_analysis_json;
   };
   // In one transaction: the job becomes done (only if it is still this worker's and not cancelled), the
   // role=assistant message is inserted, the thread's ai_response / confidence_score are set, assistant.done is

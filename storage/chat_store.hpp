@@ -22,7 +22,8 @@ struct ThreadAccess {
 
 // The outcome of thread.create / thread.update.
 struct ThreadWrite {
-  enum Status { ok, thread_not_found, thread_forbidden, ticket_not_found, ticket_forbidden };
+  // assistant_forbidden: turning the assistant back on after a handoff is for staff (tp_may_set_assistant).
+  enum Status { ok, thread_not_found, thread_forbidden, ticket_not_found, ticket_forbidden, assistant_forbidden };
   Status status = ok;
   std::string json;  // the thread object (ok only)
 };

@@ -47,15 +47,16 @@ asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::update_thread(std::string act
       "              WHERE t.id = $2::uuid FOR UPDATE), "
       "chk AS (SELECT cur.id, cur.allowed, "
       "               (NOT $6::boolean OR $7::uuid IS NULL OR tp_ticket_exists($7::uuid)) AS ticket_found, "
-      "               (NOT $6::boolean OR $7::uuid IS NULL OR tp_may_link($1::uuid, cur.user_id, $7::uuid)) AS may_link "
+      "               (NOT $6::boolean OR $7::uuid IS NULL OR tp_may_link($1::uuid, cur.user_id, $7::uuid)) AS may_link, "
+      "               tp_may_set_assistant($1::uuid, cur.id, $5::boolean) AS may_assist "
       "          FROM cur), "
       "upd AS (UPDATE conversation_threads t SET title = CASE WHEN $3::boolean THEN $4 ELSE t.title END, "
       "               assistant_enabled = coalesce($5::boolean, t.assistant_enabled), "
       "               ticket_id = CASE WHEN $6::boolean THEN $7::uuid ELSE t.ticket_id END, updated_at = now() "
-      "          FROM chk WHERE t.id = chk.id AND chk.allowed AND chk.ticket_found AND chk.may_link "
+      "          FROM chk WHERE t.id = chk.id AND chk.allowed AND chk.ticket_found AND chk.may_link AND chk.may_assist "
       "        RETURNING t.id) "
       "SELECT chk.id IS NOT NULL, coalesce(chk.allowed, false), coalesce(chk.ticket_found, false), "
-      "       coalesce(chk.may_link, false), (SELECT count(*) FROM upd) "
+      "       coalesce(chk.may_link, false), (SELECT count(*) FROM upd), coalesce(chk.may_assist, false) "
       "  FROM (SELECT 1) one LEFT JOIN chk ON true",
       p);
   if (!r.ok()) co_return fail<ThreadWrite>(r.error);
@@ -69,6 +70,8 @@ asio::awaitable<PgOutcome<ThreadWrite>> ChatStore::update_thread(std::string act
     w.status = ThreadWrite::ticket_not_found;
   } else if (!res.get_bool(0, 3)) {
     w.status = ThreadWrite::ticket_forbidden;
+  } else if (!res.get_bool(0, 5)) {
+    w.status = ThreadWrite::assistant_forbidden;
   } else {
     // Read after the write: a link that made the owner's thread claim the ticket shows in a new snapshot.
     auto jp = params(thread_id, actor_id);

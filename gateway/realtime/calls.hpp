@@ -13,7 +13,7 @@ struct Ping {
 };
 struct Subscribe {
   std::string ref;
-  std::string topic;  // thread:<uuid>, ticket:<uuid> or user:<uuid>
+  std::string topic;  // thread:<uuid>, ticket:<uuid>, user:<uuid> or queue:support
   std::optional<int64_t> since;  // thread topics: replay the messages after this cursor
 };
 struct Unsubscribe {
@@ -93,12 +93,32 @@ struct MessageGet {
   std::string ref;
   std::string message_id;
 };
+// The support desk (issue 17).
+struct Handoff {
+  std::string ref;
+  std::string thread_id;
+  std::string reason;  // empty: none
+};
+struct TicketClaim {
+  std::string ref;
+  std::string ticket_id;
+};
+struct TicketAssign {
+  std::string ref;
+  std::string ticket_id;
+  std::string technician_id;
+};
+struct AnalyticsSummary {
+  std::string ref;
+  std::string from, to;  // RFC 3339; empty: the default range
+};
 struct RenewAuth {
   std::string ref;
   std::string access_token;
 };
 
 using Call = std::variant<Ping, Subscribe, Unsubscribe, Send, History, Typing, ThreadCreate, ThreadUpdate, ThreadsList,
-                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search, ThreadGet, MessageGet>;
+                          AssistantCancel, RenewAuth, MessageEdit, MessageDelete, Read, Search, ThreadGet, MessageGet,
+                          Handoff, TicketClaim, TicketAssign, AnalyticsSummary>;
 
 }  // namespace techpulse::gateway::realtime::calls

@@ -89,9 +89,14 @@ void Fanout::on_event(char kind, const std::string& key, const std::string& json
     case 'H': type = "thread.updated"; topic_kind = TopicKind::user; field = "thread"; break;
     case 'A': type = "ticket.assigned"; topic_kind = TopicKind::user; field = "ticket"; break;
     case 'R': type = "ticket.unassigned"; topic_kind = TopicKind::user; field = "ticket"; break;
+    // The support desk's queue (010_desk.sql): key is the queue's name.
+    case 'Q': type = "ticket.queued"; topic_kind = TopicKind::queue; field = "ticket"; break;
+    case 'C': type = "ticket.claimed"; topic_kind = TopicKind::queue; field = "ticket"; break;
+    case 'D': type = "ticket.dequeued"; topic_kind = TopicKind::queue; field = "ticket"; break;
     default: return;
   }
-  std::string topic = (topic_kind == TopicKind::ticket ? "ticket:" : "user:") + key;
+  std::string topic = protocol::Topic{topic_kind, key}.str();
+  if (kind == 'Q' && on_queued_) on_queued_(json);
   auto event = make_event(ObjectEvent{std::string(type), topic, std::string(field), json});
   for (auto& loop : loops_) {
     asio::post(loop->ioc, [l = loop.get(), topic_kind, key, event] { l->hub.deliver_event(topic_kind, key, event); });

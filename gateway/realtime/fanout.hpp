@@ -3,6 +3,7 @@
 // one shared typed event per topic, handed to every loop (chat messages through the loop's inbox, so a busy loop
 // delivers several in one turn) and offered there by the hub to its subscriptions. Access changes and resyncs make
 // the affected sessions re-check.
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -22,6 +23,9 @@ class Fanout : public storage::RealtimeSink {
   explicit Fanout(std::vector<std::unique_ptr<Loop>>& loops) : loops_(loops) {}
   // Presence messages (tp_presence) go to it; set before the listener starts.
   void set_presence(Presence* p) { presence_ = p; }
+  // Called on the storage loop with each ticket.queued object (--routing least-loaded); set before the listener
+  // starts.
+  void set_on_queued(std::function<void(const std::string&)> f) { on_queued_ = std::move(f); }
   // Row changes (tp_row) are judged with it (tp_row_visible); set before the listener starts.
   void set_row_store(storage::RowChangeStore* s) { row_store_ = s; }
   // Who on this node watches rows (sessions register, channels.cpp).
@@ -52,6 +56,7 @@ class Fanout : public storage::RealtimeSink {
 
   std::vector<std::unique_ptr<Loop>>& loops_;
   Presence* presence_ = nullptr;
+  std::function<void(const std::string&)> on_queued_;
   storage::RowChangeStore* row_store_ = nullptr;
   RowWatchers rows_;
   std::unordered_map<std::string, std::string> columns_;  // table -> its columns JSON (storage loop only)

@@ -28,7 +28,10 @@ void Subscription::offer(const std::string& thread_id, int64_t seq, const Shared
 }
 
 std::unordered_map<std::string, Hub::SubList>& Hub::index(TopicKind kind) {
-  return kind == TopicKind::thread ? by_thread_ : kind == TopicKind::ticket ? by_ticket_ : by_user_;
+  return kind == TopicKind::thread   ? by_thread_
+         : kind == TopicKind::ticket ? by_ticket_
+         : kind == TopicKind::queue  ? by_queue_
+                                     : by_user_;
 }
 
 namespace {
@@ -37,6 +40,7 @@ metrics::TopicKind counted_kind(protocol::TopicKind k) {
   switch (k) {
     case protocol::TopicKind::thread: return metrics::TopicKind::thread;
     case protocol::TopicKind::ticket: return metrics::TopicKind::ticket;
+    case protocol::TopicKind::queue: return metrics::TopicKind::queue;
     case protocol::TopicKind::user: break;
   }
   return metrics::TopicKind::user;
@@ -81,7 +85,13 @@ void Hub::deliver_event(TopicKind kind, const std::string& key, const SharedEven
   if (it == idx.end()) return;
   auto subs = it->second;
   for (const auto& sub : subs) {
-    if (sub->live) sub->owner->push(event);
+    if (sub->live) {
+      sub->owner->push(event);
+    } else if (kind == TopicKind::queue) {
+      // A queue subscription being set up keeps what arrives, in order, for after its snapshot (each event
+      // carries its ticket's whole state, so applying it after a newer snapshot converges).
+      sub->offer({}, 0, event);
+    }
   }
 }
 
@@ -136,7 +146,7 @@ std::vector<storage::ThreadCursor> Hub::live_threads() const {
 
 size_t Hub::subscription_count() const {
   size_t n = 0;
-  for (const auto* idx : {&by_thread_, &by_ticket_, &by_user_}) {
+  for (const auto* idx : {&by_thread_, &by_ticket_, &by_user_, &by_queue_}) {
     for (const auto& [k, v] : *idx) n += v.size();
   }
   return n;

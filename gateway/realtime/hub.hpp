@@ -97,7 +97,7 @@ class Hub {
  private:
   using SubList = std::vector<std::shared_ptr<Subscription>>;
   std::unordered_map<std::string, SubList>& index(protocol::TopicKind kind);
-  std::unordered_map<std::string, SubList> by_thread_, by_ticket_, by_user_;
+  std::unordered_map<std::string, SubList> by_thread_, by_ticket_, by_user_, by_queue_;
   std::unordered_set<Subscriber*> sessions_;
   std::unordered_set<Subscriber*> row_watchers_;
   std::unordered_map<std::string, std::unordered_set<ChannelMember*>> channels_;

@@ -186,6 +186,11 @@ void Session::thread_written(const std::string& ref, const std::string& thread_i
       log(Level::warn, "forbidden", "session={} user={} ticket={} action=link", session_id_, who_.user_id, ticket_id);
       error(ref, ErrorCode::forbidden, "you may not link a thread to this ticket");
       return;
+    case W::assistant_forbidden:
+      log(Level::warn, "forbidden", "session={} user={} thread={} action=assistant_on", session_id_, who_.user_id,
+          thread_id);
+      error(ref, ErrorCode::forbidden, "the thread is with a technician: only staff may turn the assistant back on");
+      return;
   }
 }
 

@@ -100,6 +100,20 @@ void Presence::untrack(std::string topic, std::string user, std::string ref) {
   });
 }
 
+void Presence::track_online(std::string user, std::string ref, std::string meta_json) {
+  asio::post(ex_, [this, user = std::move(user), ref = std::move(ref), meta = std::move(meta_json)] {
+    apply(cluster_.track(PresenceEntry{kOnlineTopic, user, ref, meta}, PresenceClock::now()));
+  });
+}
+
+bool Presence::online(const std::string& user) const { return cluster_.table().present(kOnlineTopic, user); }
+
+std::vector<std::string> Presence::online_users() const {
+  std::vector<std::string> out;
+  for (const auto& k : cluster_.table().state(kOnlineTopic)) out.push_back(k.key);
+  return out;
+}
+
 void Presence::on_message(const std::string& payload) { apply(cluster_.on_message(payload, PresenceClock::now())); }
 
 void Presence::resync() { apply(cluster_.resync(PresenceClock::now())); }

@@ -33,6 +33,16 @@ class Presence {
   // From any thread: the ref left the topic.
   void untrack(std::string topic, std::string user, std::string ref);
 
+  // Every open session is tracked on this pseudo-topic (no subscriber can name it, so it carries no events): the
+  // cluster's "who has an open session", which the offline notifications and the routing ask.
+  static constexpr const char* kOnlineTopic = "online";
+  // From any thread, like untrack (so a track and a later untrack of one session arrive in that order).
+  void track_online(std::string user, std::string ref, std::string meta_json);
+  // On the storage loop: whether the user has an open session on any node.
+  bool online(const std::string& user) const;
+  // On the storage loop: every user with an open session.
+  std::vector<std::string> online_users() const;
+
   // On the storage loop (the listener): a tp_presence payload; after a LISTEN reconnect, resync().
   void on_message(const std::string& payload);
   void resync();

@@ -2,6 +2,7 @@
 // live re-check that revokes subscriptions this user may no longer hold. (Subscribing: subscribe.cpp; the other
 // operations: operations.cpp.)
 #include "gateway/realtime/session.hpp"
+#include "storage/desk_store.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -62,6 +63,11 @@ void Session::open() {
       loop_.index);
   sink_->welcome(Welcome{session_id_, who_.user_id, who_.role, svc_.config.heartbeat_ms});
   arm_expiry();
+  if (svc_.presence) {
+    // Online while open, on every node (offline notifications, routing); close() untracks it with the topics.
+    tracked_.insert(Presence::kOnlineTopic);
+    svc_.presence->track_online(who_.user_id, session_id_, presence_meta(who_.user_id, who_.role));
+  }
 }
 
 void Session::close() {
@@ -139,6 +145,10 @@ asio::awaitable<void> Session::handle(calls::Call call) {
   else if (auto* c = std::get_if<calls::Search>(&call)) co_await search(*c);
   else if (auto* c = std::get_if<calls::ThreadGet>(&call)) co_await thread_get(*c);
   else if (auto* c = std::get_if<calls::MessageGet>(&call)) co_await message_get(*c);
+  else if (auto* c = std::get_if<calls::Handoff>(&call)) co_await handoff(*c);
+  else if (auto* c = std::get_if<calls::TicketClaim>(&call)) co_await ticket_claim(*c);
+  else if (auto* c = std::get_if<calls::TicketAssign>(&call)) co_await ticket_assign(*c);
+  else if (auto* c = std::get_if<calls::AnalyticsSummary>(&call)) co_await analytics_summary(*c);
 }
 
 void Session::push(const SharedEvent& event) {
@@ -255,6 +265,11 @@ asio::awaitable<void> Session::run_recheck(std::shared_ptr<Session> self) {
     who_.role = *r.value->role;
     for (const auto& t : r.value->denied_threads) revoke("thread:" + t);
     for (const auto& t : r.value->denied_tickets) revoke("ticket:" + t);
+    if (subs_.count(kQueueTopic)) {
+      auto staff = co_await on_store(svc_.store, storage::is_staff(svc_.store.pool(), who_.user_id));
+      if (closing_) break;
+      if (staff.ok() && !*staff.value) revoke(kQueueTopic);
+    }
   } while (recheck_again_ && !closing_);
   rechecking_ = false;
 }

@@ -84,6 +84,11 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> read(const calls::Read& c);
   asio::awaitable<void> search(const calls::Search& c);
   void ping(const calls::Ping& c);
+  // The support desk (desk.cpp).
+  asio::awaitable<void> handoff(const calls::Handoff& c);
+  asio::awaitable<void> ticket_claim(const calls::TicketClaim& c);
+  asio::awaitable<void> ticket_assign(const calls::TicketAssign& c);
+  asio::awaitable<void> analytics_summary(const calls::AnalyticsSummary& c);
   // Supabase postgres_changes (channels.hpp): from now on the session is offered every row change of its node and
   // passes on those its user may see (decided per change by the native rules). Counted: unwatch_rows() as often.
   // Resolves once the database notifies row changes (the feed, channels.hpp): every change committed after it is
@@ -105,6 +110,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   size_t sends_in_flight() const { return sends_in_flight_; }
   size_t subscription_count() const { return subs_.size(); }
 
+  static constexpr const char* kQueueTopic = "queue:support";
   // The most sends a session may have waiting for their ack.
   static constexpr size_t kMaxSendsInFlight = 1000;
 
@@ -115,6 +121,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   void abandon(const SetUp& s);
   asio::awaitable<Step> snapshot(SetUp& s);
   asio::awaitable<Step> read_from_cursor(SetUp& s);
+  // queue:support (desk.cpp): staff only; the queued tickets in `subscribed`, then live events.
+  asio::awaitable<void> subscribe_queue(const calls::Subscribe& c, const std::string& name, const protocol::Topic& t);
   asio::awaitable<void> pause(std::chrono::milliseconds d);
   asio::awaitable<void> wait_for_room();
   // Checks that the thread exists and this user may use it; emits the error and returns false otherwise.

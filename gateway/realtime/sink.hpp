@@ -86,6 +86,16 @@ class Sink {
   virtual void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) = 0;
   virtual void search_results(std::string_view ref, std::string_view query, const std::vector<SearchHit>& hits,
                               bool has_more, std::string_view next_before) = 0;
+  // The support desk (issue 17).
+  // The thread was handed off (duplicate: it already was); ticket_json: the ticket as the queue shows it, or null.
+  virtual void handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,
+                       bool duplicate, std::string_view ticket_json) = 0;
+  // ticket.claim / ticket.assign succeeded.
+  virtual void ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) = 0;
+  // analytics.summary (admins).
+  virtual void analytics(std::string_view ref, std::string_view summary_json) = 0;
+  // `subscribed` of the queue topic, with the queued tickets (a JSON array).
+  virtual void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) = 0;
   // A fan-out event shared by every recipient: the dialect writes its cached encoding (Broadcast::encoded).
   virtual void deliver(const SharedEvent& event) = 0;
   virtual void close(CloseReason reason, std::string_view why) = 0;

@@ -55,7 +55,7 @@ void Session::abandon(const SetUp& s) {
 asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   auto topic = protocol::parse_topic(c.topic);
   if (!topic) {
-    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid>, user:<uuid> or queue:support");
     co_return;
   }
   if (topic->kind != protocol::TopicKind::thread && c.since) {
@@ -70,6 +70,10 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   if (subs_.size() >= svc_.config.max_subscriptions) {
     error(c.ref, ErrorCode::too_large,
           fmt::format("a session may hold at most {} subscriptions", svc_.config.max_subscriptions));
+    co_return;
+  }
+  if (topic->kind == protocol::TopicKind::queue) {
+    co_await subscribe_queue(c, name, *topic);
     co_return;
   }
   if (topic->kind == protocol::TopicKind::user) {
@@ -263,7 +267,7 @@ asio::awaitable<Session::Step> Session::read_from_cursor(SetUp& s) {
 void Session::unsubscribe(const calls::Unsubscribe& c) {
   auto topic = protocol::parse_topic(c.topic);
   if (!topic) {
-    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid> or user:<uuid>");
+    error(c.ref, ErrorCode::bad_request, "topic must be thread:<uuid>, ticket:<uuid>, user:<uuid> or queue:support");
     return;
   }
   auto it = subs_.find(topic->str());

@@ -1,5 +1,7 @@
 #include "gateway/transport/server.hpp"
 
+#include "storage/desk_store.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -56,7 +58,42 @@ Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
   ai.max_attempts = cfg_.ai_max_attempts;
   ai.prompt_budget_chars = cfg_.ai_prompt_budget_chars;
   ai.history_messages = cfg_.ai_history_messages;
+  ai.handoff_confidence = cfg_.ai_handoff_confidence;
   assistant_ = std::make_unique<ai::WorkerPool>(std::move(ai));
+  notify::Options no;
+  no.webhook_url = cfg_.webhook_url;
+  no.secret = cfg_.webhook_secret;
+  no.notify_after = std::chrono::milliseconds(static_cast<int64_t>(cfg_.notify_after_s * 1000));
+  no.retry_base = std::chrono::milliseconds(cfg_.webhook_retry_base_ms);
+  no.timeout = std::chrono::milliseconds(cfg_.webhook_timeout_ms);
+  notifier_ = std::make_unique<notify::Notifier>(db_ioc_.get_executor(), store_->pool(), std::move(no),
+                                                 [p = presence_.get()](const std::string& u) { return p->online(u); });
+  if (cfg_.routing == "least-loaded") {
+    // On the storage loop, every node: the ticket goes to the least loaded connected technician; tp_route_ticket's
+    // WHERE lets one node's attempt win.
+    fanout_.set_on_queued([this](const std::string& ticket_json) {
+      auto at = ticket_json.find("\"id\": \"");
+      size_t skip = 7;
+      if (at == std::string::npos) {
+        at = ticket_json.find("\"id\":\"");
+        skip = 6;
+      }
+      if (at == std::string::npos) return;
+      auto id = ticket_json.substr(at + skip, 36);
+      auto candidates = presence_->online_users();
+      if (candidates.empty()) return;
+      asio::co_spawn(db_ioc_, route(id, std::move(candidates)), asio::detached);
+    });
+  }
+}
+
+asio::awaitable<void> Server::route(std::string ticket_id, std::vector<std::string> candidates) {
+  auto r = co_await storage::route_ticket(store_->pool(), ticket_id, std::move(candidates));
+  if (!r.ok()) {
+    log(Level::warn, "route_failed", "ticket={} error={}", ticket_id, quoted(r.error.message));
+  } else if (!r.value->empty()) {
+    log(Level::info, "ticket_routed", "ticket={} technician={}", ticket_id, *r.value);
+  }
 }
 
 Server::~Server() = default;
@@ -148,6 +185,7 @@ int Server::run() {
   listener_->start();
   asio::post(db_ioc_, [this] {
     presence_->start();
+    notifier_->start();
     row_feed_->start();
     sweeper_->start();
   });
@@ -180,6 +218,7 @@ int Server::run() {
   assistant_->stop();  // a turn in flight is taken again by another node after its lease
   asio::post(db_ioc_, [this] {
     presence_->stop();  // the other nodes drop this node's users at once
+    notifier_->stop();
     row_feed_->stop();
     sweeper_->stop();
     store_->stop();

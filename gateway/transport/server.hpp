@@ -17,6 +17,7 @@
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
 #include "gateway/transport/tls.hpp"
+#include "notify/notifier.hpp"
 #include "storage/chat_store.hpp"
 #include "storage/listener.hpp"
 
@@ -36,6 +37,8 @@ class Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  // --routing least-loaded: one queued ticket (on the storage loop).
+  asio::awaitable<void> route(std::string ticket_id, std::vector<std::string> candidates);
   // --metrics-listen: GET /metrics only, on loop 0 (gateway/transport/metrics_http.hpp).
   asio::awaitable<void> metrics_accept_loop();
   void shutdown();
@@ -55,6 +58,7 @@ class Server {
   std::unique_ptr<storage::AttachmentSweeper> sweeper_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
+  std::unique_ptr<notify::Notifier> notifier_;  // offline notifications (docs/webhooks.md)
   std::unique_ptr<asio::ip::tcp::acceptor> acceptor_;
   std::unique_ptr<asio::ip::tcp::acceptor> metrics_acceptor_;
   std::thread db_thread_;

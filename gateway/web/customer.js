@@ -21,10 +21,13 @@ export class CustomerView {
       el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Your conversations' }), this.newButton),
       searchForm, this.results, this.list);
     this.title = el('h2', { class: 'main__title', text: 'Select a conversation' });
+    // Talk to a technician: the handoff frame (docs/desk.md); shown for the open thread.
+    this.handoffButton = el('button', { type: 'button', class: 'btn btn--small', 'data-action': 'handoff', hidden: true,
+      onclick: () => this.handoff() }, 'Talk to a technician');
     this.subtitle = el('p', { class: 'main__subtitle', text: '' });
     this.slot = el('div', { class: 'main__slot' },
       el('p', { class: 'empty', text: 'Choose a conversation on the left, or start a new thread.' }));
-    this.main = el('main', { class: 'main', id: 'main' }, el('div', { class: 'main__head' }, this.title, this.subtitle), this.slot);
+    this.main = el('main', { class: 'main', id: 'main' }, el('div', { class: 'main__head' }, this.title, this.subtitle, this.handoffButton), this.slot);
     root.replaceChildren(this.nav, this.main);
   }
 
@@ -77,12 +80,37 @@ export class CustomerView {
       this.views.set(id, view);
     }
     this.title.textContent = thread.title || DEFAULT_TITLE;
-    this.subtitle.textContent = thread.assistant ? 'The assistant answers first; a technician joins when needed.' : '';
+    this.renderHead(thread);
     this.slot.replaceChildren(view.root);
     this.renderList();
     if (previous) previous.detach();
     await view.attach();
     view.textarea.focus({ preventScroll: true });
+  }
+
+  // The subtitle and the handoff button follow the thread: once it is with a technician (assistant off, on a
+  // ticket) the button says so and is disabled.
+  renderHead(thread) {
+    const withTech = !thread.assistant && thread.ticket_id;
+    this.subtitle.textContent = thread.assistant ? 'The assistant answers first; a technician joins when needed.'
+      : (withTech ? 'A technician has this conversation.' : '');
+    this.handoffButton.hidden = false;
+    this.handoffButton.disabled = Boolean(withTech);
+    this.handoffButton.textContent = withTech ? 'Technician requested' : 'Talk to a technician';
+  }
+
+  async handoff() {
+    const id = this.current;
+    if (!id) return;
+    this.handoffButton.disabled = true;
+    try {
+      const reply = await this.ctx.conn.request({ type: 'handoff', thread_id: id });
+      const t = this.threads.get(id);
+      if (t) this.onThread({ ...t, assistant: false, ticket_id: reply.ticket_id });
+    } catch (e) {
+      this.ctx.toast(`Could not reach a technician: ${e.message}`);
+      this.handoffButton.disabled = false;
+    }
   }
 
   async createThread() {
@@ -112,7 +140,10 @@ export class CustomerView {
     this.threads.set(thread.id, { ...known, ...thread });
     const view = this.views.get(thread.id);
     if (view) view.thread = this.threads.get(thread.id);
-    if (thread.id === this.current) this.title.textContent = thread.title || DEFAULT_TITLE;
+    if (thread.id === this.current) {
+      this.title.textContent = thread.title || DEFAULT_TITLE;
+      this.renderHead(this.threads.get(thread.id));
+    }
     this.renderList();
   }
 

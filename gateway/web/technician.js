@@ -38,8 +38,13 @@ export class TechnicianView {
     this.current = null; // ticket id
     this.currentThread = null;
     this.list = el('ul', { class: 'navlist' });
+    // The queue (queue:support): tickets nobody has taken yet, each with a Claim button (docs/desk.md).
+    this.queue = new Map(); // ticket id -> queue entry
+    this.queueList = el('ul', { class: 'navlist queue', 'aria-label': 'Queue' });
     this.nav = el('nav', { class: 'sidebar', 'aria-label': 'Tickets' },
+      el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Queue' })), this.queueList,
       el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Assigned to you' })), this.list);
+    this.renderQueue();
     this.main = el('main', { class: 'main', id: 'main' },
       el('div', { class: 'main__head' }, el('h2', { class: 'main__title', text: 'Select a ticket' })),
       el('p', { class: 'empty', text: 'Your assigned tickets are listed on the left.' }));
@@ -49,6 +54,12 @@ export class TechnicianView {
   async connected() {
     const conn = this.ctx.conn;
     conn.request({ type: 'subscribe', topic: `user:${this.ctx.me}` }).catch(() => {});
+    conn.request({ type: 'subscribe', topic: 'queue:support' }).then((reply) => {
+      this.queue.clear();
+      for (const t of reply.tickets || []) this.queue.set(t.id, t);
+      this.queueList.dataset.live = 'true';
+      this.renderQueue();
+    }, () => {});
     this.subscribedTickets.clear();
     this.live.clear();
     await this.reload();
@@ -56,6 +67,7 @@ export class TechnicianView {
   }
 
   disconnected() {
+    delete this.queueList.dataset.live;
     this.subscribedTickets.clear();
     this.live.clear();
     for (const b of this.list.querySelectorAll('[data-live]')) delete b.dataset.live;
@@ -99,6 +111,43 @@ export class TechnicianView {
       if (e.code === 'conflict') this.markLive(id);
       else this.subscribedTickets.delete(id);
     });
+  }
+
+  renderQueue() {
+    const sorted = [...this.queue.values()].sort((a, b) => (a.created_at || '').localeCompare(b.created_at || ''));
+    const items = sorted.map((t) => {
+      const claim = el('button', { type: 'button', class: 'btn btn--primary btn--small', 'data-action': 'claim',
+        onclick: () => this.claim(t.id, claim) }, 'Claim');
+      const row = el('div', { class: 'navitem queue__item' },
+        el('span', { class: 'navitem__title', text: ticketTitle(t) }),
+        el('span', { class: 'navitem__row' },
+          el('span', { class: `badge badge--prio-${t.priority}`, 'data-field': 'priority', text: pretty(t.priority) }),
+          el('span', { class: 'badge', text: pretty(t.handoff_reason) })),
+        el('span', { class: 'navitem__meta', text: `${ticketCustomer(t)} · ${ticketVehicle(t)}` }), claim);
+      row.dataset.queueTicketId = t.id;
+      return el('li', {}, row);
+    });
+    if (items.length === 0) items.push(el('li', { class: 'empty', text: 'Nobody is waiting.' }));
+    this.queueList.replaceChildren(...items);
+  }
+
+  // Claim: the first technician wins; the others are told it is taken (conflict) and it leaves their queue.
+  async claim(id, button) {
+    button.disabled = true;
+    try {
+      const reply = await this.ctx.conn.request({ type: 'ticket.claim', ticket_id: id });
+      this.queue.delete(id);
+      this.renderQueue();
+      // The gateway has subscribed this session to the ticket (a `subscribed` with the same ref follows).
+      this.subscribedTickets.add(id);
+      this.markLive(id);
+      this.tickets.set(id, { ...(this.tickets.get(id) || {}), ...reply.ticket });
+      await this.reload();
+      this.select(id);
+    } catch (e) {
+      this.ctx.toast(e.code === 'conflict' ? 'Another technician has already claimed this ticket.' : `Could not claim: ${e.message}`);
+      button.disabled = false;
+    }
   }
 
   // data-live on a ticket's list entry: its events are being delivered (and tests wait for it).
@@ -241,6 +290,14 @@ export class TechnicianView {
       }
       case 'ticket.assigned':
         this.reload();
+        return;
+      case 'ticket.queued':
+        this.queue.set(frame.ticket.id, frame.ticket);
+        this.renderQueue();
+        return;
+      case 'ticket.claimed':
+      case 'ticket.dequeued':
+        if (this.queue.delete(frame.ticket.id)) this.renderQueue();
         return;
       case 'ticket.unassigned': {
         const id = frame.ticket.id;

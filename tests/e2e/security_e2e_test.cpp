@@ -480,3 +480,78 @@ TEST_CASE("attachments and the HTTP API across tenants: another party's files ar
   CHECK(db.scalar("SELECT title FROM conversation_threads WHERE id = $1", {a.thread}) == "private thread");
   CHECK(db.scalar("SELECT ticket_id FROM conversation_threads WHERE id = $1", {a.thread}) == a.ticket);
 }
+
+TEST_CASE("the support desk across users: a customer cannot see the queue, claim, assign, hand off another's thread or "
+          "turn the assistant back on; a technician cannot take another's ticket",
+          "[e2e][security][desk]") {
+  Db db(security_db());
+  auto a = make_tenant(db, true, "2015 Toyota Camry LE 2.5L");
+  auto b = make_tenant(db, true, "2012 Ford Focus");
+  auto queued = random_uuid();
+  db.exec("INSERT INTO support_tickets (id, ticket_number, issue_summary) VALUES ($1, $2, 'QUEUED-PRIVATE')",
+          {queued, "TP-" + queued.substr(0, 8)});
+  GatewayProcess gw(security_db());
+  auto ca = join(gw, a.customer, "customer", {"thread:" + a.thread, "user:" + a.customer});
+  auto cb = join(gw, b.customer, "customer", {"thread:" + b.thread, "user:" + b.customer});
+  auto ta = join(gw, a.tech, "technician", {"queue:support"});
+
+  // A customer: the queue topic, a claim (of a queued ticket, of their own), an assignment.
+  CHECK(cb.refused(frame("subscribe", "q1", R"("topic":"queue:support")"), "q1") == "forbidden");
+  CHECK(cb.refused(frame("ticket.claim", "q2", R"("ticket_id":)" + q(queued)), "q2") == "forbidden");
+  CHECK(cb.refused(frame("ticket.claim", "q3", R"("ticket_id":)" + q(b.ticket)), "q3") == "forbidden");
+  CHECK(cb.refused(frame("ticket.assign", "q4", R"("ticket_id":)" + q(queued) + R"(,"technician_id":)" + q(b.customer)),
+                   "q4") == "forbidden");
+  // A customer handing off another customer's thread (and a thread that does not exist).
+  CHECK(denied(cb.refused(frame("handoff", "q5", R"("thread_id":)" + q(a.thread)), "q5")));
+  CHECK(cb.refused(frame("handoff", "q6", R"("thread_id":)" + q(random_uuid())), "q6") == "not_found");
+  // A technician claiming another technician's ticket, and assigning (admins only).
+  CHECK(ta.refused(frame("ticket.claim", "q7", R"("ticket_id":)" + q(b.ticket)), "q7") == "conflict");
+  CHECK(ta.refused(frame("ticket.assign", "q8", R"("ticket_id":)" + q(b.ticket) + R"(,"technician_id":)" + q(a.tech)),
+                   "q8") == "forbidden");
+  CHECK(db.scalar("SELECT assigned_technician::text FROM support_tickets WHERE id = $1", {b.ticket}) == b.tech);
+  CHECK(db.scalar("SELECT count(*) FROM support_tickets WHERE assigned_technician IS NOT NULL AND id = $1", {queued}) ==
+        "0");
+  CHECK(db.scalar("SELECT count(*) FROM support_tickets WHERE customer_id = $1", {a.customer}) == "1");
+  CHECK(db.scalar("SELECT assistant_enabled::text || (handoff_at IS NULL) FROM conversation_threads WHERE id = $1",
+                  {a.thread}) == "falsetrue");
+
+  // B hands off their own thread (linked to their open ticket: reused, not a new one), then may not turn the
+  // assistant back on; B's technician may.
+  cb.ws->send(frame("handoff", "h1", R"("thread_id":)" + q(b.thread)));
+  auto h = cb.reply("h1");
+  REQUIRE(h);
+  CHECK(json_str(*h, "/ticket_id") == b.ticket);
+  CHECK_FALSE(json_bool(*h, "/created"));
+  CHECK(cb.refused(frame("thread.update", "h2", R"("thread_id":)" + q(b.thread) + R"(,"assistant":true)"), "h2") ==
+        "forbidden");
+  CHECK(db.scalar("SELECT assistant_enabled FROM conversation_threads WHERE id = $1", {b.thread}) == "f");
+  auto tb = join(gw, b.tech, "technician", {});
+  tb.ws->send(frame("thread.update", "h3", R"("thread_id":)" + q(b.thread) + R"(,"assistant":true)"));
+  auto on = tb.reply("h3");
+  REQUIRE(on);
+  CHECK(json_str(*on, "/type") == "thread");
+  // A's technician may not (not their ticket's thread).
+  CHECK(denied(ta.refused(frame("thread.update", "h4", R"("thread_id":)" + q(b.thread) + R"(,"assistant":false)"),
+                          "h4")));
+
+  // The queue carries nothing to customers: a sentinel ticket reaches the technician, and no customer session saw
+  // a queue event or the queued ticket's text.
+  auto sentinel = random_uuid();
+  db.exec("INSERT INTO support_tickets (id, ticket_number) VALUES ($1, $2)", {sentinel, "TP-" + sentinel.substr(0, 8)});
+  REQUIRE(ta.seen_or_until([&](const std::string& f) {
+    return json_str(f, "/type") == "ticket.queued" && json_str(f, "/ticket/id") == sentinel;
+  }));
+  ca.ws->send(send_frame(a.thread, "A-DESK-SENTINEL", "a9"));
+  REQUIRE(ca.reply("a9"));
+  REQUIRE(ca.seen_or_until([](const std::string& f) { return f.find("A-DESK-SENTINEL") != std::string::npos; }));
+  cb.ws->send(send_frame(b.thread, "B-DESK-SENTINEL", "b9"));
+  REQUIRE(cb.reply("b9"));
+  REQUIRE(cb.seen_or_until([](const std::string& f) { return f.find("B-DESK-SENTINEL") != std::string::npos; }));
+  for (auto* p : {&ca, &cb}) {
+    CHECK_FALSE(p->saw("ticket.queued"));
+    CHECK_FALSE(p->saw("QUEUED-PRIVATE"));
+    CHECK_FALSE(p->saw(sentinel));
+  }
+  CHECK_FALSE(ca.saw(b.thread));
+  CHECK_FALSE(cb.saw(a.thread));
+}

@@ -135,6 +135,21 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
     r.seq = static_cast<int64_t>(hits.size());
     records.push_back(r);
   }
+  void handoff(std::string_view ref, std::string_view, std::string_view ticket_id, bool, bool duplicate,
+               std::string_view) override {
+    Record r{"handoff", std::string(ref), {}, std::string(ticket_id)};
+    r.seq = duplicate ? 1 : 0;
+    records.push_back(r);
+  }
+  void ticket(std::string_view ref, std::string_view ticket_json, bool) override {
+    records.push_back(Record{"ticket", std::string(ref), {}, std::string(ticket_json)});
+  }
+  void analytics(std::string_view ref, std::string_view summary_json) override {
+    records.push_back(Record{"analytics", std::string(ref), {}, std::string(summary_json)});
+  }
+  void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override {
+    records.push_back(Record{"queue_subscribed", std::string(ref), std::string(topic), std::string(tickets_json)});
+  }
   void deliver(const realtime::SharedEvent& ev) override {
     if (const auto* m = std::get_if<realtime::MessageEvent>(&ev->event())) {
       Record r{"message", {}, m->topic, m->message_json};

@@ -64,6 +64,9 @@ void GatewayProcess::spawn() {
   // The chat suites count a thread's messages exactly: their gateways answer no assistant turns unless the test
   // sets TECHPULSE_AI_WORKERS (the assistant suite does).
   if (!env_.count("TECHPULSE_AI_WORKERS")) envs.push_back("TECHPULSE_AI_WORKERS=0");
+  // Nor the automatic handoff (docs/desk.md), unless the suite sets it (desk_e2e does): the assistant suites count
+  // answers, and a handoff after a weak one would stop the thread's later turns.
+  if (!env_.count("TECHPULSE_AI_HANDOFF_CONFIDENCE")) envs.push_back("TECHPULSE_AI_HANDOFF_CONFIDENCE=0");
   for (auto& [k, v] : env_) envs.push_back(k + "=" + v);
   if (const char* path = std::getenv("PATH")) envs.push_back(std::string("PATH=") + path);
   // Sanitizer builds (tests/run.sh, build-asan): the gateway reports where the tests' own reports go.

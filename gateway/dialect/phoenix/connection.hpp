@@ -65,6 +65,13 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
   void presence_state(std::string_view, const std::vector<std::vector<std::string>>&) override {}
   void search_results(std::string_view, std::string_view, const std::vector<realtime::SearchHit>&, bool,
                       std::string_view) override {}
+  // Nor the support desk's (issue 17): no desk call is made; a queue subscription answers like any subscribe.
+  void handoff(std::string_view, std::string_view, std::string_view, bool, bool, std::string_view) override {}
+  void ticket(std::string_view, std::string_view, bool) override {}
+  void analytics(std::string_view, std::string_view) override {}
+  void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view) override {
+    subscribed(ref, topic, std::nullopt);
+  }
   // Row changes go to the bindings they match (postgres_changes.cpp). Chat messages of a private thread:/ticket:
   // channel's core subscription are not forwarded (the channel is for broadcast and presence; rows come through
   // postgres_changes).

@@ -1,6 +1,7 @@
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 
 #include "protocol/conversation_frames.hpp"
+#include "protocol/desk_frames.hpp"
 #include "protocol/events.hpp"
 
 namespace techpulse::gateway::dialect::techpulse_v1 {
@@ -60,6 +61,11 @@ calls::Call to_call(protocol::ClientFrame f) {
     case T::search:
       return calls::Search{std::move(f.ref), std::move(f.query), std::move(f.thread_id), f.limit,
                            std::move(f.before_token)};
+    case T::handoff: return calls::Handoff{std::move(f.ref), std::move(f.thread_id), std::move(f.reason)};
+    case T::ticket_claim: return calls::TicketClaim{std::move(f.ref), std::move(f.ticket_id)};
+    case T::ticket_assign:
+      return calls::TicketAssign{std::move(f.ref), std::move(f.ticket_id), std::move(f.technician_id)};
+    case T::analytics_summary: return calls::AnalyticsSummary{std::move(f.ref), std::move(f.from), std::move(f.to)};
   }
   return calls::Ping{std::move(f.ref)};  // unreachable: the parser knows only these types
 }
@@ -148,6 +154,27 @@ void Connection::search_results(std::string_view ref, std::string_view query,
   out.reserve(hits.size());
   for (const auto& h : hits) out.push_back({h.message_json, h.thread_id, h.cursor, h.rank, h.snippet});
   reply(protocol::encode_search_results(ref, query, out, has_more, next_before));
+}
+
+}  // namespace techpulse::gateway::dialect::techpulse_v1
+
+namespace techpulse::gateway::dialect::techpulse_v1 {
+
+void Connection::handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,
+                         bool duplicate, std::string_view ticket_json) {
+  reply(protocol::encode_handoff(ref, thread_id, ticket_id, created, duplicate, ticket_json));
+}
+
+void Connection::ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) {
+  reply(protocol::encode_ticket_reply(ref, ticket_json, duplicate));
+}
+
+void Connection::analytics(std::string_view ref, std::string_view summary_json) {
+  reply(protocol::encode_analytics(ref, summary_json));
+}
+
+void Connection::queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) {
+  reply(protocol::encode_subscribed_queue(ref, topic, tickets_json));
 }
 
 }  // namespace techpulse::gateway::dialect::techpulse_v1

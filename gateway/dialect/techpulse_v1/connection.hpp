@@ -63,6 +63,11 @@ class Connection final : public realtime::Sink, public Endpoint {
   void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) override;
   void search_results(std::string_view ref, std::string_view query, const std::vector<realtime::SearchHit>& hits,
                       bool has_more, std::string_view next_before) override;
+  void handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,
+               bool duplicate, std::string_view ticket_json) override;
+  void ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) override;
+  void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override;
+  void analytics(std::string_view ref, std::string_view summary_json) override;
   void deliver(const realtime::SharedEvent& event) override { wire_.send(event->encoded(encoder_)); }
   void close(realtime::CloseReason reason, std::string_view why) override;
 

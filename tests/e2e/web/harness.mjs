@@ -95,6 +95,8 @@ export class Gateway {
         TECHPULSE_JWT_SECRET: SECRET,
         TECHPULSE_LOG_LEVEL: 'debug',
         TECHPULSE_AI_WORKERS: '1',
+        // The automatic handoff (docs/desk.md) is off: the assistant tests ask questions one after another.
+        TECHPULSE_AI_HANDOFF_CONFIDENCE: '0',
         // The page's own origin is not in the list: / must work behind it all the same.
         TECHPULSE_ALLOWED_ORIGINS: FOREIGN_ORIGIN,
         // Developing the app: TECHPULSE_WEB_ROOT=gateway/web serves the files from disk (--web-root), no rebuild.
