@@ -139,6 +139,30 @@ void Endpoint::history(std::string_view, std::string_view thread_id, const std::
   answer(json_reply(200, std::move(out)));
 }
 
+void Endpoint::handoff(std::string_view, std::string_view thread_id, std::string_view ticket_id, bool created,
+                       bool duplicate, std::string_view ticket_json) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field("thread_id", thread_id).field("ticket_id", ticket_id).field("created", created);
+  w.field("duplicate", duplicate).field_raw("ticket", ticket_json.empty() ? std::string_view("null") : ticket_json);
+  w.end_object();
+  answer(json_reply(created ? 201 : 200, std::move(out)));
+}
+
+void Endpoint::ticket(std::string_view, std::string_view ticket_json, bool duplicate) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field_raw("ticket", ticket_json).field("duplicate", duplicate).end_object();
+  answer(json_reply(200, std::move(out)));
+}
+
+void Endpoint::analytics(std::string_view, std::string_view summary_json) {
+  std::string out;
+  protocol::JsonWriter w(out);
+  w.begin_object().field_raw("summary", summary_json).end_object();
+  answer(json_reply(200, std::move(out)));
+}
+
 void Endpoint::thread(std::string_view, std::string_view thread_json) {
   std::string out;
   protocol::JsonWriter w(out);
