@@ -176,10 +176,15 @@ asio::awaitable<void> Worker::run_turn(const storage::ClaimedJob& job) {
       auto parts = piece.size() > kMaxDeltaBytes ? chunk_text(piece, kMaxDeltaBytes) : std::vector<std::string>{piece};
       for (auto& part : parts) {
         if (lost || db_broken) continue;
-        auto ev = protocol::encode_assistant_delta(turn.thread_id, job.id, index++, part);
-        auto p = co_await AssistantStore::publish(conn, turn, ev, qt);
+        auto ev = protocol::encode_assistant_delta(turn.thread_id, job.id, index, part);
+        // Stored with its event (late joiners' snapshots), and only while the job is still this claim's.
+        auto p = co_await AssistantStore::publish_delta(conn, job, turn, index, part, ev, qt);
+        ++index;
         if (!p.ok()) {
           db_broken = true;
+          ctl->cancel();
+        } else if (!*p.value) {
+          lost = true;  // taken over (or ended) meanwhile: the next renewal would say the same
           ctl->cancel();
         } else if (index == 1) {
           metrics::observe(metrics::Hist::assistant_first_delta_seconds, since_commit_s());

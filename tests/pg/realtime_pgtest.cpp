@@ -150,11 +150,19 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
   void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override {
     records.push_back(Record{"queue_subscribed", std::string(ref), std::string(topic), std::string(tickets_json)});
   }
+  void assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view, int64_t index,
+                          std::string_view text) override {
+    Record r{"assistant_snapshot", std::string(turn_id), std::string(thread_id), std::string(text)};
+    r.seq = index;
+    records.push_back(r);
+  }
   void deliver(const realtime::SharedEvent& ev) override {
     if (const auto* m = std::get_if<realtime::MessageEvent>(&ev->event())) {
       Record r{"message", {}, m->topic, m->message_json};
       r.seq = m->seq;
       records.push_back(r);
+    } else if (const auto* a = std::get_if<realtime::AssistantEvent>(&ev->event())) {
+      records.push_back(Record{"assistant", {}, a->thread_id, *a->v1_json});
     } else {
       records.push_back(Record{"event"});
     }
