@@ -230,4 +230,16 @@ std::string encode_assistant_error(std::string_view thread_id, std::string_view 
   return out;
 }
 
+std::string encode_assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to,
+                                      int64_t index, std::string_view text) {
+  std::string out;
+  JsonWriter w(out);
+  assistant_head(w, "assistant.snapshot", thread_id, turn_id)
+      .field("in_reply_to", in_reply_to)
+      .field("index", index)
+      .field("text", text)
+      .end_object();
+  return out;
+}
+
 }  // namespace techpulse::protocol

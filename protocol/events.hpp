@@ -64,4 +64,7 @@ std::string encode_assistant_done(std::string_view thread_id, std::string_view t
 // code: cancelled | provider_error | timeout
 std::string encode_assistant_error(std::string_view thread_id, std::string_view turn_id, std::string_view code,
                                    std::string_view message);
+// A late joiner's view of a running turn: the text of deltas 0..index so far (index -1: none yet).
+std::string encode_assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to,
+                                      int64_t index, std::string_view text);
 }  // namespace techpulse::protocol

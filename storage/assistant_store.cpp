@@ -16,9 +16,9 @@ namespace {
 
 std::string interval(Millis d) { return std::to_string(d.count()) + " milliseconds"; }
 
-std::string payload(const TurnInput& turn, const std::string& event_json) {
-  return turn.thread_id + '|' + turn.ticket_id + '|' + event_json;
-}
+// The head of a tp_assistant payload; tp_assistant_notify adds the transaction and the event
+// (011_assistant_snapshot.sql).
+std::string head(const TurnInput& turn) { return turn.thread_id + '|' + turn.ticket_id + '|'; }
 
 double to_double(std::string_view s) {
   try {
@@ -55,7 +55,7 @@ WITH gone AS (
         OR (j.status = 'queued' AND NOT EXISTS (SELECT 1 FROM conversation_threads t
                                                  WHERE t.id = j.thread_id AND t.assistant_enabled))
     RETURNING j.id, j.thread_id, j.status, j.error)
-SELECT pg_notify('tp_assistant', g.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|' || {})
+SELECT tp_assistant_notify(g.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|', {})
   FROM gone g JOIN conversation_threads t ON t.id = g.thread_id)SQL",
                                              error_event_sql("g.thread_id", "g.id",
                                                              "CASE WHEN g.status = 'cancelled' THEN 'cancelled' ELSE 'provider_error' END",
@@ -244,10 +244,19 @@ asio::awaitable<PgOutcome<bool>> AssistantStore::log_retrieval(PgConn& c, const 
 
 asio::awaitable<PgOutcome<bool>> AssistantStore::publish(PgConn& c, const TurnInput& turn,
                                                          const std::string& event_json, Millis timeout) {
-  auto p = params(payload(turn, event_json));
-  auto r = co_await c.query("SELECT pg_notify('tp_assistant', $1)", p, timeout);
+  auto p = params(head(turn), event_json);
+  auto r = co_await c.query("SELECT tp_assistant_notify($1, $2)", p, timeout);
   if (!r.ok()) co_return fail<bool>(r.error);
   co_return ok(true);
+}
+
+asio::awaitable<PgOutcome<bool>> AssistantStore::publish_delta(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
+                                                               int64_t index, const std::string& text,
+                                                               const std::string& event_json, Millis timeout) {
+  auto p = params(job.id, std::to_string(job.attempt), std::to_string(index), text, head(turn), event_json);
+  auto r = co_await c.query("SELECT tp_assistant_delta($1, $2::int, $3::int, $4, $5, $6)", p, timeout);
+  if (!r.ok()) co_return fail<bool>(r.error);
+  co_return ok(r.value->get_bool(0, 0));
 }
 
 asio::awaitable<PgOutcome<bool>> AssistantStore::finish(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
@@ -282,11 +291,11 @@ asio::awaitable<PgOutcome<bool>> AssistantStore::finish(PgConn& c, const Claimed
     co_await rollback();
     co_return fail<bool>(ins.error);
   }
-  auto p3 = params(turn.thread_id, reply.content, fmt::format("{:.4f}", reply.confidence),
-                   payload(turn, reply.done_event_json));
+  auto p3 = params(turn.thread_id, reply.content, fmt::format("{:.4f}", reply.confidence), head(turn),
+                   reply.done_event_json);
   auto upd = co_await c.query(
       "UPDATE conversation_threads SET ai_response = $2, confidence_score = $3::numeric WHERE id = $1 "
-      "RETURNING pg_notify('tp_assistant', $4)",
+      "RETURNING tp_assistant_notify($4, $5)",
       p3, timeout);
   if (!upd.ok()) {
     co_await rollback();
@@ -309,11 +318,11 @@ asio::awaitable<PgOutcome<bool>> AssistantStore::finish(PgConn& c, const Claimed
 asio::awaitable<PgOutcome<bool>> AssistantStore::end(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
                                                      const std::string& status, const std::string& reason,
                                                      const std::string& error_event, Millis timeout) {
-  auto p = params(job.id, std::to_string(job.attempt), status, reason, payload(turn, error_event));
+  auto p = params(job.id, std::to_string(job.attempt), status, reason, head(turn), error_event);
   auto r = co_await c.query(
       "WITH e AS (UPDATE assistant_jobs SET status = $3, error = $4, finished_at = now(), lease_until = NULL "
       "WHERE id = $1 AND attempts = $2::int AND status = 'running' RETURNING id) "
-      "SELECT pg_notify('tp_assistant', $5) FROM e",
+      "SELECT tp_assistant_notify($5, $6) FROM e",
       p, timeout);
   if (!r.ok()) co_return fail<bool>(r.error);
   co_return ok(r.value->rows() == 1);
@@ -335,8 +344,8 @@ c AS (
     RETURNING j.id, j.thread_id, j.status),
 n AS (
     SELECT CASE WHEN c.status = 'cancelled'
-                THEN pg_notify('tp_assistant', c.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|' || {})
-                ELSE pg_notify('tp_job_cancel', c.id::text) END AS sent
+                THEN tp_assistant_notify(c.thread_id || '|' || coalesce(tp_thread_ticket(t.id)::text, '') || '|', {})
+                ELSE pg_notify('tp_job_cancel', c.id::text) IS NOT NULL END AS sent
       FROM c JOIN conversation_threads t ON t.id = c.thread_id)
 SELECT ok.allowed, (SELECT count(*) FROM n) FROM ok)SQL",
                                              error_event_sql("c.thread_id", "c.id", "'cancelled'",

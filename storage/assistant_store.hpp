@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/pg_pool.hpp"
+#include "storage/xid_snapshot.hpp"
 
 namespace techpulse::storage {
 
@@ -74,9 +75,15 @@ class AssistantStore {
                                                       Millis timeout);
   static asio::awaitable<PgOutcome<bool>> log_retrieval(PgConn& c, const std::string& thread_id,
                                                         const Retrieval& r, Millis timeout);
-  // pg_notify('tp_assistant', '<thread>|<ticket>|<event json>'); the payload must stay under 8000 bytes.
+  // tp_assistant_notify: '<thread>|<ticket>|<xid>|<event json>' on tp_assistant; the payload must stay under 8000
+  // bytes.
   static asio::awaitable<PgOutcome<bool>> publish(PgConn& c, const TurnInput& turn, const std::string& event_json,
                                                   Millis timeout);
+  // One assistant.delta: its text stored (assistant_deltas, for late joiners' snapshots) and the event published,
+  // in one statement (tp_assistant_delta). value false: the job is no longer this claim's; nothing was written.
+  static asio::awaitable<PgOutcome<bool>> publish_delta(PgConn& c, const ClaimedJob& job, const TurnInput& turn,
+                                                        int64_t index, const std::string& text,
+                                                        const std::string& event_json, Millis timeout);
 
   struct Reply {
     std::string message_id;
@@ -110,6 +117,17 @@ struct CancelOutcome {
 };
 // assistant.cancel: asks every open turn of the thread to stop, if the user may write the thread.
 asio::awaitable<PgOutcome<CancelOutcome>> cancel_assistant(PgPool& pool, std::string user_id, std::string thread_id);
+
+// A thread's running assistant turn as one statement saw it, for a subscriber's assistant.snapshot.
+struct TurnSnapshot {
+  XidSnapshot seen;  // the statement's snapshot: the assistant events it includes are already in `text`
+  bool running = false;
+  std::string turn_id;
+  std::string in_reply_to;
+  int64_t index = -1;  // the last delta in `text`; -1: none yet
+  std::string text;    // the deltas 0..index of the turn's current attempt, concatenated
+};
+asio::awaitable<PgOutcome<TurnSnapshot>> running_turn(PgPool& pool, std::string thread_id);
 
 // The LISTEN connection of the worker pool: tp_job (a job was queued) and tp_job_cancel (a cancel was requested).
 // It reconnects on its own; after every (re)connect it calls on_job("") so workers look for work they missed.

@@ -12,6 +12,7 @@
 #include "logging/log.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/conversation_store.hpp"
+#include "storage/xid_snapshot.hpp"
 
 namespace techpulse::storage {
 
@@ -207,9 +208,13 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     if (p.size() < 3 || p[1] != '|') co_return true;
     sink_.on_access_change(p[0], std::string(p.substr(2)));
   } else if (n.channel == "tp_assistant") {
-    // '<thread>|<ticket or empty>|<event json>'
-    if (!split_fields(n.payload, 3, f)) co_return true;
-    sink_.on_assistant(std::string(f[0]), std::string(f[1]), std::string(f[2]));
+    // '<thread>|<ticket or empty>|<xid>|<event json>' (tp_assistant_notify)
+    std::optional<uint64_t> xid;
+    if (!split_fields(n.payload, 4, f) || !(xid = parse_xid(f[2]))) {
+      log_line(Level::warn, "bad_payload", "channel=tp_assistant");
+      co_return true;
+    }
+    sink_.on_assistant(std::string(f[0]), std::string(f[1]), *xid, std::string(f[3]));
   } else if (n.channel == "tp_row") {
     if (!sink_.wants_row_changes()) co_return true;
     auto c = parse_row_notice(n.payload);

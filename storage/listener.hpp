@@ -67,7 +67,9 @@ class RealtimeSink {
   // After a reconnect: access notices may have been missed, so every session re-checks its subscriptions.
   virtual void on_resync() = 0;
   // An assistant.* event of a thread (channel tp_assistant), to the thread's subscribers (and its ticket's).
-  virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) = 0;
+  // xid: the transaction that published it (a set-up's snapshot tells whether it already has it).
+  virtual void on_assistant(const std::string& thread_id, const std::string& ticket_id, uint64_t xid,
+                            const std::string& json) = 0;
   // A row change of a postgres_changes table (channel tp_row, 008_supabase.sql), whole rows, in commit order;
   // spilled rows are already fetched. Changes made while the listener was disconnected are not replayed.
   // Runs on the storage loop before the next notification is handled (so changes keep their order); false: it

@@ -45,6 +45,8 @@ struct TypingEvent {
 // unchanged; a dialect with another format re-wraps it.
 struct AssistantEvent {
   Frame v1_json;
+  std::string thread_id;
+  uint64_t xid = 0;  // the transaction that published it: a subscription set-up drops those its snapshot includes
 };
 
 // An edit or delete of a message, at the change's cursor (it is offered like a message: same per-thread order).

@@ -130,8 +130,9 @@ void Fanout::on_resync() {
   }
 }
 
-void Fanout::on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) {
-  auto event = make_event(AssistantEvent{std::make_shared<const std::string>(json)});
+void Fanout::on_assistant(const std::string& thread_id, const std::string& ticket_id, uint64_t xid,
+                          const std::string& json) {
+  auto event = make_event(AssistantEvent{std::make_shared<const std::string>(json), thread_id, xid});
   for (auto& loop : loops_) {
     asio::post(loop->ioc, [l = loop.get(), thread_id, ticket_id, event] {
       l->hub.deliver_assistant(thread_id, ticket_id, event);

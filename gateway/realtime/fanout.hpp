@@ -40,7 +40,8 @@ class Fanout : public storage::RealtimeSink {
   void on_event(char kind, const std::string& key, const std::string& json) override;
   void on_access_change(char kind, const std::string& id) override;
   void on_resync() override;
-  void on_assistant(const std::string& thread_id, const std::string& ticket_id, const std::string& json) override;
+  void on_assistant(const std::string& thread_id, const std::string& ticket_id, uint64_t xid,
+                    const std::string& json) override;
   // Supabase channels (channels.cpp).
   asio::awaitable<bool> on_row_change(const storage::RowChange& change) override;
   bool wants_row_changes() const override;

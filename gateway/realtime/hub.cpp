@@ -100,7 +100,14 @@ void Hub::deliver_assistant(const std::string& thread_id, const std::string& tic
   if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
     auto subs = it->second;
     for (const auto& sub : subs) {
-      if (sub->live && sent.insert(sub->owner).second) sub->owner->push(event);
+      if (!sent.insert(sub->owner).second) continue;
+      if (sub->live) {
+        sub->owner->push(event);
+      } else {
+        // Kept for the set-up, which sends the turn's snapshot and then only what the snapshot does not hold
+        // (subscribe.cpp); the session's ticket: subscription, if it has one, leaves the event to it.
+        sub->offer(thread_id, 0, event);
+      }
     }
   }
   if (!ticket_id.empty()) {

@@ -72,7 +72,8 @@ class Hub {
   // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
   void deliver_event(protocol::TopicKind kind, const std::string& key, const SharedEvent& event);
   // An assistant.* event: to the live subscribers of the thread, and to those of its ticket that do not also
-  // subscribe to the thread (the event carries no topic, so a session gets it once).
+  // subscribe to the thread (the event carries no topic, so a session gets it once). A thread subscription being
+  // set up keeps it (Subscription::pending) for after its assistant.snapshot.
   void deliver_assistant(const std::string& thread_id, const std::string& ticket_id, const SharedEvent& event);
   void deliver_typing(const std::string& thread_id, const std::string& except_session, const SharedEvent& event);
   // Threads with live subscriptions (direct or through a ticket) and the lowest cursor delivered among them.

@@ -121,6 +121,9 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   void abandon(const SetUp& s);
   asio::awaitable<Step> snapshot(SetUp& s);
   asio::awaitable<Step> read_from_cursor(SetUp& s);
+  asio::awaitable<Step> read_turn(SetUp& s);
+  // A live ticket: subscription of this session carries the thread's events.
+  bool ticket_covers(const std::string& thread_id) const;
   // queue:support (desk.cpp): staff only; the queued tickets in `subscribed`, then live events.
   asio::awaitable<void> subscribe_queue(const calls::Subscribe& c, const std::string& name, const protocol::Topic& t);
   asio::awaitable<void> pause(std::chrono::milliseconds d);

@@ -96,6 +96,10 @@ class Sink {
   virtual void analytics(std::string_view ref, std::string_view summary_json) = 0;
   // `subscribed` of the queue topic, with the queued tickets (a JSON array).
   virtual void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) = 0;
+  // The thread's running assistant turn as the subscription found it, right after `subscribed` (and presence):
+  // the text of its deltas 0..index (index -1: none yet). Then come only the turn's later events.
+  virtual void assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to,
+                                  int64_t index, std::string_view text) = 0;
   // A fan-out event shared by every recipient: the dialect writes its cached encoding (Broadcast::encoded).
   virtual void deliver(const SharedEvent& event) = 0;
   virtual void close(CloseReason reason, std::string_view why) = 0;

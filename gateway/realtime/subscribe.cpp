@@ -4,6 +4,9 @@
 // ran under one odd epoch, still current, with its buffer not overflowed, cannot have missed a message. Otherwise it
 // waits for the listener and reads again from its cursor. Then `subscribed`, live, and the buffer is flushed (the
 // subscription's cursors drop what it already has), so `subscribed` means live and nothing arrives twice.
+// A thread's running assistant turn follows the same pattern: its events are buffered too, each round reads the turn
+// (its text so far, under a database snapshot), and after `subscribed` come the assistant.snapshot and only the
+// buffered events that snapshot does not include (docs/assistant.md, "Late joiners").
 #include <boost/asio/redirect_error.hpp>
 #include <fmt/format.h>
 
@@ -12,6 +15,7 @@
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/session.hpp"
 #include "metrics/metrics.hpp"
+#include "storage/assistant_store.hpp"
 #include "storage/conversation_store.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -31,6 +35,7 @@ struct Session::SetUp {
   std::chrono::steady_clock::time_point deadline;  // a stall longer than db_timeout_ms ends the set-up
   std::vector<TicketThread> threads;  // ticket topics: each thread as this subscriber sees it
   std::vector<std::vector<std::string>> present;  // who is on the topic, when this session was tracked
+  std::optional<storage::TurnSnapshot> turn;  // thread topics: the running assistant turn, as the last round read it
 };
 
 std::shared_ptr<Subscription> Session::register_subscription(const std::string& name, const protocol::Topic& topic) {
@@ -50,6 +55,19 @@ void Session::abandon(const SetUp& s) {
   loop_.hub.remove(s.sub);
   subs_.erase(s.name);
   untrack(s.name);
+  // The hub held the thread's assistant events back from this session's ticket: subscription while the thread's
+  // was being set up (hub.cpp); that subscription has them after all.
+  for (const auto& p : s.sub->pending) {
+    const auto* a = std::get_if<AssistantEvent>(&p.event->event());
+    if (a && ticket_covers(a->thread_id)) push(p.event);
+  }
+}
+
+bool Session::ticket_covers(const std::string& thread_id) const {
+  for (const auto& [name, sub] : subs_) {
+    if (sub->kind == protocol::TopicKind::ticket && sub->live && sub->thread_seq.count(thread_id)) return true;
+  }
+  return false;
 }
 
 asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
@@ -104,7 +122,7 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   }
 
   SetUp s{register_subscription(name, *topic), name, *topic, c.ref, false, 0,
-          std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms), {}, {}};
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms), {}, {}, {}};
   auto epoch = svc_.listener.epoch();
   if (co_await snapshot(s) != Step::ok) co_return;
   if (c.since) {
@@ -116,10 +134,14 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     s.cursor = *c.since;
     s.replay = true;
   }
+  const bool thread = topic->kind == protocol::TopicKind::thread;
   bool need_round = s.replay;
   for (;;) {
     if (need_round && co_await read_from_cursor(s) != Step::ok) co_return;
     need_round = false;
+    // After the subscription joined the hub (so every assistant event published after this read is buffered) and
+    // again each round (a listener outage loses events; the table has the text).
+    if (thread && co_await read_turn(s) != Step::ok) co_return;
     // Presence: tracked as the last step before going live, so the state read with it is followed, on this loop,
     // by every later presence change (none is posted while the subscription is not live yet). Again each round:
     // tracking a session twice changes nothing.
@@ -148,7 +170,6 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     s.sub->clear_pending();
     need_round = true;
   }
-  const bool thread = topic->kind == protocol::TopicKind::thread;
   metrics::subscribed(thread ? metrics::TopicKind::thread : metrics::TopicKind::ticket);
   if (auto* k = sink()) {
     if (thread) {
@@ -160,9 +181,33 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   }
   if (thread) s.sub->last_seq = s.cursor;
   s.sub->live = true;
+  if (s.turn && s.turn->running) {
+    if (auto* k = sink()) k->assistant_snapshot(s.topic.id, s.turn->turn_id, s.turn->in_reply_to, s.turn->index, s.turn->text);
+  }
   auto pending = std::move(s.sub->pending);
   s.sub->clear_pending();
-  for (auto& p : pending) s.sub->offer(p.thread_id, p.seq, p.event);
+  for (auto& p : pending) {
+    if (const auto* a = std::get_if<AssistantEvent>(&p.event->event())) {
+      // Committed before the turn was read: its delta is in the snapshot's text, or its turn had ended by then.
+      if (!s.turn || !s.turn->seen.includes(a->xid)) push(p.event);
+      continue;
+    }
+    s.sub->offer(p.thread_id, p.seq, p.event);
+  }
+}
+
+// The thread's running assistant turn and the snapshot it was read under.
+asio::awaitable<Session::Step> Session::read_turn(SetUp& s) {
+  auto& store = svc_.store;
+  auto t = co_await on_store(store, storage::running_turn(store.pool(), s.topic.id));
+  if (closing_) co_return Step::closed;
+  if (!t.ok()) {
+    abandon(s);
+    db_error(s.ref, t.error);
+    co_return Step::failed;
+  }
+  s.turn = std::move(*t.value);
+  co_return Step::ok;
 }
 
 // Authorizes the topic and reads its cursors in one statement: a thread's last_seq, or each thread of a ticket.

@@ -1,4 +1,5 @@
-// libFuzzer target: the client frame parser (protocol::parse_client_frame) and the topic and cursor parsers.
+// libFuzzer target: the client frame parser (protocol::parse_client_frame) and the topic and cursor parsers, and the
+// database snapshot text a late joiner's assistant.snapshot is read under (storage::XidSnapshot).
 // Besides memory and UB errors (ASan, UBSan), it checks that whatever the parser accepts keeps the limits and
 // shapes docs/protocol.md promises, so a frame the session acts on is always a valid one.
 #include <simdjson.h>
@@ -12,6 +13,7 @@
 #include "fuzz_check.hpp"
 #include "protocol/frames.hpp"
 #include "protocol/uuid.hpp"
+#include "storage/xid_snapshot.hpp"
 
 using namespace techpulse::protocol;
 
@@ -131,6 +133,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(*c >= 0);
     for (char ch : text) FUZZ_CHECK(ch >= '0' && ch <= '9');
     FUZZ_CHECK(std::stoll(std::string(text)) == *c);
+  }
+  if (auto s = techpulse::storage::XidSnapshot::parse(text)) {
+    // "xmin:xmax:xip,...": xmin <= xmax, the in-progress list ascending inside [xmin, xmax), and includes() agrees.
+    FUZZ_CHECK(s->xmin <= s->xmax);
+    for (size_t i = 0; i < s->xip.size(); ++i) {
+      FUZZ_CHECK(s->xip[i] >= s->xmin && s->xip[i] < s->xmax);
+      FUZZ_CHECK(i == 0 || s->xip[i - 1] < s->xip[i]);
+      FUZZ_CHECK(!s->includes(s->xip[i]));
+    }
+    FUZZ_CHECK(s->xmin == 0 || s->includes(s->xmin - 1));
+    FUZZ_CHECK(!s->includes(s->xmax));
+  }
+  if (auto x = techpulse::storage::parse_xid(text)) {
+    for (char ch : text) FUZZ_CHECK(ch >= '0' && ch <= '9');
+    FUZZ_CHECK(std::to_string(*x) == std::string(text) || text.front() == '0');
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in tests/fuzz/corpus/<target>/ (committed; run again after changing the seeds).
 
-frame:   client frames of every type in docs/protocol.md, valid and broken, plus topics and cursors.
+frame:   client frames of every type in docs/protocol.md, valid and broken, plus topics, cursors and xid snapshots.
 jwt:     a mode byte (see jwt_fuzz.cpp) then real HS256 tokens (valid, expired, wrong alg, alg none, bad signature,
          missing claims), header/payload pairs, base64url text and sub/role pairs.
 phoenix: a mode byte (see phoenix_fuzz.cpp) then Phoenix frames of both vsns as realtime-js 2.119.1 sends them,
@@ -135,6 +135,9 @@ def frames() -> None:
         "cursor_max": "9223372036854775807",
         "cursor_over": "9223372036854775808",
         "cursor_neg_zero": "-0",
+        "xid_snapshot": "100:105:100,102",
+        "xid_snapshot_quiet": "1929:1929:",
+        "xid_snapshot_max": "18446744073709551614:18446744073709551615:18446744073709551614",
     }
     for name, data in raw.items():
         write("frame", name + ".txt", data)

@@ -11,6 +11,7 @@
 
 #include "gateway/realtime/fanout.hpp"
 #include "gateway/realtime/session.hpp"
+#include "protocol/events.hpp"
 #include "support/pg_support.hpp"
 
 using namespace techpulse;
@@ -150,11 +151,19 @@ class RecordingSink : public realtime::Sink, public realtime::Flow {
   void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override {
     records.push_back(Record{"queue_subscribed", std::string(ref), std::string(topic), std::string(tickets_json)});
   }
+  void assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view, int64_t index,
+                          std::string_view text) override {
+    Record r{"assistant_snapshot", std::string(turn_id), std::string(thread_id), std::string(text)};
+    r.seq = index;
+    records.push_back(r);
+  }
   void deliver(const realtime::SharedEvent& ev) override {
     if (const auto* m = std::get_if<realtime::MessageEvent>(&ev->event())) {
       Record r{"message", {}, m->topic, m->message_json};
       r.seq = m->seq;
       records.push_back(r);
+    } else if (const auto* a = std::get_if<realtime::AssistantEvent>(&ev->event())) {
+      records.push_back(Record{"assistant", {}, a->thread_id, *a->v1_json});
     } else {
       records.push_back(Record{"event"});
     }
@@ -292,6 +301,66 @@ TEST_CASE("rows committed while a replay is set up arrive once, in order, after 
   CHECK(live);
   CHECK(seqs == std::vector<int64_t>{1, 2, 3, 4, 5, 6});
   CHECK(cursor == static_cast<int64_t>(sink.count("replayed")));
+  CHECK(sink.count("error") == 0);
+  s->close();
+  witness->close();
+}
+
+TEST_CASE("deltas committed while a subscription is set up are in its assistant.snapshot once, later ones follow",
+          "[pg][realtime][assistant]") {
+  OneThread t;
+  auto& [url, db, user, thread] = t;
+  insert_message(db, thread, user, "my brakes squeal");  // its job is queued (no worker runs here): run it by hand
+  auto job = db.scalar("UPDATE assistant_jobs SET status = 'running', attempts = 1 WHERE thread_id = $1 RETURNING id",
+                       {thread});
+  // A worker's delta, through the same function (stored and published in one statement).
+  auto delta = [&](int index, int attempt = 1) {
+    std::string text = "d" + std::to_string(index) + " ";
+    return db.scalar("SELECT tp_assistant_delta($1, $2::int, $3::int, $4, $5, $6)",
+                     {job, std::to_string(attempt), std::to_string(index), text, thread + "||",
+                      protocol::encode_assistant_delta(thread, job, index, text)});
+  };
+  REQUIRE(delta(0) == "t");
+  REQUIRE(delta(1) == "t");
+
+  Core core(url);
+  RecordingSink witness_sink;  // live on the thread: once it has a delta, the hub has offered it to every subscription
+  auto witness = core.open(user, "customer", witness_sink);
+  core.call(*witness, realtime::calls::Subscribe{"w", "thread:" + thread, std::nullopt});
+  REQUIRE(core.pump_until([&] { return witness_sink.find("subscribed", "w") != nullptr; }));
+  REQUIRE(witness_sink.find("assistant_snapshot"));
+  CHECK(witness_sink.find("assistant_snapshot")->seq == 1);
+
+  RecordingSink sink;
+  sink.room = false;  // the set-up (registered, buffering) stops at its replay until the test lets it go on
+  auto s = core.open(user, "customer", sink);
+  core.call(*s, realtime::calls::Subscribe{"r", "thread:" + thread, int64_t{0}});
+  REQUIRE(core.pump_until([&] { return sink.room_asks > 0; }));
+  REQUIRE(delta(2) == "t");
+  REQUIRE(delta(3) == "t");
+  REQUIRE(core.pump_until([&] { return witness_sink.count("assistant") == 2; }));  // offered to the set-up's buffer
+  sink.room = true;
+  REQUIRE(core.pump_until([&] { return sink.find("assistant_snapshot") != nullptr; }));
+  REQUIRE(delta(4) == "t");
+  REQUIRE(core.pump_until([&] { return sink.count("assistant") >= 1 && witness_sink.count("assistant") == 3; }));
+
+  // subscribed, the snapshot with 0..3 (2 and 3 were committed before it was read), then only 4.
+  std::vector<std::string> order;
+  for (const auto& r : sink.records) {
+    if (r.kind == "subscribed" || r.kind == "assistant_snapshot" || r.kind == "assistant") order.push_back(r.kind);
+  }
+  CHECK(order == std::vector<std::string>{"subscribed", "assistant_snapshot", "assistant"});
+  const auto* snap = sink.find("assistant_snapshot");
+  CHECK(snap->seq == 3);
+  CHECK(snap->text == "d0 d1 d2 d3 ");
+  CHECK(snap->ref == job);  // the turn_id
+  CHECK(sink.find("assistant")->text.find(R"("index":4,)") != std::string::npos);
+
+  // A delta of another attempt (a worker that lost its claim) is neither stored nor published.
+  CHECK(delta(5, 2) == "f");
+  // The turn's stored deltas go when it ends.
+  db.exec("UPDATE assistant_jobs SET status = 'done', finished_at = now() WHERE id = $1", {job});
+  CHECK(db.scalar("SELECT count(*) FROM assistant_deltas WHERE job_id = $1", {job}) == "0");
   CHECK(sink.count("error") == 0);
   s->close();
   witness->close();

@@ -89,3 +89,10 @@ TEST_CASE("assistant events have the protocol's shapes", "[ai][protocol]") {
   CHECK(protocol::encode_assistant_error("t", "u", "cancelled", "stopped") ==
         R"({"type":"assistant.error","thread_id":"t","turn_id":"u","code":"cancelled","message":"stopped"})");
 }
+
+TEST_CASE("assistant.snapshot has the text so far and the last delta's index (-1: none yet)", "[ai][protocol]") {
+  CHECK(protocol::encode_assistant_snapshot("t", "u", "m", 2, "so \"far\"\n") ==
+        R"({"type":"assistant.snapshot","thread_id":"t","turn_id":"u","in_reply_to":"m","index":2,"text":"so \"far\"\n"})");
+  CHECK(protocol::encode_assistant_snapshot("t", "u", "m", -1, "") ==
+        R"({"type":"assistant.snapshot","thread_id":"t","turn_id":"u","in_reply_to":"m","index":-1,"text":""})");
+}

@@ -60,6 +60,6 @@ TEST_CASE("techpulse.v1 encodes each fan-out event as protocol/events.hpp does",
   CHECK(*typing->encoded(v1) == protocol::encode_typing("t", "u"));
   // The assistant's events arrive built in techpulse.v1: the very same bytes go out.
   auto json = std::make_shared<const std::string>(R"({"type":"assistant.delta"})");
-  auto assistant = realtime::make_event(realtime::AssistantEvent{json});
+  auto assistant = realtime::make_event(realtime::AssistantEvent{json, {}, 0});
   CHECK(assistant->encoded(v1).get() == json.get());
 }

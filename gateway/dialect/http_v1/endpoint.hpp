@@ -53,6 +53,7 @@ class Endpoint final : public realtime::Sink, public realtime::Flow {
                   bool) override {}
   void read(std::string_view, std::string_view, std::string_view, int64_t) override {}
   void presence_state(std::string_view, const std::vector<std::vector<std::string>>&) override {}
+  void assistant_snapshot(std::string_view, std::string_view, std::string_view, int64_t, std::string_view) override {}
   void search_results(std::string_view, std::string_view, const std::vector<realtime::SearchHit>&, bool,
                       std::string_view) override {}
   void deliver(const realtime::SharedEvent&) override {}

@@ -63,6 +63,8 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
   void change_ack(std::string_view, bool, std::string_view, std::string_view, int64_t, std::string_view, bool) override {}
   void read(std::string_view, std::string_view, std::string_view, int64_t) override {}
   void presence_state(std::string_view, const std::vector<std::vector<std::string>>&) override {}
+  // Nor assistant events (deliver forwards row changes only), so no snapshot of a turn either.
+  void assistant_snapshot(std::string_view, std::string_view, std::string_view, int64_t, std::string_view) override {}
   void search_results(std::string_view, std::string_view, const std::vector<realtime::SearchHit>&, bool,
                       std::string_view) override {}
   // Nor the support desk's (issue 17): no desk call is made; a queue subscription answers like any subscribe.

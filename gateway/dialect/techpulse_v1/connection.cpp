@@ -147,6 +147,11 @@ void Connection::presence_state(std::string_view topic, const std::vector<std::v
   reply(protocol::encode_presence_state(topic, metas_per_user));
 }
 
+void Connection::assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to,
+                                    int64_t index, std::string_view text) {
+  reply(protocol::encode_assistant_snapshot(thread_id, turn_id, in_reply_to, index, text));
+}
+
 void Connection::search_results(std::string_view ref, std::string_view query,
                                 const std::vector<realtime::SearchHit>& hits, bool has_more,
                                 std::string_view next_before) {

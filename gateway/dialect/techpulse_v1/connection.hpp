@@ -61,6 +61,8 @@ class Connection final : public realtime::Sink, public Endpoint {
                   int64_t cursor, std::string_view at, bool duplicate) override;
   void read(std::string_view ref, std::string_view thread_id, std::string_view user_id, int64_t cursor) override;
   void presence_state(std::string_view topic, const std::vector<std::vector<std::string>>& metas_per_user) override;
+  void assistant_snapshot(std::string_view thread_id, std::string_view turn_id, std::string_view in_reply_to,
+                          int64_t index, std::string_view text) override;
   void search_results(std::string_view ref, std::string_view query, const std::vector<realtime::SearchHit>& hits,
                       bool has_more, std::string_view next_before) override;
   void handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,
