@@ -1,7 +1,7 @@
 -- The analytics benchmark's data set (docs/benchmarks.md, "Analytics"), generated in SQL: 20,000 customer threads
 -- over 30 days, 50 messages each (1,000,000 chat_messages: user and assistant alternating a minute apart, the
--- assistant's with a confidence; the last ten of every tenth thread by a technician, after that thread's ticket was
--- handed off), 2,000 support tickets (claimed; a third resolved). Triggers are off while loading (the per-message
+-- assistant's with a confidence; in every tenth thread the even messages after the 40th by a technician, after that
+-- thread's ticket was handed off at 19.5 minutes), 2,000 support tickets (claimed; a third resolved). Triggers are off while loading (the per-message
 -- triggers would make jobs, outbox rows and NOTIFYs), so seq is written here and the analytics' tables are rebuilt
 -- at the end, as the migration's backfill does. Run by tests/load/analytics_bench.sh on an empty migrated database.
 \set ON_ERROR_STOP on
@@ -37,8 +37,8 @@ SELECT b.ticket_id, 'BENCH-' || b.i, b.user_id,
 INSERT INTO conversation_threads (id, user_id, ticket_id, title, created_at, updated_at, last_seq)
 SELECT b.id, b.user_id, b.ticket_id, 'bench ' || b.i, b.started, b.started, 50 FROM bench_threads b;
 
--- Message k (1..50) of a thread: odd k the customer, even k the assistant (20..89 s after the question), and in a
--- ticket's thread k > 40 alternate customer / technician.
+-- Message k (1..50) of a thread: odd k the customer, even k the assistant (20..89 s after the question); in a
+-- ticket's thread even k > 40 is the technician.
 INSERT INTO chat_messages (thread_id, sender_id, role, content, metadata, created_at, updated_at, seq)
 SELECT b.id,
        CASE WHEN k % 2 = 1 THEN b.user_id
