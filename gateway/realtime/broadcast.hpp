@@ -71,7 +71,8 @@ struct PresenceEvent {
   std::string topic;
   bool join = true;
   std::string user_id;    // its own sessions are not told
-  std::string meta_json;  // {"user_id","role","since"}
+  std::string meta_json;  // {"user_id","role","since"}; a Phoenix channel's: the tracked meta
+  std::string ref;        // a Phoenix channel's presence: the track's phx_ref ("" for thread:/ticket:)
 };
 
 // A whole-row change of one of the tables Supabase's postgres_changes serves (tp_row, 008_supabase.sql), with the

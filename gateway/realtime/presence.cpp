@@ -62,10 +62,18 @@ void Presence::apply(PresenceCluster::Output out) {
   if (stopped_) return;
   for (auto& p : out.publish) publisher_.publish(std::move(p));
   for (auto& d : out.diffs) {
+    if (is_channel_topic(d.topic)) {
+      // A Phoenix channel: every ref's join and leave, to the channel's members.
+      auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, d.ref});
+      for (auto& loop : loops_) {
+        asio::post(loop->ioc, [l = loop.get(), key = d.topic.substr(4), event] { l->hub.deliver_channel(key, event); });
+      }
+      continue;
+    }
     if (!d.key_changed) continue;  // a user's other session: no change in who is present
     auto topic = protocol::parse_topic(d.topic);
     if (!topic) continue;
-    auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json});
+    auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, ""});
     for (auto& loop : loops_) {
       asio::post(loop->ioc, [l = loop.get(), kind = topic->kind, id = topic->id, event] {
         l->hub.deliver_event(kind, id, event);
@@ -92,6 +100,45 @@ asio::awaitable<std::vector<std::vector<std::string>>> Presence::track_here(std:
     out.push_back(std::move(metas));
   }
   co_return out;
+}
+
+asio::awaitable<Presence::TrackOutcome> Presence::track_channel(std::string topic, std::string key, std::string ref,
+                                                                std::string meta_json, std::string replaces) {
+  // Named awaitables, as in track() (g++ 12).
+  auto op = track_channel_here(std::move(topic), std::move(key), std::move(ref), std::move(meta_json),
+                               std::move(replaces));
+  co_return co_await asio::co_spawn(ex_, std::move(op), asio::use_awaitable);
+}
+
+asio::awaitable<Presence::TrackOutcome> Presence::track_channel_here(std::string topic, std::string key,
+                                                                     std::string ref, std::string meta_json,
+                                                                     std::string replaces) {
+  if (meta_json.size() > kMaxPresenceMeta) {
+    co_return TrackOutcome{false, fmt::format("PayloadTooLarge: a presence meta is at most {} bytes (this one is {})",
+                                              kMaxPresenceMeta, meta_json.size())};
+  }
+  size_t metas = 0;
+  for (const auto& k : cluster_.table().state(topic)) {
+    for (const auto& m : k.metas) metas += (k.key == key && m.ref == replaces) ? 0 : 1;
+  }
+  if (metas >= kMaxChannelPresences) {
+    co_return TrackOutcome{false, fmt::format("PresenceLimitReached: a channel holds at most {} presences",
+                                              kMaxChannelPresences)};
+  }
+  auto out = cluster_.track(PresenceEntry{topic, key, ref, meta_json}, PresenceClock::now());
+  if (!out.ok) co_return TrackOutcome{false, "PayloadTooLarge: the presence key and meta do not fit in one message"};
+  apply(std::move(out));
+  if (!replaces.empty()) apply(cluster_.untrack(topic, key, replaces, PresenceClock::now()));
+  co_return TrackOutcome{};
+}
+
+asio::awaitable<std::vector<PresenceTable::KeyState>> Presence::channel_state(std::string topic) {
+  auto op = channel_state_here(std::move(topic));
+  co_return co_await asio::co_spawn(ex_, std::move(op), asio::use_awaitable);
+}
+
+asio::awaitable<std::vector<PresenceTable::KeyState>> Presence::channel_state_here(std::string topic) {
+  co_return cluster_.table().state(topic);
 }
 
 void Presence::untrack(std::string topic, std::string user, std::string ref) {

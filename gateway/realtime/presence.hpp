@@ -4,6 +4,10 @@
 // (key: the user id, ref: the session id, meta: {"user_id","role","since"}); the diffs that change who is present
 // (a user's first ref joins, their last ref leaves) go to every loop as shared PresenceEvents, delivered to the
 // topic's live subscribers. No database read on this path.
+//
+// Phoenix channels (docs/supabase-compat.md, "Presence") use the same table under topic "phx:" + channel_key():
+// the key is the channel's presence key, one ref per track (its phx_ref), and every ref's join and leave (not only a
+// key's first and last) goes to the channel's members on every loop (Hub::deliver_channel). Bounded per channel.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -43,6 +47,22 @@ class Presence {
   // On the storage loop: every user with an open session.
   std::vector<std::string> online_users() const;
 
+  // Phoenix channels. A channel's presence topic; the bounds (checked here, for every node's tracks alike).
+  static std::string channel_topic(const std::string& channel_key) { return "phx:" + channel_key; }
+  static bool is_channel_topic(std::string_view topic) { return topic.substr(0, 4) == "phx:"; }
+  static constexpr size_t kMaxChannelPresences = 1000;  // metas on one channel, cluster-wide (as this node knows)
+  static constexpr size_t kMaxPresenceMeta = 4096;      // bytes of one tracked meta (JSON text)
+  struct TrackOutcome {
+    bool ok = true;
+    std::string message;  // why not
+  };
+  // From a session's loop: tracks ref under key on a channel topic, then untracks `replaces` (the same socket's
+  // previous track of that channel, "" for none), so an update never shows the key gone. Refused over the bounds.
+  asio::awaitable<TrackOutcome> track_channel(std::string topic, std::string key, std::string ref,
+                                              std::string meta_json, std::string replaces);
+  // From a session's loop: everything present on a channel topic (for presence_state).
+  asio::awaitable<std::vector<PresenceTable::KeyState>> channel_state(std::string topic);
+
   // On the storage loop (the listener): a tp_presence payload; after a LISTEN reconnect, resync().
   void on_message(const std::string& payload);
   void resync();
@@ -51,6 +71,9 @@ class Presence {
   // On the storage loop: track() itself.
   asio::awaitable<std::vector<std::vector<std::string>>> track_here(std::string topic, std::string user,
                                                                     std::string ref, std::string meta_json);
+  asio::awaitable<TrackOutcome> track_channel_here(std::string topic, std::string key, std::string ref,
+                                                   std::string meta_json, std::string replaces);
+  asio::awaitable<std::vector<PresenceTable::KeyState>> channel_state_here(std::string topic);
   void apply(PresenceCluster::Output out);
   void arm_tick();
 

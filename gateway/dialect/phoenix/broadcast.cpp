@@ -39,6 +39,10 @@ boost::asio::awaitable<void> Connection::broadcast(const px::Intent& in) {
 }
 
 void Connection::on_channel_event(const realtime::SharedEvent& event) {
+  if (const auto* p = std::get_if<realtime::PresenceEvent>(&event->event())) {
+    on_presence(*p);  // presence.cpp
+    return;
+  }
   const auto* e = std::get_if<realtime::ChannelEvent>(&event->event());
   if (!e) return;
   const std::string topic = "realtime:" + e->channel;

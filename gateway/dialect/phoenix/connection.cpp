@@ -48,6 +48,7 @@ void Connection::drop(const std::string& topic) {
   auto it = joined_.find(topic);
   if (it == joined_.end()) return;
   auto& j = it->second;
+  leave_presence(j);
   loop_.hub.leave_channel(realtime::channel_key(j.name, j.is_private), this);
   if (j.watching && core_) core_->unwatch_rows();
   if (core_ && j.is_private && private_subs_.erase(j.name)) core_->unsubscribe(calls::Unsubscribe{"", j.name});
@@ -89,9 +90,7 @@ boost::asio::awaitable<void> Connection::act(px::Step step) {
       break;
     case px::Intent::leave: drop(in.topic); break;
     case px::Intent::broadcast: co_await broadcast(in); break;
-    case px::Intent::presence:
-      send(channels_.reply(in, false, px::reason_response("presence is not available on this gateway yet")));
-      break;
+    case px::Intent::presence: co_await presence(in); break;
     case px::Intent::access_token: access_token(in); break;
   }
 }
@@ -164,6 +163,8 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
   j.self = cfg.broadcast_self;
   j.ack = cfg.broadcast_ack;
   j.bindings = std::move(bindings);
+  j.presence = cfg.presence_enabled;
+  j.presence_key = cfg.presence_key.empty() ? protocol::new_uuid() : cfg.presence_key;
   bool since = false;
   for (const auto& b : j.bindings) since = since || b.since.has_value();
   if (core_ && !j.bindings.empty()) {
@@ -180,8 +181,8 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
   loop_.hub.join_channel(realtime::channel_key(name, cfg.is_private), this);
   joined_[in.topic] = std::move(j);
   send(channels_.join_ok(in, px::join_response(cfg.postgres_changes, ids)));
-  if (cfg.presence_enabled) send(channels_.push(in.topic, "presence_state", "{}"));
-  if (!cfg.postgres_changes.empty()) {
+  if (cfg.presence_enabled) co_await send_presence_state(in.topic);
+  if (!cfg.postgres_changes.empty() && joined_.count(in.topic)) {
     if (pg_error.empty()) {
       send(channels_.push(in.topic, "system", px::system_payload("postgres_changes", true, "Subscribed to PostgreSQL", name)));
     } else {

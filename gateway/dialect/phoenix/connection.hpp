@@ -8,8 +8,8 @@
 // Heartbeats, joins (public, and private for authenticated users; thread:<uuid> and ticket:<uuid> only for those
 // the core admits), leaves, access_token, the system error and phx_close on token expiry or revocation;
 // postgres_changes (the core's RowEvents, already filtered to what the user may see, routed here to the bindings
-// they match: postgres_changes.cpp); broadcast through the core's channels (broadcast.cpp). Presence: an empty
-// presence_state on join; track/untrack are refused with a clear error (docs/supabase-compat.md).
+// they match: postgres_changes.cpp); broadcast through the core's channels (broadcast.cpp); presence on the core's
+// cluster presence (presence.cpp).
 #include <map>
 #include <variant>
 #include <memory>
@@ -110,7 +110,18 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
     bool watching = false;                      // counted in the core's row watchers
     bool replaying = false;                     // live rows wait in `held` until the replay is done
     std::vector<realtime::SharedEvent> held;
+    bool presence = false;     // config.presence.enabled: only then told of others' presence (as upstream)
+    std::string presence_key;  // config.presence.key, or a UUID per join
+    std::string presence_ref;  // the phx_ref of this socket's track of the channel ("" when not tracking)
   };
+
+  // presence.cpp: a presence push (track/untrack), the presence_state after a join reply, a presence diff of a
+  // joined channel (from any node), and leaving the channel's presence (leave, close, disconnect).
+  static std::string presence_topic(const Joined& j);
+  boost::asio::awaitable<void> presence(const px::Intent& in);
+  boost::asio::awaitable<void> send_presence_state(const std::string& topic);
+  void on_presence(const realtime::PresenceEvent& e);
+  void leave_presence(Joined& j);
 
   Wire& wire_;
   realtime::Services& svc_;
