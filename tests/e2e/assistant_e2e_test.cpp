@@ -32,7 +32,7 @@ std::string ai_db() {
   static std::string url = [] {
     auto u = fresh_database("tp_test_ai_e2e");
     if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    exec_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
+    exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
     return u;
   }();
   return url;

@@ -10,10 +10,8 @@ admin=$1
 gateway=$2
 rounds=${3:-5}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-db=tp_bench_analytics
-url=${admin%/*}/$db
-psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-TECHPULSE_DATABASE_URL=$url "$gateway" migrate >/dev/null
+source "$here/fresh_db.sh"
+fresh_db "$admin" "$gateway" tp_bench_analytics
 start=$(date +%s)
 psql -X -q "$url" -f "$here/analytics_data.sql"
 echo "generated in $(( $(date +%s) - start )) s: $(psql -X -At "$url" -c 'SELECT count(*) FROM chat_messages') messages"

@@ -10,10 +10,8 @@ rounds=${3:-2}
 secs=${4:-10}
 clients=${5:-4}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-db=tp_bench_analytics_insert
-url=${admin%/*}/$db
-psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-TECHPULSE_DATABASE_URL=$url "$gateway" migrate >/dev/null
+source "$here/fresh_db.sh"
+fresh_db "$admin" "$gateway" tp_bench_analytics_insert
 psql -X -q "$url" -f "$here/bench_setup.sql"
 on="CREATE TRIGGER chat_messages_analytics_insert AFTER INSERT ON chat_messages FOR EACH ROW EXECUTE FUNCTION tp_chat_messages_analytics_insert()"
 off="DROP TRIGGER IF EXISTS chat_messages_analytics_insert ON chat_messages"

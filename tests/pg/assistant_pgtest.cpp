@@ -7,8 +7,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "ai/provider.hpp"
@@ -23,26 +21,12 @@ using storage::Millis;
 
 namespace {
 
-void exec_file(const std::string& url, const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  PGconn* c = PQconnectdb(url.c_str());
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
-  PGresult* r = PQexec(c, ss.str().c_str());
-  auto st = PQresultStatus(r);
-  std::string err = PQresultErrorMessage(r);
-  PQclear(r);
-  PQfinish(c);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error(path + ": " + err);
-}
-
 std::string kb_db() {
   static std::string url = [] {
     auto u = fresh_database("tp_test_assistant");
     if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    exec_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
-    exec_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/demo_data.sql");
+    exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
+    exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/demo_data.sql");
     return u;
   }();
   return url;

@@ -1,18 +1,15 @@
 #pragma once
 // The assistant suites' client side: a WebSocket client that keeps the frames it skipped, subscribing and sending,
 // reading one assistant turn (with a late joiner's assistant.snapshot), the gateway's environment for a fake
-// OpenAI-compatible server, and loading an SQL file (the demo knowledge base).
+// OpenAI-compatible server.
 #include <catch2/catch.hpp>
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <deque>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,20 +21,6 @@
 namespace techpulse::test::assistant {
 
 using namespace std::chrono_literals;
-
-inline void exec_file(const std::string& url, const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  PGconn* c = PQconnectdb(url.c_str());
-  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
-  PGresult* r = PQexec(c, ss.str().c_str());
-  auto st = PQresultStatus(r);
-  std::string err = PQresultErrorMessage(r);
-  PQclear(r);
-  PQfinish(c);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) throw std::runtime_error(path + ": " + err);
-}
 
 inline std::map<std::string, std::string> openai_env(const FakeLlm& llm, std::map<std::string, std::string> extra = {}) {
   std::map<std::string, std::string> env = {{"TECHPULSE_AI_PROVIDER", "openai"},

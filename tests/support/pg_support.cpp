@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "protocol/uuid.hpp"
@@ -47,6 +49,19 @@ void restart_server() {
   if (!dir || !port) throw std::runtime_error("TECHPULSE_TEST_PG_DIR/PORT are not set");
   std::string cmd = std::string(TECHPULSE_SOURCE_DIR) + "/deploy/pg.sh restart " + dir + " " + port;
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not restart PostgreSQL");
+}
+
+void exec_sql_file(const std::string& url, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Db db(url);
+  try {
+    db.exec_script(ss.str());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
 }
 
 Db::Db(const std::string& url) : conn_(PQconnectdb(url.c_str())) {

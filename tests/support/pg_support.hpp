@@ -18,6 +18,8 @@ std::string fresh_database(const std::string& name);
 int run_migrate(const std::string& url, std::string* output = nullptr);
 // Restarts the test PostgreSQL server (deploy/pg.sh restart).
 void restart_server();
+// Runs the statements of an .sql file (the demo knowledge base, say) against url; throws on failure.
+void exec_sql_file(const std::string& url, const std::string& path);
 
 using Row = std::vector<std::optional<std::string>>;
 
