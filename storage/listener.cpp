@@ -208,8 +208,13 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
     if (p.size() < 3 || p[1] != '|') co_return true;
     sink_.on_access_change(p[0], std::string(p.substr(2)));
   } else if (n.channel == "tp_assistant") {
-    // '<thread>|<ticket or empty>|<xid>|<event json>' (tp_assistant_notify)
+    // '<thread>|<ticket or empty>|<xid>|<event json>' (tp_assistant_notify), or, from a node not yet restarted
+    // after migration 011, '<thread>|<ticket or empty>|<event json>': xid 0, which no snapshot includes.
     std::optional<uint64_t> xid;
+    if (split_fields(n.payload, 3, f) && !f[2].empty() && f[2].front() == '{') {
+      sink_.on_assistant(std::string(f[0]), std::string(f[1]), 0, std::string(f[2]));
+      co_return true;
+    }
     if (!split_fields(n.payload, 4, f) || !(xid = parse_xid(f[2]))) {
       log_line(Level::warn, "bad_payload", "channel=tp_assistant");
       co_return true;

@@ -36,6 +36,7 @@ std::optional<XidSnapshot> XidSnapshot::parse(std::string_view text) {
 }
 
 bool XidSnapshot::includes(uint64_t xid) const {
+  if (xid == 0) return false;
   if (xid < xmin) return true;
   if (xid >= xmax) return false;
   return !std::binary_search(xip.begin(), xip.end(), xid);

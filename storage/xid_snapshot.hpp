@@ -18,7 +18,7 @@ struct XidSnapshot {
   // nullopt unless the text is exactly a snapshot in that form.
   static std::optional<XidSnapshot> parse(std::string_view text);
   // Whether a transaction that did commit had committed before this snapshot was taken. A default snapshot
-  // includes nothing.
+  // includes nothing, and no snapshot includes xid 0 (unknown: a payload without an xid).
   bool includes(uint64_t xid) const;
 };
 

@@ -22,6 +22,21 @@ const Frame& Broadcast::encode_slow(const Encoder& enc) const {
   return frames_[s];
 }
 
+std::vector<SharedEvent> make_events(Event e, size_t loops) {
+  std::vector<SharedEvent> out;
+  out.reserve(loops);
+  for (size_t i = 0; i + 1 < loops; ++i) {
+    Event copy = e;
+    // The one shared_ptr an event holds that a dialect writes out as it is: each loop gets its own bytes.
+    if (auto* a = std::get_if<AssistantEvent>(&copy); a && a->v1_json) {
+      a->v1_json = std::make_shared<const std::string>(*a->v1_json);
+    }
+    out.push_back(make_event(std::move(copy)));
+  }
+  if (loops > 0) out.push_back(make_event(std::move(e)));
+  return out;
+}
+
 size_t Broadcast::size_hint() const {
   struct Size {
     size_t operator()(const MessageEvent& e) const { return e.message_json.size() + e.topic.size() + 64; }

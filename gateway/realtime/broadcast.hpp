@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_set>
 #include <variant>
+#include <vector>
 
 namespace techpulse::gateway {
 
@@ -142,5 +143,11 @@ class Broadcast {
 using SharedEvent = std::shared_ptr<const Broadcast>;
 
 inline SharedEvent make_event(Event e) { return std::make_shared<const Broadcast>(std::move(e)); }
+
+// One event for each of `loops` event loops, each with frames of its own. A socket's queue holds its Frame (a
+// shared_ptr) until written, so a frame shared by two loops would have its reference count written by both threads
+// on every delivery, a cache line bouncing between cores; with a copy per loop the loops share nothing per delivery.
+// A copy costs one encode per loop and dialect.
+std::vector<SharedEvent> make_events(Event e, size_t loops);
 
 }  // namespace techpulse::gateway::realtime

@@ -169,18 +169,20 @@ asio::awaitable<bool> Fanout::on_row_change(const storage::RowChange& c) {
   }
   auto visible = std::make_shared<const std::unordered_set<std::string>>(vis.value->begin(), vis.value->end());
   const char op = c.op == storage::RowChange::insert ? 'I' : c.op == storage::RowChange::update ? 'U' : 'D';
-  auto event = make_event(RowEvent{c.table, op, c.changed_at, col->second, c.record, c.old_record, std::move(visible)});
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), event] { l->hub.deliver_rows(event); });
+  auto events = make_events(RowEvent{c.table, op, c.changed_at, col->second, c.record, c.old_record, std::move(visible)},
+                            loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), event = std::move(events[i])] { l->hub.deliver_rows(event); });
   }
   co_return true;
 }
 
 void Fanout::on_broadcast(const storage::BroadcastMessage& m) {
-  auto event = make_event(ChannelEvent{m.topic, m.event, m.is_private, m.json, m.payload, m.meta, m.node, m.session});
+  auto events = make_events(ChannelEvent{m.topic, m.event, m.is_private, m.json, m.payload, m.meta, m.node, m.session},
+                            loops_.size());
   auto key = channel_key(m.topic, m.is_private);
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), key, event] { l->hub.deliver_channel(key, event); });
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), key, event = std::move(events[i])] { l->hub.deliver_channel(key, event); });
   }
 }
 

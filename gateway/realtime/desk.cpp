@@ -134,6 +134,7 @@ asio::awaitable<void> Session::subscribe_queue(const calls::Subscribe& c, const 
     subs_.erase(name);
   };
   std::optional<storage::PgOutcome<storage::QueueSnapshot>> snap;
+  const uint64_t access_notices = access_notices_;  // as in subscribe.cpp: a change during the set-up is re-checked
   for (;;) {
     while (!storage::Listener::listening(svc_.listener.epoch())) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -168,6 +169,7 @@ asio::awaitable<void> Session::subscribe_queue(const calls::Subscribe& c, const 
   auto pending = std::move(sub->pending);
   sub->clear_pending();
   for (auto& p : pending) push(p.event);
+  if (access_notices_ != access_notices) recheck_access();
 }
 
 }  // namespace techpulse::gateway::realtime

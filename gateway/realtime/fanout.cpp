@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 #include <unordered_map>
 
 #include "gateway/realtime/presence.hpp"
@@ -13,30 +14,35 @@ namespace techpulse::gateway::realtime {
 using protocol::TopicKind;
 
 void Fanout::on_message(const storage::ChatEvent& ev) {
-  // One event per topic; each dialect encodes it once, and the same bytes go to every subscriber on every loop.
-  auto event = make_event(MessageEvent{"thread:" + ev.thread_id, ev.seq, ev.message_json});
-  SharedEvent ticket_event;
-  if (!ev.ticket_id.empty()) ticket_event = make_event(MessageEvent{"ticket:" + ev.ticket_id, ev.seq, ev.message_json});
-  to_inboxes(ev, std::move(event), std::move(ticket_event));
+  // One event per topic and loop; each dialect encodes it once per loop, and the same bytes go to every subscriber
+  // of that loop.
+  std::optional<Event> ticket_event;
+  if (!ev.ticket_id.empty()) ticket_event = MessageEvent{"ticket:" + ev.ticket_id, ev.seq, ev.message_json};
+  to_inboxes(ev, MessageEvent{"thread:" + ev.thread_id, ev.seq, ev.message_json}, std::move(ticket_event));
 }
 
 void Fanout::on_message_change(const storage::ChangeEvent& ev) {
   // At the change's cursor, through the same inboxes: each subscription orders and dedups it like a message.
   const bool deleted = ev.kind == storage::ChangeEvent::deleted;
-  auto event = make_event(ChangeEvent{"thread:" + ev.thread_id, ev.seq, deleted, ev.message_json});
-  SharedEvent ticket_event;
-  if (!ev.ticket_id.empty()) ticket_event = make_event(ChangeEvent{"ticket:" + ev.ticket_id, ev.seq, deleted, ev.message_json});
-  to_inboxes(storage::ChatEvent{ev.thread_id, ev.seq, ev.ticket_id, {}}, std::move(event), std::move(ticket_event));
+  std::optional<Event> ticket_event;
+  if (!ev.ticket_id.empty()) ticket_event = ChangeEvent{"ticket:" + ev.ticket_id, ev.seq, deleted, ev.message_json};
+  to_inboxes(storage::ChatEvent{ev.thread_id, ev.seq, ev.ticket_id, {}},
+             ChangeEvent{"thread:" + ev.thread_id, ev.seq, deleted, ev.message_json}, std::move(ticket_event));
 }
 
-void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event) {
+void Fanout::to_inboxes(const storage::ChatEvent& ev, Event event, std::optional<Event> ticket_event) {
   const auto received = std::chrono::steady_clock::now();
-  for (auto& loop : loops_) {
+  auto events = make_events(std::move(event), loops_.size());
+  std::vector<SharedEvent> ticket_events;
+  if (ticket_event) ticket_events = make_events(std::move(*ticket_event), loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    auto& loop = loops_[i];
     bool first;
     {
       std::lock_guard<std::mutex> g(loop->inbox_mutex);
       first = loop->inbox.empty();
-      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, event, ticket_event, received});
+      loop->inbox.push_back({ev.thread_id, ev.ticket_id, ev.seq, std::move(events[i]),
+                             ticket_events.empty() ? SharedEvent{} : std::move(ticket_events[i]), received});
       loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
     }
     if (!first) continue;
@@ -60,14 +66,16 @@ void Fanout::to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedE
 void Fanout::on_read(const storage::ReadEvent& ev) {
   // To the thread's and its ticket's subscribers, and to the reader's other sessions on their user: topic; one
   // event per topic. The session that read is skipped by the session itself (ReadEvent::session_id).
-  auto on_thread = make_event(ReadEvent{"thread:" + ev.thread_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
-  auto on_user = make_event(ReadEvent{"user:" + ev.user_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
-  SharedEvent on_ticket;
+  const size_t n = loops_.size();
+  auto on_thread = make_events(ReadEvent{"thread:" + ev.thread_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id}, n);
+  auto on_user = make_events(ReadEvent{"user:" + ev.user_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id}, n);
+  std::vector<SharedEvent> on_ticket(n);
   if (!ev.ticket_id.empty()) {
-    on_ticket = make_event(ReadEvent{"ticket:" + ev.ticket_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id});
+    on_ticket = make_events(ReadEvent{"ticket:" + ev.ticket_id, ev.thread_id, ev.user_id, ev.cursor, ev.session_id}, n);
   }
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), ev, on_thread, on_user, on_ticket] {
+  for (size_t i = 0; i < n; ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), ev, on_thread = std::move(on_thread[i]),
+                                on_user = std::move(on_user[i]), on_ticket = std::move(on_ticket[i])] {
       l->hub.deliver_event(TopicKind::thread, ev.thread_id, on_thread);
       l->hub.deliver_event(TopicKind::user, ev.user_id, on_user);
       if (on_ticket) l->hub.deliver_event(TopicKind::ticket, ev.ticket_id, on_ticket);
@@ -97,9 +105,11 @@ void Fanout::on_event(char kind, const std::string& key, const std::string& json
   }
   std::string topic = protocol::Topic{topic_kind, key}.str();
   if (kind == 'Q' && on_queued_) on_queued_(json);
-  auto event = make_event(ObjectEvent{std::string(type), topic, std::string(field), json});
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), topic_kind, key, event] { l->hub.deliver_event(topic_kind, key, event); });
+  auto events = make_events(ObjectEvent{std::string(type), topic, std::string(field), json}, loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), topic_kind, key, event = std::move(events[i])] {
+      l->hub.deliver_event(topic_kind, key, event);
+    });
   }
 }
 
@@ -132,18 +142,20 @@ void Fanout::on_resync() {
 
 void Fanout::on_assistant(const std::string& thread_id, const std::string& ticket_id, uint64_t xid,
                           const std::string& json) {
-  auto event = make_event(AssistantEvent{std::make_shared<const std::string>(json), thread_id, xid});
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), thread_id, ticket_id, event] {
+  auto events = make_events(AssistantEvent{std::make_shared<const std::string>(json), thread_id, xid}, loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), thread_id, ticket_id, event = std::move(events[i])] {
       l->hub.deliver_assistant(thread_id, ticket_id, event);
     });
   }
 }
 
 void Fanout::on_typing(const storage::TypingEvent& ev) {
-  auto event = make_event(TypingEvent{ev.thread_id, ev.user_id});
-  for (auto& loop : loops_) {
-    asio::post(loop->ioc, [l = loop.get(), ev, event] { l->hub.deliver_typing(ev.thread_id, ev.session_id, event); });
+  auto events = make_events(TypingEvent{ev.thread_id, ev.user_id}, loops_.size());
+  for (size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_[i]->ioc, [l = loops_[i].get(), ev, event = std::move(events[i])] {
+      l->hub.deliver_typing(ev.thread_id, ev.session_id, event);
+    });
   }
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 // The listener's side of the core: what storage::Listener receives (NOTIFY payloads, on the storage loop) becomes
-// one shared typed event per topic, handed to every loop (chat messages through the loop's inbox, so a busy loop
+// one typed event per topic and loop (make_events: loops share nothing per delivery), handed to every loop (chat messages through the loop's inbox, so a busy loop
 // delivers several in one turn) and offered there by the hub to its subscriptions. Access changes and resyncs make
 // the affected sessions re-check.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -52,8 +53,8 @@ class Fanout : public storage::RealtimeSink {
   void drain_all();
 
  private:
-  // Hands a thread's event (a message or a change, at its cursor) to every loop's inbox.
-  void to_inboxes(const storage::ChatEvent& ev, SharedEvent event, SharedEvent ticket_event);
+  // Hands a thread's event (a message or a change, at its cursor) to every loop's inbox, a copy per loop.
+  void to_inboxes(const storage::ChatEvent& ev, Event event, std::optional<Event> ticket_event);
 
   std::vector<std::unique_ptr<Loop>>& loops_;
   Presence* presence_ = nullptr;

@@ -4,6 +4,7 @@
 // dialect's encoding of it is computed once and shared too.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -12,6 +13,7 @@
 #include "gateway/realtime/broadcast.hpp"
 #include "protocol/frames.hpp"
 #include "storage/listener.hpp"
+#include "storage/xid_snapshot.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -57,6 +59,13 @@ struct Subscription {
 
   // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
   void offer(const std::string& thread_id, int64_t seq, const SharedEvent& event);
+
+  // thread topics: the snapshot the set-up read the running assistant turn under, kept after going live until the
+  // first assistant event it does not include. The listener's NOTIFY can arrive after the read saw its commit, so
+  // such an event may reach the subscription live; NOTIFYs come in commit order, so once one is not included, no
+  // later one is (Session::push applies it).
+  std::optional<storage::XidSnapshot> assistant_seen;
+  std::string snapshot_turn;  // the turn of the assistant.snapshot sent ("" when none was)
 };
 
 class ChannelMember;

@@ -64,18 +64,21 @@ void Presence::apply(PresenceCluster::Output out) {
   for (auto& d : out.diffs) {
     if (is_channel_topic(d.topic)) {
       // A Phoenix channel: every ref's join and leave, to the channel's members.
-      auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, d.ref});
-      for (auto& loop : loops_) {
-        asio::post(loop->ioc, [l = loop.get(), key = d.topic.substr(4), event] { l->hub.deliver_channel(key, event); });
+      auto events = make_events(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, d.ref},
+                                loops_.size());
+      for (size_t i = 0; i < loops_.size(); ++i) {
+        asio::post(loops_[i]->ioc, [l = loops_[i].get(), key = d.topic.substr(4), event = std::move(events[i])] {
+          l->hub.deliver_channel(key, event);
+        });
       }
       continue;
     }
     if (!d.key_changed) continue;  // a user's other session: no change in who is present
     auto topic = protocol::parse_topic(d.topic);
     if (!topic) continue;
-    auto event = make_event(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, ""});
-    for (auto& loop : loops_) {
-      asio::post(loop->ioc, [l = loop.get(), kind = topic->kind, id = topic->id, event] {
+    auto events = make_events(PresenceEvent{d.topic, d.kind == PresenceDiff::join, d.key, d.meta_json, ""}, loops_.size());
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      asio::post(loops_[i]->ioc, [l = loops_[i].get(), kind = topic->kind, id = topic->id, event = std::move(events[i])] {
         l->hub.deliver_event(kind, id, event);
       });
     }
@@ -124,6 +127,12 @@ asio::awaitable<Presence::TrackOutcome> Presence::track_channel_here(std::string
   if (metas >= kMaxChannelPresences) {
     co_return TrackOutcome{false, fmt::format("PresenceLimitReached: a channel holds at most {} presences",
                                               kMaxChannelPresences)};
+  }
+  if (!replaces.empty()) {
+    // An update: the new meta names the ref it replaces (Phoenix.Presence's phx_ref_prev), after the limit (which
+    // counts the client's meta only).
+    std::string prev = "{\"phx_ref_prev\":\"" + replaces + "\"";  // a UUID: nothing to escape
+    meta_json = meta_json.size() > 2 ? prev + "," + meta_json.substr(1) : prev + "}";
   }
   auto out = cluster_.track(PresenceEntry{topic, key, ref, meta_json}, PresenceClock::now());
   if (!out.ok) co_return TrackOutcome{false, "PayloadTooLarge: the presence key and meta do not fit in one message"};

@@ -57,7 +57,8 @@ class Presence {
     std::string message;  // why not
   };
   // From a session's loop: tracks ref under key on a channel topic, then untracks `replaces` (the same socket's
-  // previous track of that channel, "" for none), so an update never shows the key gone. Refused over the bounds.
+  // previous track of that channel, "" for none), so an update never shows the key gone; an update's meta gets
+  // `phx_ref_prev` (the ref it replaces). Refused over the bounds (the client's meta is what the size limit counts).
   asio::awaitable<TrackOutcome> track_channel(std::string topic, std::string key, std::string ref,
                                               std::string meta_json, std::string replaces);
   // From a session's loop: everything present on a channel topic (for presence_state).

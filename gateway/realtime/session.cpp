@@ -158,6 +158,7 @@ void Session::push(const SharedEvent& event) {
   if (const auto* p = std::get_if<PresenceEvent>(&e); p && p->user_id == who_.user_id) return;
   // A row change reaches only the users the native rules let see it (tp_row_visible, asked by the fan-out).
   if (const auto* r = std::get_if<RowEvent>(&e); r && (!r->visible || !r->visible->count(who_.user_id))) return;
+  if (const auto* a = std::get_if<AssistantEvent>(&e); a && !assistant_event_wanted(*a)) return;
   if (auto* s = sink()) s->deliver(event);
 }
 
@@ -222,6 +223,7 @@ void Session::arm_expiry() {
 }
 
 void Session::recheck_access() {
+  ++access_notices_;
   if (closing_) return;
   if (rechecking_) {
     recheck_again_ = true;

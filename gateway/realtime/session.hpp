@@ -124,6 +124,9 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<Step> read_turn(SetUp& s);
   // A live ticket: subscription of this session carries the thread's events.
   bool ticket_covers(const std::string& thread_id) const;
+  // Whether an assistant event goes out: not when the thread subscription's turn read already holds it
+  // (Subscription::assistant_seen).
+  bool assistant_event_wanted(const AssistantEvent& a);
   // queue:support (desk.cpp): staff only; the queued tickets in `subscribed`, then live events.
   asio::awaitable<void> subscribe_queue(const calls::Subscribe& c, const std::string& name, const protocol::Topic& t);
   asio::awaitable<void> pause(std::chrono::milliseconds d);
@@ -157,6 +160,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   bool draining_ = false;
   bool rechecking_ = false;
   bool recheck_again_ = false;
+  uint64_t access_notices_ = 0;  // recheck_access calls so far (a subscription set-up compares them)
   size_t sends_in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
   std::set<std::string> tracked_;  // topics this session is present on

@@ -121,6 +121,9 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
     co_return;
   }
 
+  // An access change noticed during the set-up is re-checked once the subscription is live (a re-check looks at
+  // live subscriptions only, and the set-up's own check may have come before the change).
+  const uint64_t access_notices = access_notices_;
   SetUp s{register_subscription(name, *topic), name, *topic, c.ref, false, 0,
           std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms), {}, {}, {}};
   auto epoch = svc_.listener.epoch();
@@ -181,19 +184,36 @@ asio::awaitable<void> Session::subscribe(const calls::Subscribe& c) {
   }
   if (thread) s.sub->last_seq = s.cursor;
   s.sub->live = true;
+  if (s.turn) {
+    s.sub->assistant_seen = s.turn->seen;
+    s.sub->snapshot_turn = s.turn->running ? s.turn->turn_id : std::string();
+  }
   if (s.turn && s.turn->running) {
     if (auto* k = sink()) k->assistant_snapshot(s.topic.id, s.turn->turn_id, s.turn->in_reply_to, s.turn->index, s.turn->text);
   }
   auto pending = std::move(s.sub->pending);
   s.sub->clear_pending();
   for (auto& p : pending) {
-    if (const auto* a = std::get_if<AssistantEvent>(&p.event->event())) {
-      // Committed before the turn was read: its delta is in the snapshot's text, or its turn had ended by then.
-      if (!s.turn || !s.turn->seen.includes(a->xid)) push(p.event);
-      continue;
-    }
-    s.sub->offer(p.thread_id, p.seq, p.event);
+    // Assistant events go through push, which drops those the turn's read already holds (assistant_seen).
+    if (std::holds_alternative<AssistantEvent>(p.event->event())) push(p.event);
+    else s.sub->offer(p.thread_id, p.seq, p.event);
   }
+  if (access_notices_ != access_notices) recheck_access();
+}
+
+bool Session::assistant_event_wanted(const AssistantEvent& a) {
+  auto it = subs_.find("thread:" + a.thread_id);
+  if (it == subs_.end() || !it->second->live || !it->second->assistant_seen) return true;
+  auto& sub = *it->second;
+  if (!sub.assistant_seen->includes(a.xid)) {
+    sub.assistant_seen.reset();  // commit order: no later event is included either
+    return true;
+  }
+  // Committed before the turn was read: its delta is in the snapshot's text, or its turn had ended by then. Except
+  // what the hub held back from this session's ticket: subscription while the thread's was set up: the client
+  // followed the turn there, and only the snapshot's own turn is replaced by the snapshot.
+  if (!ticket_covers(a.thread_id) || !a.v1_json) return false;
+  return sub.snapshot_turn.empty() || a.v1_json->find(sub.snapshot_turn) == std::string::npos;
 }
 
 // The thread's running assistant turn and the snapshot it was read under.

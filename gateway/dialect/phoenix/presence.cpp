@@ -36,14 +36,10 @@ boost::asio::awaitable<void> Connection::presence(const px::Intent& in) {
     co_return;
   }
   std::string ref = protocol::new_uuid();
-  std::string meta = in.presence_push.meta;
-  if (!old_ref.empty()) {
-    // An update: the new meta names the ref it replaces (Phoenix.Presence's phx_ref_prev).
-    std::string prev = "{\"phx_ref_prev\":\"" + old_ref + "\"";  // a UUID: nothing to escape
-    meta = meta.size() > 2 ? prev + "," + meta.substr(1) : prev + "}";
-  }
   auto join_ref = channels_.join_ref(in.topic);
-  auto outcome = co_await svc_.presence->track_channel(topic, key, ref, meta, old_ref);
+  // (A named awaitable: g++ 12 miscompiles temporaries inside a co_await expression, see pg_conn.hpp.)
+  auto track = svc_.presence->track_channel(topic, key, ref, in.presence_push.meta, old_ref);
+  auto outcome = co_await std::move(track);
   // The channel may have been left or joined again meanwhile: this track belongs to the join that asked.
   it = joined_.find(in.topic);
   if (it == joined_.end() || channels_.join_ref(in.topic) != join_ref) {
@@ -68,7 +64,8 @@ boost::asio::awaitable<void> Connection::send_presence_state(const std::string& 
   auto join_ref = channels_.join_ref(topic);
   // A member of the channel already (the caller joined the hub's channel first): a diff that overtakes this state
   // reaches the client first, which holds diffs until it has the state, and replays them over it (idempotent).
-  auto state = co_await svc_.presence->channel_state(presence_topic(it->second));
+  auto read = svc_.presence->channel_state(presence_topic(it->second));  // named: see above
+  auto state = co_await std::move(read);
   if (!joined_.count(topic) || channels_.join_ref(topic) != join_ref) co_return;
   std::vector<px::PresenceEntry> entries;
   for (auto& k : state) {
