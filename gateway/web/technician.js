@@ -2,7 +2,7 @@
 // live on ticket:<id> and user:<id>), the selected ticket's details and work orders, and the live chat of its
 // threads.
 import { el, shortTime } from './render.js';
-import { ThreadView } from './chat.js';
+import { MessageList } from './message_list.js';
 
 const pretty = (s) => (typeof s === 'string' && s ? s.replace(/_/g, ' ') : '—');
 
@@ -34,7 +34,7 @@ export class TechnicianView {
     this.unread = new Map(); // ticket id -> unread messages of its threads
     this.subscribedTickets = new Set();
     this.live = new Set(); // tickets whose subscription is confirmed on the current connection
-    this.views = new Map(); // thread id -> ThreadView
+    this.views = new Map(); // thread id -> MessageList
     this.current = null; // ticket id
     this.currentThread = null;
     this.list = el('ul', { class: 'navlist' });
@@ -253,7 +253,7 @@ export class TechnicianView {
       if (!view) {
         const t = this.tickets.get(this.current);
         const thread = ((t && t.threads) || []).find((th) => th.id === id) || { id, title: 'Conversation', user_id: null };
-        view = new ThreadView(thread, this.ctx);
+        view = new MessageList(thread, this.ctx);
         this.views.set(id, view);
       }
     }
