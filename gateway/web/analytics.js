@@ -12,7 +12,7 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 const utcDay = (d) => d.toISOString().slice(0, 10);
 
 // Seconds as a person reads them: "45 s", "3 min 20 s", "2 h 5 min", "1 d 3 h".
-export function formatDuration(seconds) {
+function formatDuration(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '—';
   const s = Math.round(Number(seconds));
   if (s < 60) return `${s} s`;
@@ -64,6 +64,8 @@ export class AnalyticsPanel {
     const from = this.fromInput.value;
     const to = this.toInput.value;
     if (!from || !to || from > to) {
+      this.seq++; // a request still in flight is not shown either
+      this.figures.replaceChildren();
       this.show('error', from > to ? 'The From day is after the To day.' : 'Choose a From and a To day.');
       return;
     }
