@@ -84,7 +84,7 @@ export function uploadFile(threadId, file, name, onProgress) {
   });
 }
 
-// The composer's attach and record controls for one thread view (view.send(content, type, metadata)).
+// The composer's attach and record controls for one thread (composer.js: view.id, view.send(content, type, metadata)).
 export class Attacher {
   constructor(view) {
     this.view = view;

@@ -1,7 +1,7 @@
 // The customer's view: the Threads navigation (newest first, live on user:<id>), a New thread button, and the
 // open thread.
 import { el, shortTime, snippetElement } from './render.js';
-import { ThreadView } from './chat.js';
+import { MessageList } from './message_list.js';
 
 const DEFAULT_TITLE = 'New conversation';
 
@@ -9,7 +9,7 @@ export class CustomerView {
   constructor(root, ctx) {
     this.ctx = ctx; // {conn, me, role}
     this.threads = new Map(); // id -> thread
-    this.views = new Map(); // id -> ThreadView
+    this.views = new Map(); // id -> MessageList
     this.current = null;
     this.list = el('ul', { class: 'navlist' });
     this.newButton = el('button', { type: 'button', class: 'btn btn--primary btn--block', onclick: () => this.createThread() }, 'New thread');
@@ -76,7 +76,7 @@ export class CustomerView {
     thread.unread = 0;
     let view = this.views.get(id);
     if (!view) {
-      view = new ThreadView(thread, { ...this.ctx, onSent: (t, content) => this.titleFromFirstMessage(t, content) });
+      view = new MessageList(thread, { ...this.ctx, onSent: (t, content) => this.titleFromFirstMessage(t, content) });
       this.views.set(id, view);
     }
     this.title.textContent = thread.title || DEFAULT_TITLE;
@@ -85,7 +85,7 @@ export class CustomerView {
     this.renderList();
     if (previous) previous.detach();
     await view.attach();
-    view.textarea.focus({ preventScroll: true });
+    view.composer.focus();
   }
 
   // The subtitle and the handoff button follow the thread: once it is with a technician (assistant off, on a

@@ -3,14 +3,12 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <chrono>
 #include <variant>
 
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "protocol/json_writer.hpp"
-#include "storage/desk_store.hpp"
 #include "storage/ticket_store.hpp"
 
 namespace techpulse::gateway::web {
@@ -79,66 +77,12 @@ boost::asio::awaitable<HttpResponse> tickets(realtime::Services& svc, const Http
   co_return json_response(req, http::status::ok, "{\"tickets\":" + r.value->tickets_json + "}");
 }
 
-// A query parameter's value, %-decoded ("+" is a space); empty when absent.
-std::string query_param(std::string_view target, std::string_view name) {
-  auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
-    auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name || eq == std::string_view::npos) continue;
-    std::string out;
-    std::string_view v = pair.substr(eq + 1);
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == '+') {
-        out.push_back(' ');
-      } else if (v[i] == '%' && i + 2 < v.size() + 0 && std::isxdigit(static_cast<unsigned char>(v[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(v[i + 2]))) {
-        out.push_back(static_cast<char>(std::stoi(std::string(v.substr(i + 1, 2)), nullptr, 16)));
-        i += 2;
-      } else {
-        out.push_back(v[i]);
-      }
-    }
-    return out;
-  }
-  return {};
-}
-
-// GET /v1/analytics/summary?from=&to= (admins; docs/desk.md "Analytics"): who may is tp_analytics_summary's rule.
-boost::asio::awaitable<HttpResponse> analytics(realtime::Services& svc, const HttpRequest& req) {
-  auto who = bearer_user(svc, req);
-  if (auto* refused = std::get_if<HttpResponse>(&who)) co_return std::move(*refused);
-  std::string sub = std::get<std::string>(who);
-  auto op = storage::analytics_summary(svc.store.pool(), sub, query_param(req.target(), "from"),
-                                       query_param(req.target(), "to"));
-  auto r = co_await boost::asio::co_spawn(svc.store.executor(), std::move(op), boost::asio::use_awaitable);
-  if (!r.ok()) {
-    if (!r.error.unavailable()) log(Level::error, "analytics_failed", "user={} error={}", sub, quoted(r.error.message));
-    co_return error_response(req, http::status::service_unavailable, "unavailable",
-                             "the database is unreachable; retry");
-  }
-  using S = storage::AnalyticsOutcome;
-  if (r.value->status == S::bad_range) {
-    co_return error_response(req, http::status::bad_request, "bad_request",
-                             "from and to must be RFC 3339 timestamps with from <= to");
-  }
-  if (r.value->status == S::forbidden) {
-    co_return error_response(req, http::status::forbidden, "forbidden", "analytics are for admins");
-  }
-  co_return json_response(req, http::status::ok, std::move(r.value->json));
-}
-
 }  // namespace
 
 boost::asio::awaitable<std::optional<HttpResponse>> route(realtime::Services& svc, const HttpRequest& req) {
   std::string_view path = req.target();
   path = path.substr(0, path.find('?'));
   if (path == "/v1/tickets") co_return co_await tickets(svc, req);
-  if (path == "/v1/analytics/summary") co_return co_await analytics(svc, req);
   co_return serve_static(req, svc.config.web_root);
 }
 

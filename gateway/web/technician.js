@@ -1,8 +1,9 @@
 // The technician console: the Tickets navigation (assigned tickets with status, priority, customer and vehicle,
 // live on ticket:<id> and user:<id>), the selected ticket's details and work orders, and the live chat of its
-// threads.
+// threads; for admins, the Analytics panel (analytics.js) in place of a ticket.
 import { el, shortTime } from './render.js';
-import { ThreadView } from './chat.js';
+import { MessageList } from './message_list.js';
+import { AnalyticsPanel } from './analytics.js';
 
 const pretty = (s) => (typeof s === 'string' && s ? s.replace(/_/g, ' ') : '—');
 
@@ -34,14 +35,20 @@ export class TechnicianView {
     this.unread = new Map(); // ticket id -> unread messages of its threads
     this.subscribedTickets = new Set();
     this.live = new Set(); // tickets whose subscription is confirmed on the current connection
-    this.views = new Map(); // thread id -> ThreadView
+    this.views = new Map(); // thread id -> MessageList
     this.current = null; // ticket id
     this.currentThread = null;
     this.list = el('ul', { class: 'navlist' });
     // The queue (queue:support): tickets nobody has taken yet, each with a Claim button (docs/desk.md).
     this.queue = new Map(); // ticket id -> queue entry
     this.queueList = el('ul', { class: 'navlist queue', 'aria-label': 'Queue' });
+    // Admins only: the server refuses analytics.summary to anyone else, and the console does not offer it.
+    this.analytics = ctx.role === 'admin' ? new AnalyticsPanel(ctx) : null;
+    this.showingAnalytics = false;
+    this.analyticsButton = this.analytics ? el('button', { type: 'button', class: 'btn btn--block', 'aria-pressed': 'false',
+      onclick: () => this.showAnalytics() }, 'Analytics') : null;
     this.nav = el('nav', { class: 'sidebar', 'aria-label': 'Tickets' },
+      this.analyticsButton ? el('div', { class: 'sidebar__head' }, this.analyticsButton) : null,
       el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Queue' })), this.queueList,
       el('div', { class: 'sidebar__head' }, el('h2', { class: 'sidebar__title', text: 'Assigned to you' })), this.list);
     this.renderQueue();
@@ -64,6 +71,7 @@ export class TechnicianView {
     this.live.clear();
     await this.reload();
     if (this.currentThread && this.views.has(this.currentThread)) this.views.get(this.currentThread).attach();
+    if (this.showingAnalytics) this.analytics.load();
   }
 
   disconnected() {
@@ -94,7 +102,7 @@ export class TechnicianView {
     for (const id of [...this.tickets.keys()]) if (!ids.has(id)) this.tickets.delete(id);
     this.renderList();
     if (this.current && this.tickets.has(this.current)) this.renderDetails();
-    else if (!this.current && body.tickets.length) this.select(body.tickets[0].id);
+    else if (!this.current && !this.showingAnalytics && body.tickets.length) this.select(body.tickets[0].id);
     else if (this.current && !this.tickets.has(this.current)) this.clearSelection();
   }
 
@@ -184,8 +192,24 @@ export class TechnicianView {
     this.main.replaceChildren(el('div', { class: 'main__head' }, el('h2', { class: 'main__title', text: 'Select a ticket' })));
   }
 
+  // The Analytics panel takes the main area until a ticket is selected.
+  showAnalytics() {
+    this.clearSelection();
+    this.renderList();
+    this.setAnalytics(true);
+    this.main.replaceChildren(this.analytics.root);
+    this.analytics.load();
+  }
+
+  setAnalytics(on) {
+    this.showingAnalytics = on;
+    this.main.classList.toggle('main--analytics', on);
+    if (this.analyticsButton) this.analyticsButton.setAttribute('aria-pressed', on ? 'true' : 'false');
+  }
+
   select(id) {
     if (this.current === id) return;
+    this.setAnalytics(false);
     this.current = id;
     this.unread.set(id, 0);  // the open thread sends `read` as it shows messages
     this.renderList();
@@ -253,7 +277,7 @@ export class TechnicianView {
       if (!view) {
         const t = this.tickets.get(this.current);
         const thread = ((t && t.threads) || []).find((th) => th.id === id) || { id, title: 'Conversation', user_id: null };
-        view = new ThreadView(thread, this.ctx);
+        view = new MessageList(thread, this.ctx);
         this.views.set(id, view);
       }
     }

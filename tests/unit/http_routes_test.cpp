@@ -62,3 +62,26 @@ TEST_CASE("HTTP routes map to the core's calls with the frame rules", "[unit][ht
   CHECK_FALSE(is_api_path("/v1/threadsx"));
   CHECK(status_of(techpulse::protocol::ErrorCode::rate_limited) == 429);
 }
+
+TEST_CASE("GET /v1/analytics/summary is the analytics.summary call with the query's range", "[unit][http_api]") {
+  techpulse::protocol::Limits limits;
+  CHECK(is_api_path("/v1/analytics/summary"));
+  CHECK_FALSE(is_api_path("/v1/analytics"));
+  auto r = route(req("GET", "/v1/analytics/summary?from=2026-01-10T00%3A00%3A00Z&to=2026-01-11T00:00:00Z&x=1"), limits);
+  REQUIRE(r.call);
+  CHECK(r.answer == Answer::summary);
+  const auto& a = std::get<calls::AnalyticsSummary>(*r.call);
+  CHECK(a.from == "2026-01-10T00:00:00Z");
+  CHECK(a.to == "2026-01-11T00:00:00Z");
+
+  auto dflt = route(req("GET", "/v1/analytics/summary"), limits);
+  REQUIRE(dflt.call);
+  CHECK(std::get<calls::AnalyticsSummary>(*dflt.call).from.empty());
+
+  auto post = route(req("POST", "/v1/analytics/summary", "{}"), limits);
+  REQUIRE(post.refusal);
+  CHECK(post.refusal->status == 405);
+  auto longer = route(req("GET", "/v1/analytics/summary?from=" + std::string(65, '2')), limits);
+  REQUIRE(longer.refusal);
+  CHECK(longer.refusal->status == 400);
+}

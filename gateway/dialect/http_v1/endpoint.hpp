@@ -37,8 +37,8 @@ class Endpoint final : public realtime::Sink, public realtime::Flow {
                bool has_more, int64_t next_before) override;
   void thread(std::string_view ref, std::string_view thread_json) override;
   void message(std::string_view ref, std::string_view message_json) override;
-  // The desk's replies: no route of this dialect makes their calls yet (GET /v1/analytics/summary is served by the
-  // transport's own route), so each answers a JSON body should one be added.
+  // The desk's replies. Only analytics has a route (GET /v1/analytics/summary, answered with the summary object);
+  // handoff and ticket answer a JSON body should a route for them be added.
   void handoff(std::string_view ref, std::string_view thread_id, std::string_view ticket_id, bool created,
                bool duplicate, std::string_view ticket_json) override;
   void ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) override;

@@ -96,7 +96,9 @@ Route frame(std::string_view type, std::string_view fields, const protocol::Fiel
 
 }  // namespace
 
-bool is_api_path(std::string_view path) { return path == "/v1/threads" || path.rfind("/v1/threads/", 0) == 0; }
+bool is_api_path(std::string_view path) {
+  return path == "/v1/threads" || path.rfind("/v1/threads/", 0) == 0 || path == "/v1/analytics/summary";
+}
 
 int status_of(ErrorCode code) {
   switch (code) {
@@ -130,6 +132,11 @@ Route route(const Request& req, const protocol::Limits& limits) {
   std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
   const std::string& m = req.method;
 
+  if (path == "/v1/analytics/summary") {
+    // from and to are the frame's fields; who may read it is tp_analytics_summary's rule (Session::analytics_summary).
+    if (m == "GET") return frame("analytics.summary", query_object(query), {}, limits, Answer::summary);
+    return not_allowed("GET");
+  }
   if (path == "/v1/threads") {
     if (m == "GET") return frame("threads.list", query_object(query), {}, limits, Answer::threads);
     if (m == "POST") return frame("thread.create", req.body, {}, limits, Answer::created);

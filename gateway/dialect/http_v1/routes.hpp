@@ -11,7 +11,8 @@
 
 namespace techpulse::gateway::dialect::http_v1 {
 
-// Whether a path belongs to the HTTP API for chat (/v1/threads and below).
+// Whether a path belongs to this dialect: the chat routes (/v1/threads and below) and the admins' analytics
+// (/v1/analytics/summary, the analytics.summary frame's call).
 bool is_api_path(std::string_view path);
 
 // What the reply to a call is, on success.
@@ -22,6 +23,7 @@ enum class Answer {
   messages,      // 200 {"messages":[...],"has_more","next_before"}
   messages_fwd,  // 200 {"messages":[...],"has_more","next_after"}
   sent,          // 201 (or 200 with "duplicate":true) {"message":{...},"cursor","duplicate"}
+  summary,       // 200 the analytics summary object itself (docs/desk.md "Analytics")
 };
 
 struct Route {

@@ -1,24 +1,19 @@
-// One conversation thread on screen: its messages (history paged in at the top, live ones at the bottom), the
-// composer with pending → sent, typing, and the assistant's streamed answers. Customers and technicians share it.
+// One conversation thread on screen, its message list: the subscription (again with `since` after a reconnect),
+// history paged in at the top, live messages in cursor order, edits and deletes, read and Seen, who else is here,
+// "… is typing", and the assistant's streamed answers. The composer under it (composer.js) owns what we send.
+// Customers and technicians share it.
 import { el, messageElement, fillMessage, setStatusNote, sourcesBlock } from './render.js';
-import { Attacher } from './attachments.js';
+import { Composer } from './composer.js';
 
-const TYPING_SEND_MS = 2000;
 const TYPING_SHOW_MS = 4000;
 const HISTORY_PAGE = 30;
 
-function newClientMsgId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return `c-${Date.now()}-${Math.random().toString(16).slice(2)}`;
-}
-
-export class ThreadView {
+export class MessageList {
   // thread: the protocol thread object; ctx: {conn, me, role, onActivity(thread)}
   constructor(thread, ctx) {
     this.thread = thread;
     this.ctx = ctx;
     this.byId = new Map(); // message id -> element
-    this.pending = new Map(); // client_msg_id -> {el, frame, state}
     this.turns = new Map(); // turn_id -> {el, chunks}
     this.lastCursor = null; // the newest cursor delivered on the subscription: `since` of the next subscribe
     this.subscribed = false;
@@ -26,7 +21,6 @@ export class ThreadView {
     this.hasMore = true;
     this.nextBefore = null;
     this.loadingHistory = false;
-    this.lastTypingSent = 0;
     this.typingTimer = null;
     this.seenCursor = 0; // the highest read cursor of anyone else in the thread: our messages up to it are seen
     this.readSent = 0; // the read cursor we last sent
@@ -52,22 +46,9 @@ export class ThreadView {
     });
     this.presenceLine = el('p', { class: 'presence', 'aria-live': 'polite', text: '' });
     this.typing = el('p', { class: 'typing', 'aria-live': 'polite' });
-    const textarea = el('textarea', { id: `composer-${this.id}`, rows: '2', placeholder: 'Write a message…', 'aria-label': 'Message' });
-    this.textarea = textarea;
-    textarea.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        this.submit();
-      }
-    });
-    textarea.addEventListener('input', () => this.maybeSendTyping());
-    this.stopButton = el('button', { type: 'button', class: 'btn btn--ghost', hidden: true, onclick: () => this.cancelTurn() }, 'Stop');
-    const sendButton = el('button', { type: 'submit', class: 'btn btn--primary' }, 'Send');
-    this.attacher = new Attacher(this);
-    this.form = el('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); this.submit(); } },
-      textarea, el('div', { class: 'composer__actions' }, ...this.attacher.controls, this.stopButton, sendButton));
+    this.composer = new Composer(this);
     this.root = el('section', { class: 'thread', 'aria-label': this.thread.title || 'Conversation' },
-      this.presenceLine, this.log, this.typing, this.form);
+      this.presenceLine, this.log, this.typing, this.composer.form);
   }
 
   // (Re)subscribes: the first time without `since`, then with the last cursor seen, so nothing is missed or
@@ -97,7 +78,7 @@ export class ThreadView {
       this.historyLoaded = true;
       await this.loadOlder(true);
     }
-    for (const [cid, p] of this.pending) if (p.state === 'pending') this.transmit(cid);
+    this.composer.resendPending();
     this.markRead();
     // Subscribed and the first page shown: what the tests (and the styles) wait for.
     if (this.subscribed) this.log.dataset.live = 'true';
@@ -115,9 +96,8 @@ export class ThreadView {
   disconnected() {
     delete this.log.dataset.live;
     this.subscribed = false;
-    for (const p of this.pending.values()) if (p.state === 'pending') setStatusNote(p.el, 'Waiting for the connection…');
+    this.composer.disconnected();
     this.loadingHistory = false;
-    this.stopButton.hidden = true;
   }
 
   note(text) {
@@ -183,14 +163,13 @@ export class ThreadView {
       return;
     }
     // Our own send, echoed before its ack: the element exists already as pending.
-    const cid = m.metadata && typeof m.metadata.client_msg_id === 'string' ? m.metadata.client_msg_id : null;
-    const mine = cid && m.sender_id === this.ctx.me ? this.pending.get(cid) : null;
+    const mine = this.composer.echoOf(m);
     // The assistant's stored answer: the streamed element becomes it.
     const turnId = m.role === 'assistant' && m.metadata ? m.metadata.turn_id : null;
     const turn = turnId ? this.turns.get(turnId) : null;
     let node;
     if (mine) {
-      node = mine.el;
+      node = mine;
       fillMessage(node, m, this.ctx.me, this.thread.user_id);
       this.byId.set(m.id, node);
     } else if (turn) {
@@ -305,77 +284,20 @@ export class ThreadView {
     this.log.insertBefore(node, before);
   }
 
-  submit() {
-    const content = this.textarea.value;
-    if (content.trim() === '') return;
-    this.textarea.value = '';
-    this.send(content);
-  }
-
-  send(content, messageType = 'text', metadata = {}) {
-    const cid = newClientMsgId();
-    // The client_msg_id also rides in metadata, so the echo of our own message can be matched before its ack.
-    const frame = { type: 'send', thread_id: this.id, content, message_type: messageType,
-      metadata: { ...metadata, client_msg_id: cid }, client_msg_id: cid };
-    const node = messageElement();
-    fillMessage(node, { sender_id: this.ctx.me, role: this.ctx.role === 'customer' ? 'user' : 'technician', content,
-      message_type: messageType, metadata: frame.metadata, created_at: new Date().toISOString() },
-    this.ctx.me, this.thread.user_id);
-    node.dataset.state = 'pending';
-    node.dataset.clientMsgId = cid;
-    setStatusNote(node, this.subscribed ? 'Sending…' : 'Waiting for the connection…');
+  // A message the composer just sent, at the bottom while pending.
+  appendOwn(node) {
     if (this.topNote.textContent === 'No messages yet') this.note('');
     this.log.append(node);
     this.scrollToEnd();
-    this.pending.set(cid, { el: node, frame, state: 'pending' });
-    this.transmit(cid);
-    if (this.ctx.onSent) this.ctx.onSent(this.thread, content);
   }
 
-  // Sends (or resends, with the same client_msg_id) one pending message; a lost connection leaves it pending
-  // for attach() after the reconnect.
-  async transmit(cid) {
-    const p = this.pending.get(cid);
-    if (!p || !this.subscribed) return;
-    if (p.inFlight) return;
-    p.inFlight = true;
-    setStatusNote(p.el, 'Sending…');
-    try {
-      const ack = await this.ctx.conn.request(p.frame);
-      p.inFlight = false;
-      const node = p.el;
-      const other = this.byId.get(ack.message_id);
-      if (other && other !== node) other.remove();
-      this.byId.set(ack.message_id, node);
-      node.dataset.id = ack.message_id;
-      if (node.dataset.cursor === undefined) node.dataset.cursor = String(ack.cursor);
-      node.dataset.state = 'sent';
-      setStatusNote(node, '');
-      this.pending.delete(cid);
-    } catch (e) {
-      p.inFlight = false;
-      if (e.code === 'disconnected' || e.code === 'unavailable') {
-        if (e.code === 'unavailable' && this.subscribed) {
-          setTimeout(() => this.transmit(cid), 1000 + Math.random() * 1000);
-        }
-        return;
-      }
-      p.state = 'failed';
-      p.el.dataset.state = 'failed';
-      setStatusNote(p.el, `Not sent: ${e.message}`, () => {
-        p.state = 'pending';
-        p.el.dataset.state = 'pending';
-        setStatusNote(p.el, 'Sending…');
-        this.transmit(cid);
-      });
-    }
-  }
-
-  maybeSendTyping() {
-    const now = Date.now();
-    if (now - this.lastTypingSent < TYPING_SEND_MS || !this.subscribed) return;
-    this.lastTypingSent = now;
-    this.ctx.conn.sendRaw({ type: 'typing', thread_id: this.id });
+  // The ack of our own send: the element is that message (an echo shown meanwhile under its id goes).
+  acked(node, ack) {
+    const other = this.byId.get(ack.message_id);
+    if (other && other !== node) other.remove();
+    this.byId.set(ack.message_id, node);
+    node.dataset.id = ack.message_id;
+    if (node.dataset.cursor === undefined) node.dataset.cursor = String(ack.cursor);
   }
 
   onTyping(frame) {
@@ -452,12 +374,7 @@ export class ThreadView {
   }
 
   updateStop() {
-    this.stopButton.hidden = this.turns.size === 0;
-  }
-
-  cancelTurn() {
-    // No direct reply on success: the turn ends with assistant.error `cancelled`.
-    this.ctx.conn.sendRaw({ type: 'assistant.cancel', thread_id: this.id });
+    this.composer.showStop(this.turns.size > 0);
   }
 
   onUnsubscribed(frame) {
