@@ -56,6 +56,7 @@ TEST_CASE("docs/openapi.yaml parses and every documented route answers with the 
   auto url = migrated_database("tp_test_openapi_e2e");
   Db db(url);
   auto alice = make_profile(db), bob = make_profile(db);
+  auto admin = make_profile(db, "admin");
   auto thread = make_thread(db, alice), bobs = make_thread(db, bob);
   auto bobs_ticket = random_uuid();
   db.exec("INSERT INTO support_tickets (id, customer_id) VALUES ($1, $2)", {bobs_ticket, bob});
@@ -139,6 +140,15 @@ TEST_CASE("docs/openapi.yaml parses and every documented route answers with the 
        }},
       {"post /v1/threads/{id}/messages 413",
        [&] { return json("POST", msgs, R"({"content":"x","metadata":{"k":")" + std::string(9000, 'm') + "\"}}"); }},
+      {"get /v1/analytics/summary 200",
+       [&] { return http_call(gw.port(), "GET", "/v1/analytics/summary", bearer(gw.token(admin))); }},
+      {"get /v1/analytics/summary 400",
+       [&] {
+         return http_call(gw.port(), "GET", "/v1/analytics/summary?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z",
+                          bearer(gw.token(admin)));
+       }},
+      {"get /v1/analytics/summary 401", [&] { return http_call(gw.port(), "GET", "/v1/analytics/summary"); }},
+      {"get /v1/analytics/summary 403", [&] { return get("/v1/analytics/summary"); }},
       {"post /v1/attachments 201", [&] { return upload(thread, "image/png", png, a); }},
       {"post /v1/attachments 400", [&] { return upload("nope", "image/png", png, a); }},
       {"post /v1/attachments 401", [&] { return upload(thread, "image/png", png, ""); }},
