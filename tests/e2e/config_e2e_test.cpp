@@ -21,7 +21,7 @@ namespace {
 
 // A gateway started with `args`, nothing but `env` in its environment; bounded in time.
 ProcessResult gateway(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), TECHPULSE_GATEWAY_BIN);
+  args.insert(args.begin(), gateway_binary());
   return run_process(args, env, std::chrono::seconds(20));
 }
 

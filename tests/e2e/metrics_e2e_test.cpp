@@ -349,7 +349,7 @@ TEST_CASE("every metric the Grafana dashboard names is in a real scrape", "[metr
 }
 
 TEST_CASE("a bad --metrics-listen fails the start naming the setting", "[metrics]") {
-  auto r = run_process({TECHPULSE_GATEWAY_BIN, "serve", "--metrics-listen", "localhost"},
+  auto r = run_process({gateway_binary(), "serve", "--metrics-listen", "localhost"},
                        {{"TECHPULSE_JWT_SECRET", kTestSecret}}, std::chrono::seconds(20));
   CHECK(r.exit_code == 2);
   CHECK(r.output.find("--metrics-listen: expected address:port, got \"localhost\"") != std::string::npos);

@@ -224,7 +224,7 @@ TEST_CASE("bad certificate files fail the start and check, naming the setting", 
       {"TECHPULSE_LISTEN", "127.0.0.1:" + std::to_string(free_port())},
       {"TECHPULSE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none?connect_timeout=1"}};
   auto run = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), TECHPULSE_GATEWAY_BIN);
+    args.insert(args.begin(), gateway_binary());
     return run_process(args, base, std::chrono::seconds(20));
   };
   SECTION("a missing certificate") {

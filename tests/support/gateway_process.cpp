@@ -1,5 +1,8 @@
 #include "support/gateway_process.hpp"
 
+#include <cstdlib>
+#include <string_view>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -52,12 +55,25 @@ GatewayProcess::GatewayProcess(const std::string& database_url, std::map<std::st
   spawn();
 }
 
+const std::string& gateway_binary() {
+  static const std::string bin = [] {
+    const char* env = std::getenv("TECHPULSE_TEST_GATEWAY_BIN");
+    return std::string(env && *env ? env : TECHPULSE_GATEWAY_BIN);
+  }();
+  return bin;
+}
+
+bool gateway_sanitized() {
+  const char* env = std::getenv("TECHPULSE_TEST_GATEWAY_SANITIZED");
+  return env && std::string_view(env) == "1";
+}
+
 GatewayProcess::~GatewayProcess() {
   if (pid_ > 0) terminate();
 }
 
 void GatewayProcess::spawn() {
-  std::vector<std::string> args = {TECHPULSE_GATEWAY_BIN, "serve"};
+  std::vector<std::string> args = {gateway_binary(), "serve"};
   std::vector<std::string> envs = {"TECHPULSE_DATABASE_URL=" + database_url_,
                                    "TECHPULSE_LISTEN=127.0.0.1:" + std::to_string(port_),
                                    "TECHPULSE_JWT_SECRET=" + kTestSecret, "TECHPULSE_LOG_LEVEL=debug"};

@@ -9,6 +9,13 @@ namespace techpulse::test {
 
 inline const std::string kTestSecret = "test-secret-0123456789";
 
+// The gateway binary the suites run: TECHPULSE_TEST_GATEWAY_BIN when set (tests/run.sh's sanitizer pass points the
+// suites at the ASan/UBSan build), else the one built beside them.
+const std::string& gateway_binary();
+// Whether that binary is the sanitized one (TECHPULSE_TEST_GATEWAY_SANITIZED=1, set by tests/run.sh beside it): the
+// [memory] cases, whose RSS bounds ASan's shadow memory makes meaningless, then run in the normal pass only.
+bool gateway_sanitized();
+
 unsigned short free_port();
 
 class GatewayProcess {

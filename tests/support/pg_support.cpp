@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "protocol/uuid.hpp"
+#include "support/gateway_process.hpp"
 
 namespace techpulse::test {
 
@@ -32,7 +33,7 @@ std::string fresh_database(const std::string& name) {
 }
 
 int run_migrate(const std::string& url, std::string* output) {
-  std::string cmd = std::string(TECHPULSE_GATEWAY_BIN) + " migrate --database-url '" + url + "' 2>&1";
+  std::string cmd = gateway_binary() + " migrate --database-url '" + url + "' 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return -1;
   std::string out;
