@@ -61,7 +61,7 @@ if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
     -DTECHPULSE_BUILD_TESTS=ON -DTECHPULSE_SANITIZE=ON >/dev/null
   cmake --build "$asan_dir" -j2 --target unit_tests e2e_tests access_e2e_tests delivery_e2e_tests ai_pg_tests ai_e2e_tests ai_snapshot_e2e_tests \
     realtime_pg_tests security_e2e_tests config_e2e_tests nginx_e2e_tests fault_e2e_tests metrics_e2e_tests tls_e2e_tests \
-    attachment_e2e_tests http_api_e2e_tests desk_e2e_tests notify_e2e_tests analytics_e2e_tests \
+    attachment_e2e_tests http_api_e2e_tests desk_e2e_tests notify_e2e_tests analytics_e2e_tests storm_e2e_tests \
     || san_status=$?
   san_built=$(date +%s)
   if ((san_status == 0)); then
@@ -69,7 +69,7 @@ if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
     ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1" \
     UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1" \
     TECHPULSE_TEST_LOG_DIR="$san_dir" \
-      ctest --test-dir "$asan_dir" -R '^(unit|e2e|access_e2e|delivery_e2e|ai_pg|ai_e2e|ai_snapshot_e2e|realtime_pg|security_e2e|config_e2e|nginx_e2e|fault_e2e|metrics_e2e|tls_e2e|attachment_e2e|http_api_e2e|desk_e2e|notify_e2e|analytics_e2e)$' --output-on-failure --timeout 900 \
+      ctest --test-dir "$asan_dir" -R '^(unit|e2e|access_e2e|delivery_e2e|ai_pg|ai_e2e|ai_snapshot_e2e|realtime_pg|security_e2e|config_e2e|nginx_e2e|fault_e2e|metrics_e2e|tls_e2e|attachment_e2e|http_api_e2e|desk_e2e|notify_e2e|analytics_e2e|storm_e2e)$' --output-on-failure --timeout 900 \
       || san_status=$?
   fi
   reports=$(grep -l -E 'runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer' "$san_dir"/*.log 2>/dev/null || true)
