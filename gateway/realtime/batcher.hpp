@@ -84,12 +84,13 @@ class Batcher {
       co_await run_(key, batch);
       auto& k = keys_[key];  // still there: this drain counts in k.running
       for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-        if ((*it)->res) {
-          (*it)->timer.cancel();
-        } else {
-          k.queue.push_front(*it);
+        if (!(*it)->res) {
+          k.queue.push_front(*it);  // in their order, before those that came since
           ++queued_;
         }
+      }
+      for (auto& w : batch) {
+        if (w->res) w->timer.cancel();  // woken in the order they came
       }
     }
   }
