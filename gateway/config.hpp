@@ -39,6 +39,10 @@ struct Config {
   size_t max_connections_per_ip = 5000;
   int drain_timeout_ms = 10000;     // SIGTERM: how long sends in flight may take before the process exits
   size_t db_pool_size = 4;
+  // Statements in flight at once for admissions and subscription set-ups (coalesced_reads.hpp), and how many
+  // connections may wait for their admission before an upgrade is refused with 503.
+  size_t admission_concurrency = 3;
+  size_t admission_queue = 20000;
   int db_timeout_ms = 5000;
   int db_connect_timeout_ms = 2000;
   size_t db_writers = 2;

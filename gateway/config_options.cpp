@@ -140,6 +140,16 @@ const std::vector<Binding>& bindings() {
        number(&Config::drain_timeout_ms, 0, 600000)),
       bind({"--db-pool-size", "TECHPULSE_DB_POOL_SIZE", "pooled connections for reads and thread changes", "4"},
        number(&Config::db_pool_size, 1, 200)),
+      bind({"--admission-concurrency", "TECHPULSE_ADMISSION_CONCURRENCY",
+            "statements in flight at once that admit connections (profile reads) and set up subscriptions (access, "
+            "since replay, assistant turn); the requests waiting meanwhile share the next one (keep it below "
+            "--db-pool-size)",
+            "3"},
+           number(&Config::admission_concurrency, 1, 200)),
+      bind({"--admission-queue", "TECHPULSE_ADMISSION_QUEUE",
+            "connections that may wait for their admission to start; over it an upgrade is refused with HTTP 503",
+            "20000"},
+           number(&Config::admission_queue, 1, 10000000)),
       bind({"--db-timeout-ms", "TECHPULSE_DB_TIMEOUT_MS", "deadline of one database request; then `unavailable`", "5000"},
        number(&Config::db_timeout_ms, 50, 600000)),
       bind({"--db-connect-timeout-ms", "TECHPULSE_DB_CONNECT_TIMEOUT_MS", "deadline of one connection attempt", "2000"},

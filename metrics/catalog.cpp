@@ -28,6 +28,11 @@ std::string_view to_string(TopicKind k) {
   return names[static_cast<size_t>(k)];
 }
 
+std::string_view to_string(CoalescedRead r) {
+  static constexpr std::array<std::string_view, kCoalescedReads> names = {"profile", "access", "replay", "turn"};
+  return names[static_cast<size_t>(r)];
+}
+
 std::string_view to_string(ProviderError e) { return e == ProviderError::timeout ? "timeout" : "provider_error"; }
 
 namespace {
@@ -160,6 +165,19 @@ std::string scrape(const ScrapeExtras& extras) {
   labelled("techpulse_assistant_provider_errors_total", "counter",
            "Assistant turns of this node's workers that failed, by assistant.error code.", "code",
            slot::provider_errors, kProviderErrors, [](size_t i) { return to_string(static_cast<ProviderError>(i)); });
+  auto read = [](size_t i) { return to_string(static_cast<CoalescedRead>(i)); };
+  labelled("techpulse_coalesced_requests_total", "counter",
+           "Reads requested by connection admissions and subscription set-ups (profile, access, replay page, assistant "
+           "turn), by read.",
+           "read", slot::coalesced_requests, kCoalescedReads, read);
+  labelled("techpulse_coalesced_statements_total", "counter",
+           "Statements run for those requests (requests / statements: how many shared one), by read.", "read",
+           slot::coalesced_statements, kCoalescedReads, read);
+  gauge("techpulse_admission_queue", "Connections waiting for their admission's profile read to start.",
+        at(slot::admission_queue));
+  counter("techpulse_admissions_refused_total",
+          "Connections refused (HTTP 503) because --admission-queue connections were already waiting.",
+          slot::admissions_refused);
 
   const auto& specs = histogram_specs();
   for (size_t h = 0; h < kHistogramCount; ++h) {

@@ -50,6 +50,12 @@ enum class ProviderError : uint8_t { provider_error, timeout };
 inline constexpr size_t kProviderErrors = 2;
 std::string_view to_string(ProviderError e);
 
+// The reads that admit a connection and set up a subscription, coalesced (gateway/realtime/coalesced_reads.hpp):
+// techpulse_coalesced_requests_total{read} and techpulse_coalesced_statements_total{read}.
+enum class CoalescedRead : uint8_t { profile, access, replay, turn };
+inline constexpr size_t kCoalescedReads = 4;
+std::string_view to_string(CoalescedRead r);
+
 // The slots of a shard: counters and gauges, each family's labels contiguous.
 namespace slot {
 inline constexpr size_t connections_opened = 0;
@@ -67,7 +73,11 @@ inline constexpr size_t db_pool_waiting = db_pool_in_use + 1;                   
 inline constexpr size_t listener_reconnects = db_pool_waiting + 1;
 inline constexpr size_t catchup_rows = listener_reconnects + 1;
 inline constexpr size_t provider_errors = catchup_rows + 1;                          // + ProviderError
-inline constexpr size_t count = provider_errors + kProviderErrors;
+inline constexpr size_t coalesced_requests = provider_errors + kProviderErrors;    // + CoalescedRead
+inline constexpr size_t coalesced_statements = coalesced_requests + kCoalescedReads;  // + CoalescedRead
+inline constexpr size_t admission_queue = coalesced_statements + kCoalescedReads;     // gauge
+inline constexpr size_t admissions_refused = admission_queue + 1;
+inline constexpr size_t count = admissions_refused + 1;
 }  // namespace slot
 static_assert(slot::count <= kSlots, "metrics/shard.hpp: raise kSlots");
 
@@ -105,6 +115,12 @@ inline void pool_waiting(int64_t delta) { local().add(slot::db_pool_waiting, del
 inline void listener_reconnect() { local().add(slot::listener_reconnects); }
 inline void catchup_rows(int64_t n) { local().add(slot::catchup_rows, n); }
 inline void provider_error(ProviderError e) { local().add(slot::provider_errors + static_cast<size_t>(e)); }
+// A coalesced read was requested; a statement ran for one or more such requests.
+inline void coalesced_request(CoalescedRead r) { local().add(slot::coalesced_requests + static_cast<size_t>(r)); }
+inline void coalesced_statement(CoalescedRead r) { local().add(slot::coalesced_statements + static_cast<size_t>(r)); }
+// Connections waiting for their profile read to start (+1 / -1); one refused because that queue was full.
+inline void admission_queue(int64_t delta) { local().add(slot::admission_queue, delta); }
+inline void admission_refused() { local().add(slot::admissions_refused); }
 void observe(Hist h, double value);
 // A failed database request: by the class (first two characters) of its SQLSTATE; none: no SQLSTATE (the
 // connection was lost, the deadline passed). Rare, so a global array of atomics, not per shard.

@@ -11,7 +11,7 @@
 
 namespace techpulse::metrics {
 
-inline constexpr size_t kSlots = 48;        // counters and gauges (metrics.hpp, namespace slot)
+inline constexpr size_t kSlots = 64;        // counters and gauges (metrics.hpp, namespace slot)
 inline constexpr size_t kHistograms = 6;
 inline constexpr size_t kMaxBuckets = 16;   // finite bounds of one histogram; one more slot for +Inf
 

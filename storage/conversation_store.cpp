@@ -87,6 +87,7 @@ asio::awaitable<PgOutcome<ThreadEvents>> thread_events_after(PgPool& pool, std::
     e.json.assign(res.get(i, 5));
     out.events.push_back(std::move(e));
   }
+  out.more = out.events.size() >= static_cast<size_t>(limit);
   co_return ok(std::move(out));
 }
 

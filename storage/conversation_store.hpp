@@ -24,6 +24,7 @@ struct ThreadEvents {
   std::vector<ThreadEvent> events;  // cursor order
   int64_t last_seq = 0;             // the thread's newest cursor, same snapshot
   std::string ticket_id;            // the thread's ticket (when the link holds), else empty
+  bool more = false;                // the page was full: more may follow its last cursor
 };
 
 // Messages with a cursor after `after` in their current version, and the latest change (edit, delete, hard delete)

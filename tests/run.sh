@@ -72,7 +72,7 @@ if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
       ctest --test-dir "$asan_dir" -R '^(unit|realtime_pg|ai_pg)$' --output-on-failure --timeout 900 || san_status=$?
     TECHPULSE_TEST_LOG_DIR="$san_dir" TECHPULSE_TEST_GATEWAY_BIN="$asan_dir/techpulse-gateway" \
       TECHPULSE_TEST_GATEWAY_SANITIZED=1 \
-      ctest --test-dir "$build_dir" -R '^(e2e|access_e2e|delivery_e2e|ai_e2e|ai_snapshot_e2e|security_e2e|config_e2e|nginx_e2e|fault_e2e|metrics_e2e|tls_e2e|attachment_e2e|http_api_e2e|desk_e2e|notify_e2e|analytics_e2e)$' --output-on-failure --timeout 900 \
+      ctest --test-dir "$build_dir" -R '^(e2e|access_e2e|delivery_e2e|ai_e2e|ai_snapshot_e2e|security_e2e|config_e2e|nginx_e2e|fault_e2e|metrics_e2e|tls_e2e|attachment_e2e|http_api_e2e|desk_e2e|notify_e2e|analytics_e2e|storm_e2e)$' --output-on-failure --timeout 900 \
       || san_status=$?
     unset ASAN_OPTIONS UBSAN_OPTIONS
   fi

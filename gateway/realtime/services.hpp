@@ -1,6 +1,6 @@
 #pragma once
-// What the realtime core needs from the process: the configuration, the store (on the storage loop), the
-// listener's epoch, and the count of live sessions (a SIGTERM drain waits for it to reach zero).
+// What the realtime core needs from the process: the configuration, the store (on the storage loop) and its
+// coalesced reads, the listener's epoch, and the count of live sessions (a SIGTERM drain waits for it to reach zero).
 #include <atomic>
 #include <cstddef>
 
@@ -10,6 +10,7 @@
 
 namespace techpulse::gateway::realtime {
 
+class CoalescedReads;
 class Presence;
 class RowWatchers;
 
@@ -22,6 +23,8 @@ struct Services {
   Presence* presence = nullptr;
   // Who on this node has postgres_changes bindings (channels.hpp); null where rows are not served.
   RowWatchers* rows = nullptr;
+  // The reads of admissions and subscription set-ups, coalesced (coalesced_reads.hpp); required, on the storage loop.
+  CoalescedReads* reads = nullptr;
 };
 
 }  // namespace techpulse::gateway::realtime

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "gateway/log.hpp"
+#include "gateway/realtime/coalesced_reads.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/channels.hpp"
 #include "gateway/realtime/presence.hpp"
@@ -18,10 +19,15 @@
 namespace techpulse::gateway::realtime {
 
 asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp) {
-  auto lookup = svc.store.profile(user_id);
-  auto prof = co_await on_store(svc.store, std::move(lookup));
+  auto lookup = svc.reads->profile(user_id);
+  auto read = co_await on_store(svc.store, std::move(lookup));
+  const auto& prof = read.profile;
   Admission a;
-  if (!prof.ok()) {
+  if (read.queue_full) {
+    a.status = Admission::unavailable;
+    a.queue_full = true;
+    a.message = fmt::format("more than {} connections are waiting to be admitted; retry", svc.config.admission_queue);
+  } else if (!prof.ok()) {
     a.status = Admission::unavailable;
     a.message = "the database is unreachable; retry";
   } else if (!*prof.value) {

@@ -32,6 +32,7 @@ struct Admission {
   enum Status { ok, unauthorized, unavailable } status = unavailable;
   Identity identity;
   std::string message;
+  bool queue_full = false;  // unavailable because --admission-queue connections were waiting (retry after a moment)
 };
 // Looks up the token's profile (on the storage loop) and resumes on the caller's executor.
 asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "gateway/log.hpp"
+#include "gateway/realtime/coalesced_reads.hpp"
 #include "gateway/realtime/on_store.hpp"
 #include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/session.hpp"
@@ -19,10 +20,6 @@
 #include "storage/conversation_store.hpp"
 
 namespace techpulse::gateway::realtime {
-
-namespace {
-constexpr int kReplayPage = 500;
-}
 
 // One subscription being set up.
 struct Session::SetUp {
@@ -218,8 +215,8 @@ bool Session::assistant_event_wanted(const AssistantEvent& a) {
 
 // The thread's running assistant turn and the snapshot it was read under.
 asio::awaitable<Session::Step> Session::read_turn(SetUp& s) {
-  auto& store = svc_.store;
-  auto t = co_await on_store(store, storage::running_turn(store.pool(), s.topic.id));
+  // Shared with the thread's other subscribers being set up (coalesced_reads.hpp); read after this one registered.
+  auto t = co_await on_store(svc_.store, svc_.reads->running_turn(s.topic.id));
   if (closing_) co_return Step::closed;
   if (!t.ok()) {
     abandon(s);
@@ -247,7 +244,7 @@ asio::awaitable<Session::Step> Session::snapshot(SetUp& s) {
     return true;
   };
   if (thread) {
-    auto access = co_await on_store(store, store.thread_access(who_.user_id, s.topic.id));
+    auto access = co_await on_store(store, svc_.reads->thread_access(who_.user_id, s.topic.id));
     if (closing_) co_return Step::closed;
     if (verdict(access)) s.cursor = access.value->last_seq;
   } else {
@@ -294,11 +291,10 @@ asio::awaitable<Session::Step> Session::snapshot(SetUp& s) {
 // with replay), until a page is short; a ticket takes its snapshot again.
 asio::awaitable<Session::Step> Session::read_from_cursor(SetUp& s) {
   if (s.topic.kind != protocol::TopicKind::thread) co_return co_await snapshot(s);
-  auto& store = svc_.store;
   for (;;) {
     // Messages and the edits and deletes of any message after the cursor, in the thread's order (docs/protocol.md,
-    // "What since replays").
-    auto page = co_await on_store(store, storage::thread_events_after(store.pool(), s.topic.id, s.cursor, kReplayPage));
+    // "What since replays"); one read serves every subscriber of the thread waiting for a page (coalesced_reads.hpp).
+    auto page = co_await on_store(svc_.store, svc_.reads->events_after(s.topic.id, s.cursor));
     if (closing_) co_return Step::closed;
     if (!page.ok()) {
       abandon(s);
@@ -322,7 +318,7 @@ asio::awaitable<Session::Step> Session::read_from_cursor(SetUp& s) {
     if (!page.value->events.empty()) {
       s.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc_.config.db_timeout_ms);
     }
-    if (page.value->events.size() < static_cast<size_t>(kReplayPage)) {
+    if (!page.value->more) {
       s.cursor = std::max(s.cursor, page.value->last_seq);
       co_return Step::ok;
     }

@@ -203,6 +203,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     Decision d = decide(req, svc.config, now);
+    bool retry_after = false;  // the admission queue was full: the client may retry in a moment
 
     if (d.route == Route::websocket) {
       // Who the token names is the core's to decide (its profile must exist).
@@ -224,6 +225,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       d.message = std::move(admission.message);
       d.kind = RefusalKind::admission;
       d.close = true;
+      retry_after = admission.queue_full;
     }
 
     if (d.route == Route::phoenix) {
@@ -287,6 +289,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       if (refuses_upgrade(d.kind)) metrics::upgrade_refused(static_cast<int>(d.status));
       res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
       if (d.upgrade_header) res.set(http::field::upgrade, "websocket");
+      if (retry_after) res.set(http::field::retry_after, "1");
       if (d.close) res.keep_alive(false);
     }
     bool keep = res.keep_alive();

@@ -42,8 +42,9 @@ Server::Server(Config cfg, std::shared_ptr<TlsCredentials> tls)
   fanout_.set_row_store(row_store_.get());
   row_feed_ = std::make_unique<realtime::RowFeed>(db_ioc_.get_executor(), *store_, fanout_.row_watchers());
   sweeper_ = std::make_unique<storage::AttachmentSweeper>(store_->pool(), cfg_.attachment_orphan_ttl_s);
-  services_ = std::make_unique<realtime::Services>(
-      realtime::Services{cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers()});
+  reads_ = std::make_unique<realtime::CoalescedReads>(*store_, cfg_.admission_concurrency, cfg_.admission_queue);
+  services_ = std::make_unique<realtime::Services>(realtime::Services{
+      cfg_, *store_, *listener_, sessions_, presence_.get(), &fanout_.row_watchers(), reads_.get()});
   ai::Options ai;
   ai.conninfo = cfg_.database_url;
   ai.provider = cfg_.ai_provider;

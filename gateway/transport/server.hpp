@@ -11,6 +11,7 @@
 #include "storage/attachment_store.hpp"
 #include "ai/assistant.hpp"
 #include "gateway/config.hpp"
+#include "gateway/realtime/coalesced_reads.hpp"
 #include "gateway/realtime/fanout.hpp"
 #include "gateway/realtime/loop.hpp"
 #include "gateway/realtime/presence.hpp"
@@ -56,6 +57,7 @@ class Server {
   std::unique_ptr<realtime::Presence> presence_;
   std::unique_ptr<realtime::RowFeed> row_feed_;
   std::unique_ptr<storage::AttachmentSweeper> sweeper_;
+  std::unique_ptr<realtime::CoalescedReads> reads_;
   std::unique_ptr<realtime::Services> services_;
   std::unique_ptr<ai::WorkerPool> assistant_;
   std::unique_ptr<notify::Notifier> notifier_;  // offline notifications (docs/webhooks.md)

@@ -10,6 +10,7 @@
 #include <functional>
 #include <thread>
 
+#include "gateway/realtime/coalesced_reads.hpp"
 #include "gateway/realtime/fanout.hpp"
 #include "gateway/realtime/session.hpp"
 #include "support/pg_support.hpp"
@@ -184,6 +185,7 @@ struct Core {
   std::unique_ptr<storage::ChatStore> store;
   std::unique_ptr<storage::Listener> listener;
   std::atomic<size_t> live{0};
+  std::unique_ptr<realtime::CoalescedReads> reads;
   std::unique_ptr<realtime::Services> svc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::thread db_thread;
@@ -195,7 +197,9 @@ struct Core {
     store = std::make_unique<storage::ChatStore>(db_ioc.get_executor(), storage::PoolOptions{url, 2},
                                                  storage::WriterOptions{2, 256});
     listener = std::make_unique<storage::Listener>(*store, fanout, url);
-    svc = std::make_unique<realtime::Services>(realtime::Services{cfg, *store, *listener, live});
+    reads = std::make_unique<realtime::CoalescedReads>(*store, cfg.admission_concurrency, cfg.admission_queue);
+    svc = std::make_unique<realtime::Services>(
+        realtime::Services{cfg, *store, *listener, live, nullptr, nullptr, reads.get()});
     store->start();
     listener->start();
     guard.emplace(asio::make_work_guard(db_ioc));

@@ -1,0 +1,107 @@
+#pragma once
+// Coalesces requests by key: a request joins the next statement for its key that has not started yet, and one
+// starts at once when fewer than `per_key` are in flight for the key (so a request that comes alone waits for
+// nothing). Every statement first takes a place at the Gate, and only then takes the waiting requests (up to
+// `max_batch`): the longer the gate makes them wait, the more share one statement. A request never joins a
+// statement that has already started, so a statement always starts after each of its requests was made (what the
+// subscription set-up relies on: subscribe.cpp). Owned by one executor (the storage loop), used only there.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/realtime/gate.hpp"
+
+namespace techpulse::gateway::realtime {
+
+template <class Req, class Res>
+class Batcher {
+ public:
+  struct Waiter {
+    Waiter(boost::asio::any_io_executor ex, Req r) : req(std::move(r)), timer(std::move(ex)) {}
+    Req req;
+    std::optional<Res> res;
+    boost::asio::steady_timer timer;
+  };
+  using Batch = std::vector<std::shared_ptr<Waiter>>;
+  // One statement for the batch: it sets `res` of every waiter it answers; one left without is queued again, first.
+  using Run = std::function<boost::asio::awaitable<void>(const std::string& key, Batch& batch)>;
+
+  Batcher(boost::asio::any_io_executor ex, Gate& gate, size_t max_batch, size_t per_key, Run run)
+      : ex_(std::move(ex)), gate_(gate), max_batch_(max_batch), per_key_(per_key), run_(std::move(run)) {}
+
+  boost::asio::awaitable<Res> call(std::string key, Req req) {
+    auto w = std::make_shared<Waiter>(ex_, std::move(req));
+    w->timer.expires_at(boost::asio::steady_timer::time_point::max());
+    auto& k = keys_[key];
+    k.queue.push_back(w);
+    ++queued_;
+    if (k.running < per_key_) {
+      ++k.running;
+      boost::asio::co_spawn(ex_, drain(key), boost::asio::detached);
+    }
+    while (!w->res) {
+      boost::system::error_code ec;
+      co_await w->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    co_return std::move(*w->res);
+  }
+
+  // Requests whose statement has not started yet.
+  size_t queued() const { return queued_; }
+
+ private:
+  struct Key {
+    std::deque<std::shared_ptr<Waiter>> queue;
+    size_t running = 0;  // drains of this key
+  };
+
+  boost::asio::awaitable<void> drain(std::string key) {
+    for (;;) {
+      auto slot = co_await gate_.enter();
+      Batch batch;
+      {
+        auto& k = keys_[key];
+        if (k.queue.empty()) {
+          if (--k.running == 0) keys_.erase(key);
+          co_return;
+        }
+        while (!k.queue.empty() && batch.size() < max_batch_) {
+          batch.push_back(std::move(k.queue.front()));
+          k.queue.pop_front();
+        }
+        queued_ -= batch.size();
+      }
+      co_await run_(key, batch);
+      auto& k = keys_[key];  // still there: this drain counts in k.running
+      for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+        if (!(*it)->res) {
+          k.queue.push_front(*it);  // in their order, before those that came since
+          ++queued_;
+        }
+      }
+      for (auto& w : batch) {
+        if (w->res) w->timer.cancel();  // woken in the order they came
+      }
+    }
+  }
+
+  boost::asio::any_io_executor ex_;
+  Gate& gate_;
+  size_t max_batch_;
+  size_t per_key_;
+  Run run_;
+  std::unordered_map<std::string, Key> keys_;
+  size_t queued_ = 0;
+};
+
+}  // namespace techpulse::gateway::realtime
