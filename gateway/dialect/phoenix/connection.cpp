@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include "gateway/dialect/phoenix/private_channel.hpp"
 #include "gateway/jwt.hpp"
 #include "protocol/phoenix/filter.hpp"
 #include "protocol/uuid.hpp"
@@ -16,10 +17,6 @@ namespace {
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-bool is_core_topic(std::string_view name) {
-  return name.substr(0, 7) == "thread:" || name.substr(0, 7) == "ticket:";
 }
 
 }  // namespace
