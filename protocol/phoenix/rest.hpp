@@ -26,6 +26,15 @@ struct RestError {
 
 inline constexpr size_t kMaxRestMessages = 100;
 
+// httpSend's request as the transport splits its target (gateway/transport/broadcast_routes.hpp), percent-decoded.
+struct HttpSendTarget {
+  std::string room;
+  std::string event;
+  bool is_private = false;  // ?private=true
+  bool binary = false;      // Content-Type: application/octet-stream
+  bool persist = false;     // ?persist=true or persist[ttl]=…: refused (broadcasts are not stored)
+};
+
 // max_payload: the largest payload (its JSON text) accepted, the same limit as over the WebSocket.
 std::variant<std::vector<RestBroadcast>, RestError> parse_rest_broadcast(std::string_view body, size_t max_payload);
 

@@ -91,7 +91,7 @@ boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, const
 }
 
 boost::asio::awaitable<RestResult> http_send(realtime::Services& svc, const std::string& authorization,
-                                             const HttpSend& target, const std::string& body) {
+                                             const px::HttpSendTarget& target, const std::string& body) {
   auto who = co_await sender(svc, authorization);
   if (auto* refused = std::get_if<RestResult>(&who)) co_return std::move(*refused);
   if (target.persist) co_return failure(400, "persist is not supported: this gateway does not store broadcasts");

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "gateway/realtime/services.hpp"
+#include "protocol/phoenix/rest.hpp"
 
 namespace techpulse::gateway::dialect::phoenix {
 
@@ -25,19 +26,11 @@ struct RestResult {
   std::string body = "{}";  // {"error": message} on failure
 };
 
-// httpSend's request, its target split and percent-decoded by the transport.
-struct HttpSend {
-  std::string room;
-  std::string event;
-  bool is_private = false;
-  bool binary = false;  // Content-Type: application/octet-stream
-  bool persist = false; // ?persist=true or persist[ttl]=…: refused (broadcasts are not stored)
-};
-
 // The arguments are named values of the caller's (g++ 12 and temporaries in a co_await, see storage/pg_conn.hpp).
 boost::asio::awaitable<RestResult> rest_broadcast(realtime::Services& svc, const std::string& authorization,
                                                   const std::string& body);
 boost::asio::awaitable<RestResult> http_send(realtime::Services& svc, const std::string& authorization,
-                                             const HttpSend& target, const std::string& body);
+                                             const protocol::phoenix::HttpSendTarget& target,
+                                             const std::string& body);
 
 }  // namespace techpulse::gateway::dialect::phoenix
