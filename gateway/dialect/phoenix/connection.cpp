@@ -23,7 +23,7 @@ int64_t unix_now() {
 
 Connection::Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, px::Vsn vsn)
     : wire_(wire), svc_(svc), loop_(loop), channels_(vsn), tag_(protocol::new_uuid()),
-      parser_(std::make_unique<simdjson::dom::parser>()) {}
+      parser_(std::make_unique<simdjson::dom::parser>()), bucket_(std::make_shared<realtime::RateBucket>()) {}
 
 Connection::~Connection() {
   drop_all();
@@ -71,8 +71,12 @@ boost::asio::awaitable<void> Connection::on_binary(std::string_view data) {
 }
 
 boost::asio::awaitable<void> Connection::act(px::Step step) {
-  // The core's rate limit covers every frame of a socket that has a core session.
-  if (core_ && step.intent.kind != px::Intent::none && !core_->admit_frame("phx-rate")) {
+  // The core's rate limit covers every frame that asks for something (heartbeats and unparsable frames are only
+  // answered), per socket: one bucket, given to the core session once the socket has one (admit_frame), applied
+  // here with the core's rule while it is anonymous.
+  const bool limited = step.intent.kind != px::Intent::none &&
+                       !(core_ ? core_->admit_frame("phx-rate") : realtime::take_rate_token(svc_.config, *bucket_));
+  if (limited) {
     send(channels_.reply(step.intent, false,
                          px::reason_response("ChannelRateLimitReached: Too many messages per second")));
     co_return;
@@ -111,7 +115,7 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
         co_return;
       }
       if (!core_) {  // another join may have made it while this one waited
-        core_ = std::make_shared<realtime::Session>(svc_, loop_, std::move(admission.identity), *this, wire_);
+        core_ = std::make_shared<realtime::Session>(svc_, loop_, std::move(admission.identity), *this, wire_, bucket_);
         core_->open();
       }
     }
