@@ -257,6 +257,8 @@ def phoenix() -> None:
         "filter_in": (4, 'name=in.("a,b",x,"q\\"uote"),score=not.in.(1,2)'),
         "filter_like": (4, "name=like.*x*"),
         "filter_unbalanced": (4, 'name=eq."open'),
+        "filter_instant": (4, 'name=gt.2025-12-02T13:40:00.123Z,gone=in.(2025-12-02,"2025-12-02 13:40:00.5+05:30")'),
+        "instant_row": (4, "2025-12-02T13:40:00.123456+00:00"),
         "presence_track": (5, '{"type":"presence","event":"track","payload":{"online":true,"phx_ref":"x"}}'),
         "presence_untrack": (5, '{"type":"presence","event":"untrack"}'),
         "presence_bad": (5, '{"type":"presence","event":"track","payload":[1]}'),

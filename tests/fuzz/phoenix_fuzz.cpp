@@ -5,7 +5,9 @@
 //         kind-4 encoding carries them at the offsets realtime-js reads; its JSON form must be valid JSON;
 //   3     the rest is a phx_join payload: a config that parses gives a join reply that is valid JSON and holds
 //         exactly one entry per binding;
-//   4     the rest is a postgres_changes filter: one that parses is evaluated on a fixed row without fault;
+//   4     the rest is a postgres_changes filter: one that parses is evaluated on a fixed row without fault, as it
+//         is and with two columns compared as instants; the text is also parsed as an instant (instant.hpp), and
+//         one that parses is a time within years 0001-9999 (+-16 h of offset);
 //   5     the rest is a presence push: a meta that parses gives valid presence_state / presence_diff JSON;
 //   6     the rest is lines, each a vsn-2 text frame fed to one ChannelSet (a join is accepted): every reply it
 //         produces is a well-formed vsn-2 frame, and a topic is joined exactly after its accepted join and
@@ -24,6 +26,7 @@
 #include "fuzz_check.hpp"
 #include "protocol/phoenix/channels.hpp"
 #include "protocol/phoenix/filter.hpp"
+#include "protocol/phoenix/instant.hpp"
 #include "protocol/phoenix/message.hpp"
 #include "protocol/phoenix/payloads.hpp"
 #include "protocol/phoenix/rest.hpp"
@@ -108,6 +111,15 @@ void filter_mode(std::string_view in) {
                                   .get_object()
                                   .value();
   (void)filter_matches(f, row);
+  Filter timed = f;
+  if (!compare_as_instants(timed, {"name", "gone"})) (void)filter_matches(timed, row);
+}
+
+void instant_check(std::string_view in) {
+  auto t = parse_instant(in);
+  if (!t) return;
+  constexpr int64_t kDay = 86400LL * 1000000;
+  FUZZ_CHECK(*t >= -719162 * kDay - kDay && *t < 2932897 * kDay + kDay);
 }
 
 void presence_mode(std::string_view in) {
@@ -188,7 +200,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1: text_mode(in, Vsn::v2); break;
     case 2: binary_mode(in); break;
     case 3: join_mode(in); break;
-    case 4: filter_mode(in); break;
+    case 4:
+      filter_mode(in);
+      instant_check(in);
+      break;
     case 5: presence_mode(in); break;
     case 6: channels_mode(in); break;
     case 7: rest_mode(in); break;

@@ -34,6 +34,10 @@ const cases = [
   { filter: 'sender_id=not.is.null', rows: [['low', 'system', 'nobody', false], ['low', 'user', 'mine', true], ['high', 'system', 'nobody', false], ['high', 'user', 'mine', true]] },
   { filter: 'seq=not.lt.10', rows: [['low', 'user', 'one', false], ['high', 'user', 'nine', false], ['high', 'user', 'ten', true]] },
   { filter: 'seq=gte.9,content=neq.skip', rows: [['high', 'user', 'skip', false], ['low', 'user', 'one', false], ['high', 'user', 'ten', true]] },
+  // A timestamptz column compares instants (as toISOString writes them), not the text of the row's JSON
+  // ("…00.123456+00:00" is before "…00.123Z" as text). The 5th element is the row's created_at.
+  { filter: 'created_at=gt.2030-01-01T00:00:00.123Z', rows: [['low', 'user', 'a', true, '2030-01-01T00:00:00.123456Z'], ['low', 'user', 'b', false, '2030-01-01T00:00:00.1Z'], ['low', 'user', 'c', false, '2030-01-01T02:00:00.123+02:00'], ['low', 'user', 'd', true, '2031-01-01']] },
+  { filter: 'created_at=lte.2030-01-01T02:00:00+02:00', rows: [['low', 'user', 'a', false, '2030-01-01T00:00:00.000001Z'], ['low', 'user', 'b', true, '2029-12-31T23:59:59.999999Z'], ['low', 'user', 'c', true, '2030-01-01T00:00:00Z']] },
 ]
 
 async function setUp() {
@@ -55,11 +59,12 @@ for (const c of cases) {
     await subscribed(ch)
     // One psql call, one statement per row (in order), the ids chosen here.
     const expected = []
-    const statements = c.rows.map(([thread, role, content, matches]) => {
+    const statements = c.rows.map(([thread, role, content, matches, createdAt]) => {
       const id = randomUUID()
       if (matches) expected.push(id)
       const sender = role === 'system' ? 'NULL' : `'${user}'`
-      return `INSERT INTO chat_messages (id, thread_id, sender_id, role, content) VALUES ('${id}', '${threads[thread]}', ${sender}, '${role}', '${content}');`
+      const created = createdAt ? `'${createdAt}'` : 'now()'
+      return `INSERT INTO chat_messages (id, thread_id, sender_id, role, content, created_at) VALUES ('${id}', '${threads[thread]}', ${sender}, '${role}', '${content}', ${created});`
     })
     db.sql(statements.join('\n'))
     const last = expected[expected.length - 1]
