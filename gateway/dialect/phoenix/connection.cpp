@@ -74,9 +74,16 @@ boost::asio::awaitable<void> Connection::act(px::Step step) {
   // The core's rate limit covers every frame that asks for something (heartbeats and unparsable frames are only
   // answered), per socket: one bucket, given to the core session once the socket has one (admit_frame), applied
   // here with the core's rule while it is anonymous.
-  const bool limited = step.intent.kind != px::Intent::none &&
+  // A leave is never refused: it only frees what a join took, and the ChannelSet has closed the channel already.
+  const bool limited = step.intent.kind != px::Intent::none && step.intent.kind != px::Intent::leave &&
                        !(core_ ? core_->admit_frame("phx-rate") : realtime::take_rate_token(svc_.config, *bucket_));
   if (limited) {
+    if (step.intent.kind == px::Intent::join) {
+      // A second join of a joined topic: the ChannelSet closed the old channel (its phx_close is a reply), so the
+      // socket does too; the new join is refused.
+      for (auto& r : step.replies) send(std::move(r));
+      drop(step.intent.topic);
+    }
     send(channels_.reply(step.intent, false,
                          px::reason_response("ChannelRateLimitReached: Too many messages per second")));
     co_return;

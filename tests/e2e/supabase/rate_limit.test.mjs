@@ -1,6 +1,6 @@
 // The core's rate limit (--rate-limit per second, --rate-burst) on Supabase sockets, per socket, anonymous ones
 // (no user token) included: a push over it is answered `ChannelRateLimitReached: Too many messages per second`
-// and nothing of it is acted on; another socket is not affected; heartbeats are not limited.
+// and nothing of it is acted on; another socket is not affected; heartbeats and leaves are not limited.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import WebSocket from 'ws'
@@ -32,11 +32,16 @@ async function rawSender(channel, accessToken) {
   const join = await got.next((f) => f[1] === '1', 10000, 'the join reply')
   assert.equal(join[4].status, 'ok', JSON.stringify(join))
   const replies = (refs) => Promise.all(refs.map((r) => got.next((f) => f[1] === r && f[3] === 'phx_reply', 10000, `reply ${r}`)))
-  // Sends n broadcast pushes at once; resolves with their replies' payloads, in order.
-  const burst = async (n, tag) => {
+  // Sends n broadcast pushes at once (then a phx_leave, with thenLeave); resolves with their replies' payloads, in
+  // order (the leave's last).
+  const burst = async (n, tag, thenLeave = false) => {
     const refs = Array.from({ length: n }, (_, i) => `${tag}-${i}`)
     for (const [i, ref] of refs.entries()) {
       ws.send(JSON.stringify(['1', ref, topic, 'broadcast', { type: 'broadcast', event: 'n', payload: { tag, i } }]))
+    }
+    if (thenLeave) {
+      refs.push(`${tag}-leave`)
+      ws.send(JSON.stringify(['1', `${tag}-leave`, topic, 'phx_leave', {}]))
     }
     return (await replies(refs)).map((f) => f[4])
   }
@@ -55,8 +60,11 @@ for (const who of ['anonymous', 'authenticated']) {
     const token = who === 'authenticated' ? hs256(claims(db.profile())) : null
     const sender = await rawSender(`rl-${who}`, token)
     const started = Date.now()
-    const out = await sender.burst(3 * BURST, 'a')
+    const out = await sender.burst(3 * BURST, 'a', true)
     const seconds = (Date.now() - started) / 1000
+    // The leave right behind the refused pushes is not refused (it only frees what the join took).
+    assert.deepEqual(out.pop(), { status: 'ok', response: {} })
+    assert.deepEqual(out[out.length - 1], LIMITED)
     const ok = out.filter((r) => r.status === 'ok')
     const refused = out.filter((r) => r.status !== 'ok')
     for (const r of refused) assert.deepEqual(r, LIMITED)
