@@ -2,7 +2,6 @@
 
 #include "gateway/dialect/phoenix/connection.hpp"
 #include "gateway/dialect/phoenix/rest_broadcast.hpp"
-#include "gateway/transport/broadcast_routes.hpp"
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +17,7 @@
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "gateway/transport/attachments_http.hpp"
+#include "gateway/transport/broadcast_routes.hpp"
 #include "gateway/transport/metrics_http.hpp"
 #include "logging/rate_limit.hpp"
 #include "gateway/transport/upgrade.hpp"
