@@ -49,10 +49,6 @@ Session::Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow
       sink_(&sink),
       flow_(flow),
       bucket_(bucket ? std::move(bucket) : std::make_shared<RateBucket>()) {
-  if (bucket_->tokens < 0) {
-    bucket_->tokens = svc.config.rate_limit_burst;
-    bucket_->refilled_at = std::chrono::steady_clock::now();
-  }
   svc_.live_sessions.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -103,11 +99,13 @@ void Session::db_error(std::string_view ref, const storage::PgError& e) {
   }
 }
 
-bool Session::take_token() {
-  const auto& cfg = svc_.config;
+bool take_rate_token(const Config& cfg, RateBucket& b) {
   if (cfg.rate_limit_per_s == 0) return true;
   auto now = std::chrono::steady_clock::now();
-  auto& b = *bucket_;
+  if (b.tokens < 0) {
+    b.tokens = cfg.rate_limit_burst;
+    b.refilled_at = now;
+  }
   double elapsed = std::chrono::duration<double>(now - b.refilled_at).count();
   b.refilled_at = now;
   b.tokens = std::min<double>(cfg.rate_limit_burst, b.tokens + elapsed * cfg.rate_limit_per_s);
@@ -115,6 +113,8 @@ bool Session::take_token() {
   b.tokens -= 1.0;
   return true;
 }
+
+bool Session::take_token() { return take_rate_token(svc_.config, *bucket_); }
 
 bool Session::admit_frame(std::string_view ref, bool is_send) {
   if (take_token()) return true;

@@ -41,9 +41,13 @@ asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp
 // to share: the HTTP API makes a session per request and gives each the connection's bucket, so the limit is per
 // connection as on the WebSocket.
 struct RateBucket {
-  double tokens = -1;  // < 0: full (the session fills it with the burst on first use)
+  double tokens = -1;  // < 0: full (filled with the burst on first use)
   std::chrono::steady_clock::time_point refilled_at{};
 };
+// The rate limit itself (--rate-limit per second, --rate-burst): takes one token from the bucket, false when it is
+// empty. Session::admit_frame's rule; a dialect applies it to the frames of a connection that has no session yet
+// (the Phoenix dialect's anonymous sockets) with the bucket it later gives its session.
+bool take_rate_token(const Config& config, RateBucket& bucket);
 
 class Session : public std::enable_shared_from_this<Session>, public Subscriber {
  public:

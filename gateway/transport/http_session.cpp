@@ -17,6 +17,7 @@
 #include "gateway/jwt.hpp"
 #include "gateway/log.hpp"
 #include "gateway/transport/attachments_http.hpp"
+#include "gateway/transport/broadcast_routes.hpp"
 #include "gateway/transport/metrics_http.hpp"
 #include "logging/rate_limit.hpp"
 #include "gateway/transport/upgrade.hpp"
@@ -137,8 +138,8 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
     // 256 KiB, so an oversized payload gets 413 with its reason, not a malformed-request 400); others by
     // kHttpBodyLimit. The header was read without a body limit, so a Content-Length over the limit is refused
     // here, before any of the body is read (Beast checks it only while the header is parsed).
-    const bool rest_broadcast = !ec && head.get().method() == http::verb::post &&
-                                head_path == "/realtime/v1/api/broadcast";
+    const auto broadcast = ec ? BroadcastRoute::none : broadcast_route(head.get().method(), head_path);
+    const bool rest_broadcast = broadcast != BroadcastRoute::none;  // either form: one body limit
     const bool api_body = dialect::http_v1::is_api_path(head_path);
     const std::uint64_t body_limit = rest_broadcast ? dialect::phoenix::kRestBodyLimit
                                      : api_body     ? svc.config.max_frame_bytes
@@ -240,16 +241,22 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       co_return;
     }
 
-    if (rest_broadcast && (req.target() == "/realtime/v1/api/broadcast" ||
-                           req.target().starts_with("/realtime/v1/api/broadcast?"))) {
-      // Browsers send it cross-origin too: the same Origin rule as the upgrade.
+    std::optional<protocol::phoenix::HttpSendTarget> send_target;
+    if (broadcast == BroadcastRoute::http_send) send_target = http_send_target(req.target(), req[http::field::content_type]);
+    if (broadcast == BroadcastRoute::batch || send_target) {
+      // Browsers send them cross-origin too: the same Origin rule as the upgrade.
       http::response<http::string_body> res;
       if (!origin_permitted(req, svc.config)) {
         res = make_response(req, http::status::forbidden, json_body({{"error", "this Origin may not connect"}}));
       } else {
         const std::string authorization(req[http::field::authorization]);
         const std::string body = std::move(req.body());
-        auto out = co_await dialect::phoenix::rest_broadcast(svc, authorization, body);
+        dialect::phoenix::RestResult out;
+        if (send_target) {
+          out = co_await dialect::phoenix::http_send(svc, authorization, *send_target, body);
+        } else {
+          out = co_await dialect::phoenix::rest_broadcast(svc, authorization, body);
+        }
         res = make_response(req, static_cast<http::status>(out.status), std::move(out.body));
       }
       bool keep = res.keep_alive();

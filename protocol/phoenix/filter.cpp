@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "protocol/phoenix/instant.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -146,6 +148,15 @@ std::optional<int> compare(simdjson::dom::element v, const std::string& want) {
   }
 }
 
+// compare() for a timestamptz column: the row's text and the value as instants.
+std::optional<int> compare_instant(simdjson::dom::element v, int64_t want) {
+  std::string_view s;
+  if (v.get_string().get(s)) return std::nullopt;
+  auto have = parse_instant(s);
+  if (!have) return std::nullopt;
+  return *have < want ? -1 : (*have > want ? 1 : 0);
+}
+
 std::optional<bool> test(const Condition& c, simdjson::dom::element v) {
   if (c.op == FilterOp::is) {
     const std::string& w = c.values[0];
@@ -156,15 +167,15 @@ std::optional<bool> test(const Condition& c, simdjson::dom::element v) {
   }
   if (c.op == FilterOp::in) {
     bool any_unknown = false;
-    for (const auto& w : c.values) {
-      auto r = compare(v, w);
+    for (size_t i = 0; i < c.values.size(); ++i) {
+      auto r = c.instant ? compare_instant(v, c.instants[i]) : compare(v, c.values[i]);
       if (!r) any_unknown = true;
       else if (*r == 0) return true;
     }
     if (any_unknown || v.is_null()) return std::nullopt;
     return false;
   }
-  auto r = compare(v, c.values[0]);
+  auto r = c.instant ? compare_instant(v, c.instants[0]) : compare(v, c.values[0]);
   if (!r) return std::nullopt;
   switch (c.op) {
     case FilterOp::eq: return *r == 0;
@@ -228,6 +239,23 @@ std::optional<std::string> unknown_column(const Filter& f, const std::vector<std
     bool found = false;
     for (const auto& name : columns) found = found || name == c.column;
     if (!found) return c.column;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> compare_as_instants(Filter& f, const std::vector<std::string>& columns) {
+  for (auto& c : f.all) {
+    if (c.op == FilterOp::is) continue;
+    bool listed = false;
+    for (const auto& name : columns) listed = listed || name == c.column;
+    if (!listed) continue;
+    c.instants.clear();
+    for (const auto& v : c.values) {
+      auto t = parse_instant(v);
+      if (!t) return "filter value on " + c.column + " is not a timestamp: \"" + printable(v) + "\"";
+      c.instants.push_back(*t);
+    }
+    c.instant = true;
   }
   return std::nullopt;
 }

@@ -5,9 +5,11 @@ frame:   client frames of every type in docs/protocol.md, valid and broken, plus
 jwt:     a mode byte (see jwt_fuzz.cpp) then real HS256 tokens (valid, expired, wrong alg, alg none, bad signature,
          missing claims), header/payload pairs, base64url text and sub/role pairs.
 phoenix: a mode byte (see phoenix_fuzz.cpp) then Phoenix frames of both vsns as realtime-js 2.119.1 sends them,
-         kind-3 binary broadcasts, phx_join payloads, postgres_changes filters and presence pushes.
+         kind-3 binary broadcasts, phx_join payloads, postgres_changes filters, presence pushes, REST broadcast bodies
+         and httpSend room/event/body triples.
 upgrade: HTTP requests as a client sends them: upgrades with the token in the query or in Authorization, Origin,
-         Sec-WebSocket-Protocol, pipelined requests, health routes, and broken requests.
+         Sec-WebSocket-Protocol, pipelined requests, health routes, REST broadcasts and httpSend targets, and broken
+         requests.
 Tokens are signed with the fuzz targets' secret and valid at their fixed time (1700000000).
 """
 import base64
@@ -208,6 +210,14 @@ def http_requests() -> None:
                                                                           "dGhlIHNhbXBsZSBub25jZSE="),
         "ws_key_missing": upgrade("/v1/ws?access_token=" + VALID).replace("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", ""),
         "huge_content_length": "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "rest_broadcast": "POST /realtime/v1/api/broadcast HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 65\r\n\r\n" + '{"messages":[{"topic":"r","event":"e","payload":{},"private":1}]}',
+        "http_send": "POST /realtime/v1/api/broadcast/thread%3A" + THREAD + "/events/cursor%20pos?apikey=k&vsn=2.0.0"
+                     "&private=true HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n"
+                     '{"x":1}',
+        "http_send_binary": "POST /realtime/v1/api/broadcast/r/events/e?persist%5Bttl%5D=5 HTTP/1.1\r\nHost: x\r\n"
+                            "Content-Type: application/octet-stream\r\nContent-Length: 2\r\n\r\nab",
+        "http_send_short": "POST /realtime/v1/api/broadcast/r/events/ HTTP/1.1\r\nHost: x\r\n\r\n",
     }
     for name, data in seeds.items():
         write("upgrade", name + ".http", data)
@@ -247,6 +257,8 @@ def phoenix() -> None:
         "filter_in": (4, 'name=in.("a,b",x,"q\\"uote"),score=not.in.(1,2)'),
         "filter_like": (4, "name=like.*x*"),
         "filter_unbalanced": (4, 'name=eq."open'),
+        "filter_instant": (4, 'name=gt.2025-12-02T13:40:00.123Z,gone=in.(2025-12-02,"2025-12-02 13:40:00.5+05:30")'),
+        "instant_row": (4, "2025-12-02T13:40:00.123456+00:00"),
         "presence_track": (5, '{"type":"presence","event":"track","payload":{"online":true,"phx_ref":"x"}}'),
         "presence_untrack": (5, '{"type":"presence","event":"untrack"}'),
         "presence_bad": (5, '{"type":"presence","event":"track","payload":[1]}'),
@@ -259,6 +271,13 @@ def phoenix() -> None:
             '["5","6","realtime:room1","phx_leave",{}]',
             '["5","7","realtime:room1","broadcast",{"event":"late"}]',
             '["8","8","other:x","phx_join",{}]'])),
+        "rest_batch": (7, json.dumps({"messages": [{"topic": "thread:" + THREAD, "event": "note", "payload": {"n": 1},
+                                                    "private": True}, {"topic": "r", "event": "e"}]})),
+        "rest_bad_private": (7, '{"messages":[{"topic":"r","event":"e","private":"yes"}]}'),
+        "rest_big": (7, '{"messages":[{"topic":"r","event":"e","payload":"' + "x" * 1100 + '"}]}'),
+        "http_send_json": (8, "room1\ncursor\n" + '{"x": [1, 2]}'),
+        "http_send_raw": (8, b"r\ne\n\x00\xff\x01"),
+        "http_send_bad_json": (8, "room\ne\n{"),
     }
     for name, (mode, data) in seeds.items():
         body = data if isinstance(data, bytes) else data.encode()

@@ -5,11 +5,17 @@
 //         kind-4 encoding carries them at the offsets realtime-js reads; its JSON form must be valid JSON;
 //   3     the rest is a phx_join payload: a config that parses gives a join reply that is valid JSON and holds
 //         exactly one entry per binding;
-//   4     the rest is a postgres_changes filter: one that parses is evaluated on a fixed row without fault;
+//   4     the rest is a postgres_changes filter: one that parses is evaluated on a fixed row without fault, as it
+//         is and with two columns compared as instants; the text is also parsed as an instant (instant.hpp), and
+//         one that parses is a time within years 0001-9999 (+-16 h of offset);
 //   5     the rest is a presence push: a meta that parses gives valid presence_state / presence_diff JSON;
 //   6     the rest is lines, each a vsn-2 text frame fed to one ChannelSet (a join is accepted): every reply it
 //         produces is a well-formed vsn-2 frame, and a topic is joined exactly after its accepted join and
 //         before its leave.
+//   7     the rest is a REST broadcast body: messages that parse have names of 1..255 bytes and JSON payloads
+//         within the limit; a refusal is a 400 or a 413 with a message;
+//   8     the rest is httpSend's room, event and body (split at the first two newlines; the body is raw bytes when
+//         the room's length is odd): the same invariants, raw payloads kept byte for byte.
 #include <simdjson.h>
 
 #include <cstdint>
@@ -20,8 +26,10 @@
 #include "fuzz_check.hpp"
 #include "protocol/phoenix/channels.hpp"
 #include "protocol/phoenix/filter.hpp"
+#include "protocol/phoenix/instant.hpp"
 #include "protocol/phoenix/message.hpp"
 #include "protocol/phoenix/payloads.hpp"
+#include "protocol/phoenix/rest.hpp"
 
 using namespace techpulse::protocol::phoenix;
 
@@ -103,6 +111,15 @@ void filter_mode(std::string_view in) {
                                   .get_object()
                                   .value();
   (void)filter_matches(f, row);
+  Filter timed = f;
+  if (!compare_as_instants(timed, {"name", "gone"})) (void)filter_matches(timed, row);
+}
+
+void instant_check(std::string_view in) {
+  auto t = parse_instant(in);
+  if (!t) return;
+  constexpr int64_t kDay = 86400LL * 1000000;
+  FUZZ_CHECK(*t >= -719162 * kDay - kDay && *t < 2932897 * kDay + kDay);
 }
 
 void presence_mode(std::string_view in) {
@@ -138,19 +155,59 @@ void channels_mode(std::string_view in) {
   }
 }
 
+constexpr size_t kFuzzPayloadLimit = 1024;
+
+void check_rest_error(const RestError& e) {
+  FUZZ_CHECK((e.status == 400 || e.status == 413) && !e.message.empty());
+}
+
+void check_rest_message(const RestBroadcast& m) {
+  FUZZ_CHECK(!m.topic.empty() && m.topic.size() <= kMaxNameBytes && !m.event.empty() && m.event.size() <= kMaxNameBytes);
+  FUZZ_CHECK(m.payload.size() <= kFuzzPayloadLimit);
+  if (m.json) FUZZ_CHECK(valid_json(m.payload));
+}
+
+void rest_mode(std::string_view in) {
+  auto r = parse_rest_broadcast(in, kFuzzPayloadLimit);
+  if (auto* e = std::get_if<RestError>(&r)) return check_rest_error(*e);
+  const auto& list = std::get<std::vector<RestBroadcast>>(r);
+  FUZZ_CHECK(!list.empty() && list.size() <= kMaxRestMessages);
+  for (const auto& m : list) check_rest_message(m);
+}
+
+void http_send_mode(std::string_view in) {
+  auto nl1 = in.find('\n');
+  if (nl1 == std::string_view::npos) return;
+  auto nl2 = in.find('\n', nl1 + 1);
+  if (nl2 == std::string_view::npos) return;
+  std::string_view room = in.substr(0, nl1), event = in.substr(nl1 + 1, nl2 - nl1 - 1), body = in.substr(nl2 + 1);
+  const bool binary = room.size() % 2 == 1;
+  auto r = parse_http_send(room, event, binary, binary, body, kFuzzPayloadLimit);
+  if (auto* e = std::get_if<RestError>(&r)) return check_rest_error(*e);
+  const auto& m = std::get<RestBroadcast>(r);
+  check_rest_message(m);
+  FUZZ_CHECK(m.topic == room && m.event == event && m.json == !binary && m.is_private == binary);
+  if (binary) FUZZ_CHECK(m.payload == body);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 9) {
     case 0: text_mode(in, Vsn::v1); break;
     case 1: text_mode(in, Vsn::v2); break;
     case 2: binary_mode(in); break;
     case 3: join_mode(in); break;
-    case 4: filter_mode(in); break;
+    case 4:
+      filter_mode(in);
+      instant_check(in);
+      break;
     case 5: presence_mode(in); break;
     case 6: channels_mode(in); break;
+    case 7: rest_mode(in); break;
+    case 8: http_send_mode(in); break;
   }
   return 0;
 }

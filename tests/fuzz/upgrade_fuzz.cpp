@@ -1,7 +1,9 @@
 // libFuzzer target: the HTTP front door. The input is the byte stream a client sends on one connection; it is
 // parsed request after request (keep-alive, pipelining) by the Beast parser with serve_http's limits, and each
 // request that parses goes through gateway::decide, the function serve_http acts on, under two configurations
-// (no Origin allow-list, and one). A request that does not parse ends the connection, as in serve_http (400).
+// (no Origin allow-list, and one), and through the REST broadcast routes (broadcast_routes.hpp: an httpSend target
+// that splits is on the http_send route and has a room and an event). A request that does not parse ends the
+// connection, as in serve_http (400).
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -9,6 +11,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
+#include "gateway/transport/broadcast_routes.hpp"
 #include "gateway/transport/upgrade.hpp"
 #include "protocol/uuid.hpp"
 
@@ -98,6 +101,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const Config* cfg : {&open, &listed}) {
       auto d = decide(req, *cfg, kNow);
       check(req, *cfg, d);
+    }
+    std::string_view target = req.target();
+    if (auto t = http_send_target(target, req[http::field::content_type])) {
+      FUZZ_CHECK(broadcast_route(http::verb::post, target.substr(0, target.find('?'))) == BroadcastRoute::http_send);
+      FUZZ_CHECK(!t->room.empty() && !t->event.empty());
     }
     if (!req.keep_alive()) return 0;
   }

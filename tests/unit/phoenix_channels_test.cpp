@@ -126,3 +126,26 @@ TEST_CASE("REST broadcast bodies: messages as realtime-js sends them; the payloa
     CHECK(std::get<RestError>(r).status == 400);
   }
 }
+
+TEST_CASE("httpSend bodies: the payload itself, JSON or raw bytes; the same name and payload limits", "[phoenix]") {
+  auto ok = parse_http_send("room1", "cursor", true, false, R"( {"x": 1} )", 100);
+  REQUIRE(std::holds_alternative<RestBroadcast>(ok));
+  auto& m = std::get<RestBroadcast>(ok);
+  CHECK(m.topic == "room1");
+  CHECK(m.event == "cursor");
+  CHECK(m.is_private);
+  CHECK(m.json);
+  CHECK(m.payload == R"({"x":1})");
+  auto raw = parse_http_send("r", "e", false, true, std::string("\0\xff", 2), 100);
+  REQUIRE(std::holds_alternative<RestBroadcast>(raw));
+  CHECK(!std::get<RestBroadcast>(raw).json);
+  CHECK(std::get<RestBroadcast>(raw).payload == std::string("\0\xff", 2));
+  auto big = parse_http_send("r", "e", false, false, R"({"s":")" + std::string(200, 'x') + R"("})", 100);
+  REQUIRE(std::holds_alternative<RestError>(big));
+  CHECK(std::get<RestError>(big).status == 413);
+  CHECK(std::get<RestError>(big).message == "payload too large: 208 bytes (limit 100 bytes)");
+  CHECK(std::get<RestError>(parse_http_send("r", "e", false, true, std::string(101, 'x'), 100)).status == 413);
+  CHECK(std::get<RestError>(parse_http_send("r", "e", false, false, "{", 100)).status == 400);
+  CHECK(std::get<RestError>(parse_http_send("", "e", false, false, "{}", 100)).status == 400);
+  CHECK(std::get<RestError>(parse_http_send("r", std::string(256, 'e'), false, false, "{}", 100)).status == 400);
+}

@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include "gateway/dialect/phoenix/private_channel.hpp"
 #include "gateway/jwt.hpp"
 #include "protocol/phoenix/filter.hpp"
 #include "protocol/uuid.hpp"
@@ -18,15 +19,11 @@ int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-bool is_core_topic(std::string_view name) {
-  return name.substr(0, 7) == "thread:" || name.substr(0, 7) == "ticket:";
-}
-
 }  // namespace
 
 Connection::Connection(Wire& wire, realtime::Services& svc, realtime::Loop& loop, px::Vsn vsn)
     : wire_(wire), svc_(svc), loop_(loop), channels_(vsn), tag_(protocol::new_uuid()),
-      parser_(std::make_unique<simdjson::dom::parser>()) {}
+      parser_(std::make_unique<simdjson::dom::parser>()), bucket_(std::make_shared<realtime::RateBucket>()) {}
 
 Connection::~Connection() {
   drop_all();
@@ -74,8 +71,19 @@ boost::asio::awaitable<void> Connection::on_binary(std::string_view data) {
 }
 
 boost::asio::awaitable<void> Connection::act(px::Step step) {
-  // The core's rate limit covers every frame of a socket that has a core session.
-  if (core_ && step.intent.kind != px::Intent::none && !core_->admit_frame("phx-rate")) {
+  // The core's rate limit covers every frame that asks for something (heartbeats and unparsable frames are only
+  // answered), per socket: one bucket, given to the core session once the socket has one (admit_frame), applied
+  // here with the core's rule while it is anonymous.
+  // A leave is never refused: it only frees what a join took, and the ChannelSet has closed the channel already.
+  const bool limited = step.intent.kind != px::Intent::none && step.intent.kind != px::Intent::leave &&
+                       !(core_ ? core_->admit_frame("phx-rate") : realtime::take_rate_token(svc_.config, *bucket_));
+  if (limited) {
+    if (step.intent.kind == px::Intent::join) {
+      // A second join of a joined topic: the ChannelSet closed the old channel (its phx_close is a reply), so the
+      // socket does too; the new join is refused.
+      for (auto& r : step.replies) send(std::move(r));
+      drop(step.intent.topic);
+    }
     send(channels_.reply(step.intent, false,
                          px::reason_response("ChannelRateLimitReached: Too many messages per second")));
     co_return;
@@ -114,7 +122,7 @@ boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
         co_return;
       }
       if (!core_) {  // another join may have made it while this one waited
-        core_ = std::make_shared<realtime::Session>(svc_, loop_, std::move(admission.identity), *this, wire_);
+        core_ = std::make_shared<realtime::Session>(svc_, loop_, std::move(admission.identity), *this, wire_, bucket_);
         core_->open();
       }
     }

@@ -2,8 +2,8 @@
 // dialect/phoenix: the Phoenix channel protocol of @supabase/realtime-js (docs/supabase-compat.md) on
 // /realtime/v1/websocket, a peer of techpulse.v1 on the same realtime core. It translates and decides nothing:
 // the Phoenix rules of a socket are protocol/phoenix/channels.hpp; identity, authorization (private thread:/ticket:
-// channels are core subscriptions), revocation, token renewal and expiry, and the rate limit are the core's
-// (gateway/realtime/). Tokens are verified by the one verifier (jwt_keys(config)).
+// channels are core subscriptions), revocation, token renewal and expiry, and the rate limit (per socket, anonymous
+// sockets too) are the core's (gateway/realtime/). Tokens are verified by the one verifier (jwt_keys(config)).
 //
 // Heartbeats, joins (public, and private for authenticated users; thread:<uuid> and ticket:<uuid> only for those
 // the core admits), leaves, access_token, the system error and phx_close on token expiry or revocation;
@@ -131,6 +131,7 @@ class Connection final : public realtime::Sink, public Endpoint, public realtime
   std::string tag_;                       // this socket, in the envelopes of its broadcasts (self)
   std::unique_ptr<simdjson::dom::parser> parser_;  // row JSON (postgres_changes.cpp)
   std::shared_ptr<realtime::Session> core_;  // from the first join with a user token
+  std::shared_ptr<realtime::RateBucket> bucket_;  // the socket's rate limit, anonymous or not (act())
   // A private channel's core subscription, by core topic (thread:<id>) -> Phoenix topic.
   std::map<std::string, std::string> private_subs_;
   // The outcome of the core subscribe under way for a join, set by subscribed()/error().

@@ -12,15 +12,19 @@ namespace techpulse::gateway::dialect::phoenix {
 
 namespace {
 
-std::vector<std::string> column_names(simdjson::dom::parser& parser, const std::string& columns_json) {
+// The names of a table's columns, or (of_type) only those of that PostgreSQL type.
+std::vector<std::string> column_names(simdjson::dom::parser& parser, const std::string& columns_json,
+                                      std::string_view of_type = {}) {
   std::vector<std::string> out;
   simdjson::dom::element doc;
   if (parser.parse(columns_json).get(doc)) return out;
   simdjson::dom::array arr;
   if (doc.get_array().get(arr)) return out;
   for (auto c : arr) {
-    std::string_view n;
-    if (!c["name"].get_string().get(n)) out.emplace_back(n);
+    std::string_view n, type;
+    if (c["name"].get_string().get(n)) continue;
+    if (!of_type.empty() && (c["type"].get_string().get(type) || type != of_type)) continue;
+    out.emplace_back(n);
   }
   return out;
 }
@@ -45,16 +49,24 @@ boost::asio::awaitable<std::variant<std::vector<px::CompiledBinding>, std::strin
       tables.insert(b.table);
     }
   }
-  std::map<std::string, std::vector<std::string>> names;
+  std::map<std::string, std::vector<std::string>> names, instants;
   for (const auto& t : tables) {
     auto cols = co_await realtime::table_columns(svc_, t);  // t: a named value (see channels.hpp)
     if (!cols) co_return std::string("the database is unreachable; retry later");
     names[t] = column_names(*parser_, *cols);
+    instants[t] = column_names(*parser_, *cols, "timestamptz");
   }
-  co_return px::compile_bindings(cfg.postgres_changes, [&](std::string_view table) {
+  auto compiled = px::compile_bindings(cfg.postgres_changes, [&](std::string_view table) {
     auto it = names.find(std::string(table));
     return it == names.end() ? std::vector<std::string>{} : it->second;
   });
+  if (auto* bindings = std::get_if<std::vector<px::CompiledBinding>>(&compiled)) {
+    // Filters on timestamptz columns compare instants, not text.
+    for (auto& b : *bindings) {
+      if (auto why = px::compare_as_instants(b.filter, instants[b.table])) co_return *why;
+    }
+  }
+  co_return std::move(compiled);
 }
 
 void Connection::deliver(const realtime::SharedEvent& event) {

@@ -15,22 +15,28 @@ after(async () => {
   await gw?.stop()
 })
 
-test('heartbeats keep the socket alive past 60 s', { timeout: 120000 }, async () => {
-  const sb = await client(gw, hs256(claims(db.profile())))
-  const beats = new Inbox()
-  sb.realtime.onHeartbeat((status) => beats.push(status))
-  const ch = sb.channel('alive')
-  await subscribed(ch)
-  // Three answered heartbeats, 25 s apart: 75 s on one socket.
-  for (let i = 1; i <= 3; ++i) await beats.next(() => beats.items.filter((s) => s === 'ok').length >= i, 40000, `heartbeat ${i}`)
-  assert.ok(!beats.items.includes('timeout'))
-  assert.ok(!beats.items.includes('disconnected'))
-  assert.equal(ch.state, 'joined')
-  await sb.removeAllChannels()
+test('heartbeats keep the socket alive past 60 s (vsn 2.0.0 and 1.0.0 side by side)', { timeout: 120000 }, async () => {
+  // One socket of each vsn over the same 75 s.
+  const alive = async (vsn) => {
+    const sb = await client(gw, hs256(claims(db.profile())), { vsn })
+    const beats = new Inbox()
+    sb.realtime.onHeartbeat((status) => beats.push(status))
+    const ch = sb.channel(`alive-${vsn}`)
+    await subscribed(ch)
+    // Three answered heartbeats, 25 s apart: 75 s on one socket.
+    for (let i = 1; i <= 3; ++i) {
+      await beats.next(() => beats.items.filter((s) => s === 'ok').length >= i, 40000, `vsn ${vsn} heartbeat ${i}`)
+    }
+    assert.ok(!beats.items.includes('timeout'))
+    assert.ok(!beats.items.includes('disconnected'))
+    assert.equal(ch.state, 'joined')
+    await sb.removeAllChannels()
+  }
+  await Promise.all([alive('2.0.0'), alive('1.0.0')])
 })
 
-test('an expired token gets the system error, then phx_close', { timeout: 30000 }, async () => {
-  const sb = await client(gw, hs256(claims(db.profile(), 3)))
+for (const vsn of ['2.0.0', '1.0.0']) test(`vsn ${vsn}: an expired token gets the system error, then phx_close`, { timeout: 30000 }, async () => {
+  const sb = await client(gw, hs256(claims(db.profile(), 3)), { vsn })
   const sys = new Inbox()
   const statuses = new Inbox()
   const ch = sb.channel('expiring').on('system', {}, (m) => sys.push(m))

@@ -26,11 +26,11 @@ function watched(sb, name, config) {
   return { ch, syncs, leaves }
 }
 
-test('presence syncs between two clients on two nodes, and a disconnect leaves', async () => {
+test('presence syncs between two clients on two nodes (vsn 2.0.0 and 1.0.0), and a disconnect leaves', async () => {
   const a = await client(nodeA, hs256(claims(db.profile())))
-  const b = await client(nodeB, hs256(claims(db.profile())))
+  const b = await client(nodeB, hs256(claims(db.profile())), { vsn: '1.0.0' })
   const { ch: chA, syncs: syncsA, leaves: leavesA } = watched(a, 'lobby', { presence: { key: 'alice' } })
-  const chB = b.channel('lobby', { config: { presence: { key: 'bob' } } })
+  const { ch: chB, syncs: syncsB } = watched(b, 'lobby', { presence: { key: 'bob' } })
   await subscribed(chA)
   await subscribed(chB)
   assert.equal(await chA.track({ online: 'a' }), 'ok')
@@ -39,11 +39,16 @@ test('presence syncs between two clients on two nodes, and a disconnect leaves',
   assert.equal(state.bob[0].online, 'b')
   assert.ok(state.bob[0].presence_ref)
   assert.equal(state.alice.length, 1)
+  // The vsn-1 client's own state holds both too.
+  assert.equal(await chB.track({ online: 'b2' }), 'ok')
+  const stateB = await syncsB.next((s) => s.alice && s.bob?.[0]?.online === 'b2', 10000, 'both in B’s presence state')
+  assert.equal(stateB.alice[0].online, 'a')
   // B's socket goes away without untrack: its presence leaves on every node.
+  const before = syncsA.items.length
   b.realtime.disconnect()
-  const left = await leavesA.next((l) => l.key === 'bob', 10000, 'bob to leave')
-  assert.equal(left.leftPresences[0].online, 'b')
-  await syncsA.next((s) => s.alice && !s.bob, 10000, 'bob gone from A’s state')
+  const left = await leavesA.next((l) => l.key === 'bob' && l.leftPresences[0].online === 'b2', 10000, 'bob to leave')
+  assert.equal(left.leftPresences.length, 1)
+  await syncsA.next((s) => syncsA.items.indexOf(s) >= before && s.alice && !s.bob, 10000, 'bob gone from A’s state')
   await a.removeAllChannels()
 })
 
