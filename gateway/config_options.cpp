@@ -110,7 +110,7 @@ const std::vector<Binding>& bindings() {
       bind({"--slow-consumer-ms", "TECHPULSE_SLOW_CONSUMER_MS",
             "a session over the queue bounds is closed when no write completes for this long", "5000"},
            number(&Config::slow_consumer_ms, 100, 600000)),
-      bind({"--max-subscriptions", "TECHPULSE_MAX_SUBSCRIPTIONS", "topics one session may subscribe to", "100"},
+      bind({"--max-subscriptions", "TECHPULSE_MAX_SUBSCRIPTIONS", "topics one session may subscribe to (and channels one Supabase socket may join)", "100"},
        number(&Config::max_subscriptions, 1, 100000)),
       bind({"--handshake-timeout-ms", "TECHPULSE_HANDSHAKE_TIMEOUT_MS", "deadline for the HTTP request and upgrade",
         "10000"},

@@ -106,6 +106,14 @@ boost::asio::awaitable<void> Connection::act(px::Step step) {
 boost::asio::awaitable<void> Connection::join(const px::Intent& in) {
   const auto& cfg = in.config;
   const auto name = std::string(px::ChannelSet::channel_name(in.topic));
+  // The native protocol's limit on topics per session (--max-subscriptions) is also the channels one socket may
+  // join: it bounds what one socket makes every node hold (presence metas, bindings). Supabase's own default for
+  // max_channels_per_client is 100 too. A join of a channel already joined replaces it and is not counted.
+  if (!joined_.count(in.topic) && joined_.size() >= svc_.config.max_subscriptions) {
+    send(channels_.join_error(in, "ChannelRateLimitReached: Too many channels (a socket may join at most " +
+                                      std::to_string(svc_.config.max_subscriptions) + ")"));
+    co_return;
+  }
   if (cfg.access_token) {
     auto v = verify_jwt(*cfg.access_token, jwt_keys(svc_.config), unix_now());
     if (auto* why = std::get_if<std::string>(&v)) {
