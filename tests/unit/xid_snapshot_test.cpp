@@ -43,4 +43,5 @@ TEST_CASE("a snapshot includes what committed before it: below xmin, and below x
   CHECK_FALSE(s.includes(105));  // not yet started
   CHECK_FALSE(s.includes(1000));
   CHECK_FALSE(XidSnapshot{}.includes(1));  // no read yet: nothing is held
+  CHECK_FALSE(s.includes(0));               // a payload without an xid (a node before 011): never held
 }
