@@ -55,11 +55,13 @@ maria=a0000000-0000-4000-8000-000000000001
 james=a0000000-0000-4000-8000-000000000002
 sam=a0000000-0000-4000-8000-000000000011
 lee=a0000000-0000-4000-8000-000000000012
+alex=a0000000-0000-4000-8000-000000000021
 thread=e0000000-0000-4000-8000-000000000001
 token=$("$bin" token --sub "$maria" --role customer --ttl 86400)
 james_token=$("$bin" token --sub "$james" --role customer --ttl 86400)
 tech_token=$("$bin" token --sub "$sam" --role technician --ttl 86400)
 lee_token=$("$bin" token --sub "$lee" --role technician --ttl 86400)
+alex_token=$("$bin" token --sub "$alex" --role admin --ttl 86400)
 
 cat <<MSG
 
@@ -70,6 +72,7 @@ cat <<MSG
     Customer   James Okafor  http://$listen/#token=$james_token
     Technician Sam Reyes     http://$listen/#token=$tech_token
     Technician Lee Chen      http://$listen/#token=$lee_token
+    Admin      Alex Admin    http://$listen/#token=$alex_token   (the console with the Analytics panel)
   Open Maria and Sam side by side: Sam's console shows ticket TP-10041 and Maria's Camry thread, live.
 
   Or speak the protocol (docs/protocol.md) yourself:

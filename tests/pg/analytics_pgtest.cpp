@@ -1,4 +1,4 @@
-// The analytics rollups' triggers against a real PostgreSQL (012_analytics.sql, 016_analytics_lock_order.sql): a
+// The analytics rollups' triggers against a real PostgreSQL (012_analytics.sql, 013_analytics_lock_order.sql): a
 // hard DELETE of a message and an INSERT into the same thread and hour take their locks in the same order (the
 // thread's row first), so they wait for each other instead of deadlocking.
 #include <catch2/catch.hpp>
