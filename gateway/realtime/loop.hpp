@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/realtime/expiry_queue.hpp"
 #include "gateway/realtime/hub.hpp"
 
 namespace techpulse::gateway::realtime {
@@ -19,6 +20,7 @@ struct Loop {
   unsigned index;
   asio::io_context ioc;
   Hub hub;
+  ExpiryQueue expiries{ioc};  // the token expiries of the loop's sessions
   std::thread thread;
   // Chat messages handed over by the storage thread. The first one posts a drain; those that arrive before it runs
   // join it, so a busy loop delivers several messages in one turn and each socket writes their frames at once.

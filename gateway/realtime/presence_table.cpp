@@ -6,45 +6,49 @@ namespace techpulse::gateway::realtime {
 
 std::vector<PresenceDiff> PresenceTable::join(const std::string& node, const PresenceEntry& e) {
   std::vector<PresenceDiff> out;
-  auto& keys = topics_[e.topic];
-  auto& refs = keys[e.key];
+  auto topic = topics_.try_emplace(e.topic).first;
+  auto key = topic->second.try_emplace(e.key).first;
+  auto& refs = key->second;
   auto it = refs.find(e.ref);
+  auto owner = nodes_.try_emplace(node).first;
   if (it != refs.end()) {
-    if (it->second.node == node && it->second.meta_json == e.meta_json) return out;  // nothing new
-    if (it->second.node != node) {
+    if (*it->second.node == node && it->second.meta_json == e.meta_json) return out;  // nothing new
+    if (*it->second.node != node) {
       // The same ref from another node: the newer claim wins.
-      auto range = by_node_.equal_range(it->second.node);
-      for (auto b = range.first; b != range.second; ++b) {
-        if (b->second == Id{e.topic, e.key, e.ref}) {
-          by_node_.erase(b);
-          break;
-        }
-      }
-      by_node_.emplace(node, Id{e.topic, e.key, e.ref});
+      IdRef id{&topic->first, &key->first, &it->first};
+      auto old = nodes_.find(*it->second.node);
+      old->second.erase(id);
+      if (old->second.empty()) nodes_.erase(old);
+      owner->second.insert(id);
+      it->second.node = &owner->first;
     }
     out.push_back(PresenceDiff{PresenceDiff::leave, e.topic, e.key, e.ref, it->second.meta_json, false});
-    it->second.node = node;
     it->second.meta_json = e.meta_json;
     out.push_back(PresenceDiff{PresenceDiff::join, e.topic, e.key, e.ref, e.meta_json, false});
     return out;
   }
   bool first = refs.empty();
-  refs.emplace(e.ref, Ref{node, e.meta_json, next_order_++});
-  by_node_.emplace(node, Id{e.topic, e.key, e.ref});
+  auto added = refs.emplace(e.ref, Ref{&owner->first, e.meta_json, next_order_++}).first;
+  owner->second.insert(IdRef{&topic->first, &key->first, &added->first});
+  ++size_;
   out.push_back(PresenceDiff{PresenceDiff::join, e.topic, e.key, e.ref, e.meta_json, first});
   return out;
 }
 
-void PresenceTable::erase(const Id& id, std::vector<PresenceDiff>& out) {
+void PresenceTable::erase(const std::string& node, const Id& id, std::vector<PresenceDiff>& out) {
   const auto& [topic, key, ref] = id;
   auto t = topics_.find(topic);
   if (t == topics_.end()) return;
   auto k = t->second.find(key);
   if (k == t->second.end()) return;
   auto r = k->second.find(ref);
-  if (r == k->second.end()) return;
+  if (r == k->second.end() || *r->second.node != node) return;
+  auto owner = nodes_.find(node);
+  owner->second.erase(IdRef{&t->first, &k->first, &r->first});
+  if (owner->second.empty()) nodes_.erase(owner);
   std::string meta = std::move(r->second.meta_json);
   k->second.erase(r);
+  --size_;
   bool last = k->second.empty();
   out.push_back(PresenceDiff{PresenceDiff::leave, topic, key, ref, std::move(meta), last});
   if (last) {
@@ -53,18 +57,19 @@ void PresenceTable::erase(const Id& id, std::vector<PresenceDiff>& out) {
   }
 }
 
+std::vector<PresenceTable::Id> PresenceTable::ids_of(const std::string& node) const {
+  std::vector<Id> ids;
+  auto n = nodes_.find(node);
+  if (n == nodes_.end()) return ids;
+  ids.reserve(n->second.size());
+  for (const auto& [topic, key, ref] : n->second) ids.emplace_back(*topic, *key, *ref);
+  return ids;
+}
+
 std::vector<PresenceDiff> PresenceTable::leave(const std::string& node, const std::string& topic,
                                                const std::string& key, const std::string& ref) {
   std::vector<PresenceDiff> out;
-  Id id{topic, key, ref};
-  auto range = by_node_.equal_range(node);
-  for (auto it = range.first; it != range.second; ++it) {
-    if (it->second == id) {
-      by_node_.erase(it);
-      erase(id, out);
-      break;
-    }
-  }
+  erase(node, Id{topic, key, ref}, out);
   return out;
 }
 
@@ -75,9 +80,8 @@ std::vector<PresenceDiff> PresenceTable::replace_node(const std::string& node,
   for (const auto& e : entries) wanted.insert(Id{e.topic, e.key, e.ref});
   // Leaves first (of what the node no longer holds), then joins, so a key that moves between refs never blinks.
   std::vector<Id> stale;
-  auto range = by_node_.equal_range(node);
-  for (auto it = range.first; it != range.second; ++it) {
-    if (!wanted.count(it->second)) stale.push_back(it->second);
+  for (auto& id : ids_of(node)) {
+    if (!wanted.count(id)) stale.push_back(std::move(id));
   }
   std::vector<PresenceDiff> leaves;
   for (const auto& id : stale) {
@@ -107,11 +111,7 @@ std::vector<PresenceDiff> PresenceTable::replace_node(const std::string& node,
 
 std::vector<PresenceDiff> PresenceTable::drop_node(const std::string& node) {
   std::vector<PresenceDiff> out;
-  auto range = by_node_.equal_range(node);
-  std::vector<Id> ids;
-  for (auto it = range.first; it != range.second; ++it) ids.push_back(it->second);
-  by_node_.erase(node);
-  for (const auto& id : ids) erase(id, out);
+  for (const auto& id : ids_of(node)) erase(node, id, out);
   heard_.erase(node);
   return out;
 }
@@ -136,7 +136,7 @@ std::vector<PresenceTable::KeyState> PresenceTable::state(const std::string& top
   for (const auto& [key, refs] : t->second) {
     KeyState ks{key, {}};
     std::vector<std::pair<uint64_t, PresenceMeta>> sorted;
-    for (const auto& [ref, r] : refs) sorted.push_back({r.order, PresenceMeta{ref, r.node, r.meta_json}});
+    for (const auto& [ref, r] : refs) sorted.push_back({r.order, PresenceMeta{ref, *r.node, r.meta_json}});
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [o, m] : sorted) ks.metas.push_back(std::move(m));
     out.push_back(std::move(ks));
@@ -151,9 +151,7 @@ bool PresenceTable::present(const std::string& topic, const std::string& key) co
 
 std::vector<PresenceEntry> PresenceTable::node_entries(const std::string& node) const {
   std::vector<PresenceEntry> out;
-  auto range = by_node_.equal_range(node);
-  for (auto it = range.first; it != range.second; ++it) {
-    const auto& [topic, key, ref] = it->second;
+  for (auto& [topic, key, ref] : ids_of(node)) {
     const auto& r = topics_.at(topic).at(key).at(ref);
     out.push_back(PresenceEntry{topic, key, ref, r.meta_json});
   }

@@ -4,6 +4,7 @@
 // that techpulse.v1 presence (a key is a user id, counted once however many sessions) and Phoenix presence (a key
 // with a list of metas) are two readings of one table.
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -63,23 +64,37 @@ class PresenceTable {
   std::vector<KeyState> state(const std::string& topic) const;
   bool present(const std::string& topic, const std::string& key) const;
   std::vector<PresenceEntry> node_entries(const std::string& node) const;
-  size_t size() const { return by_node_.size(); }
+  size_t size() const { return size_; }
 
  private:
   struct Ref {
-    std::string node;
+    const std::string* node;  // the key of its entry in nodes_
     std::string meta_json;
     uint64_t order = 0;
   };
   using Id = std::tuple<std::string, std::string, std::string>;  // topic, key, ref
-  void erase(const Id& id, std::vector<PresenceDiff>& out);
+  // A ref as pointers to the keys of topics_ (a std::map's keys never move while their entry lives): the node index
+  // holds no copy of them, and a leave finds its entry in log time.
+  using IdRef = std::tuple<const std::string*, const std::string*, const std::string*>;
+  struct IdRefLess {
+    bool operator()(const IdRef& a, const IdRef& b) const {
+      std::less<const std::string*> less;
+      if (std::get<0>(a) != std::get<0>(b)) return less(std::get<0>(a), std::get<0>(b));
+      if (std::get<1>(a) != std::get<1>(b)) return less(std::get<1>(a), std::get<1>(b));
+      return less(std::get<2>(a), std::get<2>(b));
+    }
+  };
+  // Removes the ref (which belongs to node) from both indexes; its leave goes to `out`.
+  void erase(const std::string& node, const Id& id, std::vector<PresenceDiff>& out);
+  std::vector<Id> ids_of(const std::string& node) const;
 
   // topic -> key -> ref -> Ref
   std::map<std::string, std::map<std::string, std::map<std::string, Ref>>> topics_;
-  std::multimap<std::string, Id> by_node_;
+  std::map<std::string, std::set<IdRef, IdRefLess>> nodes_;  // node -> its refs
   std::map<std::string, PresenceClock::time_point> heard_;
   std::string local_;
   uint64_t next_order_ = 0;
+  size_t size_ = 0;
 };
 
 }  // namespace techpulse::gateway::realtime

@@ -83,7 +83,10 @@ void Session::close() {
     unwatch_rows();
   }
   loop_.hub.remove_session(this);
-  if (expiry_timer_) expiry_timer_->cancel();
+  if (expiry_) {
+    loop_.expiries.remove(*expiry_);
+    expiry_.reset();
+  }
 }
 
 void Session::error(std::string_view ref, ErrorCode code, std::string_view message) {
@@ -210,22 +213,17 @@ void Session::finish_drain_if_done() {
 }
 
 void Session::arm_expiry() {
-  // In whole seconds: a token may carry any exp up to INT64_MAX, which a nanosecond time_point cannot hold (the
-  // conversion overflowed and closed such sessions at once). No session lives 100 years, so waits are capped there.
-  constexpr int64_t kMaxWaitSeconds = int64_t{100} * 365 * 24 * 3600;
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
-  const int64_t left = who_.exp > now ? std::min(who_.exp - now, kMaxWaitSeconds) : 0;
-  if (!expiry_timer_) expiry_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc);
-  expiry_timer_->expires_after(std::chrono::seconds(left));
-  std::weak_ptr<Session> weak = shared_from_this();
-  expiry_timer_->async_wait([weak](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (ec || !self || self->closing_) return;
-    log(Level::info, "token_expired", "session={} user={}", self->session_id_, self->who_.user_id);
-    self->error("", ErrorCode::unauthorized, "token expired; reconnect with a new token or renew it with auth");
-    if (auto* s = self->sink()) s->close(CloseReason::token_expired, "token expired");
-  });
+  // One timer per loop for every session's expiry (expiry_queue.hpp): an idle connection holds an entry, not a timer.
+  if (expiry_) loop_.expiries.remove(*expiry_);
+  expiry_ = loop_.expiries.add(who_.exp, weak_from_this());
+}
+
+void Session::on_token_expired() {
+  expiry_.reset();  // the queue has dropped the entry
+  if (closing_) return;
+  log(Level::info, "token_expired", "session={} user={}", session_id_, who_.user_id);
+  error("", ErrorCode::unauthorized, "token expired; reconnect with a new token or renew it with auth");
+  if (auto* s = sink()) s->close(CloseReason::token_expired, "token expired");
 }
 
 void Session::recheck_access() {

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gateway/realtime/calls.hpp"
@@ -58,6 +59,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
 
   // Joins the loop's hub, says welcome and arms the token's expiry.
   void open();
+  // The token has expired (the loop's ExpiryQueue calls this): an unauthorized error, then close 4401.
+  void on_token_expired();
   // The connection is over: leaves the hub, stops the timers, and calls the sink no more. Idempotent.
   void close();
   bool closed() const { return closing_; }
@@ -170,7 +173,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
   std::set<std::string> tracked_;  // topics this session is present on
   int row_watches_ = 0;
-  std::unique_ptr<asio::steady_timer> expiry_timer_;
+  std::optional<ExpiryQueue::Handle> expiry_;  // this session's entry in its loop's expiry queue
   std::shared_ptr<RateBucket> bucket_;
 };
 

@@ -1,7 +1,6 @@
 #include "gateway/transport/corked_stream.hpp"
 
 #include <boost/asio/write.hpp>
-#include <boost/beast/websocket/ssl.hpp>
 
 namespace techpulse::gateway {
 
@@ -62,7 +61,7 @@ void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t first_byte) {
 template <class Next>
 void CorkedStream<Next>::enqueue_control(std::string bytes, Handler handler) {
   if (failed_) {
-    asio::post(stream_.get_executor(), [h = std::move(handler), ec = failed_]() mutable { std::move(h)(ec, 0); });
+    if (handler) asio::post(stream_.get_executor(), [h = std::move(handler), ec = failed_] { h(ec); });
     return;
   }
   Item& it = items_.emplace_back();
@@ -133,7 +132,7 @@ void CorkedStream<Next>::flush() {
   if constexpr (kTls) {
     asio::async_write(stream_, GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
   } else {
-    asio::async_write(stream_.socket(), GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
+    asio::async_write(stream_, GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
   }
 }
 
@@ -142,7 +141,7 @@ void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
   writing_ = false;
   in_flight_ = 0;
   if (!ec) ++writes_done_;
-  // Beast's handlers run last: they may queue more.
+  // The control writes' handlers run last: they may queue more.
   std::vector<std::unique_ptr<Control>> done;
   for (std::size_t i = head_; i < head_ + n; ++i) {
     Item& it = items_[i];
@@ -173,8 +172,7 @@ void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
   if (!failed_ && head_ < items_.size()) flush();
   bool idle = head_ == items_.size();
   for (auto& c : done) {
-    std::size_t size = c->bytes.size();
-    std::move(c->handler)(failed_, failed_ ? 0 : size);
+    if (c->handler) c->handler(failed_);
   }
   if (idle && on_idle_) asio::post(stream_.get_executor(), on_idle_);
 }
@@ -187,19 +185,7 @@ void CorkedStream<Next>::release_if_idle() {
   std::string().swap(headers_);
 }
 
-template <class Next>
-void teardown(boost::beast::role_type role, CorkedStream<Next>& s, boost::system::error_code& ec) {
-  using boost::beast::websocket::teardown;
-  if constexpr (CorkedStream<Next>::kTls) {
-    teardown(role, s.next_layer(), ec);
-  } else {
-    teardown(role, s.next_layer().socket(), ec);
-  }
-}
-
-template class CorkedStream<boost::beast::tcp_stream>;
+template class CorkedStream<boost::asio::ip::tcp::socket>;
 template class CorkedStream<TlsStream>;
-template void teardown(boost::beast::role_type, CorkedStream<boost::beast::tcp_stream>&, boost::system::error_code&);
-template void teardown(boost::beast::role_type, CorkedStream<TlsStream>&, boost::system::error_code&);
 
 }  // namespace techpulse::gateway

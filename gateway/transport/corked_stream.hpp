@@ -1,24 +1,19 @@
 #pragma once
-// The layer under a session's websocket stream. Every byte the session sends goes through its one queue:
+// The write side of a WebSocket connection. Every byte the session sends goes through its one queue:
 //   - event frames: a small unmasked header (server frames are never masked) plus the event's shared payload,
 //     no copy and no allocation per delivery;
-//   - Beast's own writes (handshake response, ping, pong, close), copied, in order with the frames.
+//   - the session's own bytes (the 101 response, ping, pong, close), in order with the frames.
 // The queue is written with one gather write per socket per loop turn (as uWebSockets corks): frames pushed during
-// a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Beast's writes never
-// interleave with event frames, because both are serialised here. Lives on its session's loop; not thread-safe.
-// While idle it holds no heap memory.
-// `Next` is the byte stream under it: beast::tcp_stream (plain ws://, whose writes go straight to the socket as one
+// a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Lives on its session's
+// loop; not thread-safe. While idle it holds no heap memory.
+// `Next` is the byte stream under it: a plain tcp::socket (ws://, whose writes go straight to the socket as one
 // writev) or TlsStream (wss://: Beast's SSL stream, whose flat_stream coalesces the gather list into one TLS write).
 // Both are instantiated in corked_stream.cpp only.
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/role.hpp>
-#include <boost/beast/core/stream_traits.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <boost/beast/websocket/teardown.hpp>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -34,11 +29,12 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 template <class Next>
 class CorkedStream {
  public:
-  static constexpr bool kTls = !std::is_same_v<Next, boost::beast::tcp_stream>;
+  static constexpr bool kTls = !std::is_same_v<Next, boost::asio::ip::tcp::socket>;
   using executor_type = typename Next::executor_type;
   using next_layer_type = Next;
   using error_code = boost::system::error_code;
-  using Handler = boost::asio::any_completion_handler<void(error_code, std::size_t)>;
+  // Runs once the bytes of a control write are written (or failed).
+  using Handler = std::function<void(const error_code&)>;
 
   explicit CorkedStream(Next s) : stream_(std::move(s)) {}
   CorkedStream(CorkedStream&&) = default;
@@ -46,6 +42,14 @@ class CorkedStream {
   executor_type get_executor() noexcept { return stream_.get_executor(); }
   next_layer_type& next_layer() noexcept { return stream_; }
   const next_layer_type& next_layer() const noexcept { return stream_; }
+  // The TCP socket at the bottom.
+  boost::asio::ip::tcp::socket& socket() noexcept {
+    if constexpr (kTls) {
+      return stream_.next_layer().socket();
+    } else {
+      return stream_;
+    }
+  }
 
   // Keeps the owner (the session) alive while a flush or a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
@@ -56,38 +60,20 @@ class CorkedStream {
   // waits for this before it sends the close frame.
   void set_on_idle(std::function<void()> f) { on_idle_ = std::move(f); }
 
-  template <class MutableBuffers, class Token>
-  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
-    if constexpr (kTls) {
-      return stream_.async_read_some(buffers, std::forward<Token>(token));
-    } else {
-      return stream_.socket().async_read_some(buffers, std::forward<Token>(token));
-    }
-  }
-
-  // Beast's writes: the bytes are copied into the queue; the handler runs once they are written.
-  template <class ConstBuffers, class Token>
-  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
-    return boost::asio::async_initiate<Token, void(error_code, std::size_t)>(
-        [this](auto handler, const ConstBuffers& b) {
-          std::string bytes(boost::asio::buffer_size(b), '\0');
-          boost::asio::buffer_copy(boost::asio::buffer(bytes), b);
-          enqueue_control(std::move(bytes), Handler(std::move(handler)));
-        },
-        token, buffers);
-  }
-
   // Queues one text message. Frames queued after a write error are dropped.
   void enqueue_text(const Frame& payload);
   // Queues one binary message (Phoenix vsn 2.0.0 user broadcasts).
   void enqueue_binary(const Frame& payload);
+  // Queues bytes of the session's own (a whole control frame, the 101 response); `done`, if any, runs once they
+  // are written. After a write error it is called with that error (posted) and nothing is queued.
+  void enqueue_control(std::string bytes, Handler done = {});
   // Frames and payload bytes queued (including those being written).
   std::size_t queued_frames() const { return items_.size() - head_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
   // Writes completed so far: the slow-consumer rule judges a reader by whether this moves.
   std::uint64_t writes_done() const { return writes_done_; }
   // Forgets the event frames not yet being written (the session is closing), except the first one when no write
-  // is in flight; Beast's writes stay.
+  // is in flight; the control writes stay.
   void drop_pending_frames();
 
  private:
@@ -97,13 +83,12 @@ class CorkedStream {
   };
   struct Item {
     Frame payload;                     // an event frame's payload, or
-    std::unique_ptr<Control> control;  // one of Beast's writes
+    std::unique_ptr<Control> control;  // one of the session's own writes
     uint8_t header[10];
     uint8_t header_len = 0;
   };
 
   void enqueue(const Frame& payload, uint8_t first_byte);
-  void enqueue_control(std::string bytes, Handler handler);
   void schedule_flush();
   void flush();
   void on_written(const error_code& ec, std::size_t items);
@@ -124,19 +109,5 @@ class CorkedStream {
   bool writing_ = false;
   error_code failed_;
 };
-
-// Beast's close handshake ends with a teardown of the layer under the websocket stream: the TCP socket, or, over
-// TLS, the SSL stream (close_notify, then the socket).
-template <class Next, class TeardownHandler>
-void async_teardown(boost::beast::role_type role, CorkedStream<Next>& s, TeardownHandler&& handler) {
-  using boost::beast::websocket::async_teardown;
-  if constexpr (CorkedStream<Next>::kTls) {
-    async_teardown(role, s.next_layer(), std::forward<TeardownHandler>(handler));
-  } else {
-    async_teardown(role, s.next_layer().socket(), std::forward<TeardownHandler>(handler));
-  }
-}
-template <class Next>
-void teardown(boost::beast::role_type role, CorkedStream<Next>& s, boost::system::error_code& ec);
 
 }  // namespace techpulse::gateway

@@ -215,8 +215,9 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
         auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
           return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
         };
-        auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), make, std::move(slot));
-        session->start(std::move(req), d.echo_subprotocol);
+        auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream)), make,
+                                                                   std::move(slot));
+        session->start(req[http::field::sec_websocket_key], d.echo_subprotocol);
         co_return;
       }
       const bool unavailable = admission.status == realtime::Admission::unavailable;
@@ -236,8 +237,9 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       auto make = [&svc, &loop, vsn](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
         return std::make_unique<dialect::phoenix::Connection>(wire, svc, loop, vsn);
       };
-      auto session = std::make_shared<WsSession<Stream>>(svc, loop, std::move(stream), make, std::move(slot), true);
-      session->start(std::move(req), false);
+      auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream)), make,
+                                                                 std::move(slot), true);
+      session->start(req[http::field::sec_websocket_key], false);
       co_return;
     }
 
@@ -296,6 +298,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       if (refuses_upgrade(d.kind)) metrics::upgrade_refused(static_cast<int>(d.status));
       res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
       if (d.upgrade_header) res.set(http::field::upgrade, "websocket");
+      if (d.version_header) res.set(http::field::sec_websocket_version, "13");
       if (retry_after) res.set(http::field::retry_after, "1");
       if (d.close) res.keep_alive(false);
     }

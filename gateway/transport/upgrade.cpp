@@ -87,6 +87,24 @@ Decision refuse(http::status status, std::string_view code, std::string message,
 
 }  // namespace
 
+std::optional<Decision> refuse_handshake(const HttpRequest& req, const Config& config) {
+  std::optional<Decision> d;
+  if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
+    d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
+               RefusalKind::bad_handshake);
+  } else if (req[http::field::sec_websocket_version] != "13") {
+    // RFC 6455 4.4: 426 with the version this server speaks.
+    d = refuse(http::status::upgrade_required, "bad_request", "Sec-WebSocket-Version must be 13",
+               RefusalKind::bad_handshake);
+    d->upgrade_header = true;
+    d->version_header = true;
+  } else if (!origin_permitted(req, config)) {
+    d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
+  }
+  if (d) d->close = true;
+  return d;
+}
+
 bool offers_subprotocol(const HttpRequest& req) {
   return list_contains(req[http::field::sec_websocket_protocol], "techpulse.v1");
 }
@@ -142,13 +160,9 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   if (path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req)) {
     std::string_view target(req.target().data(), req.target().size());
     std::string vsn = query_param(target, "vsn");
+    if (auto refused = refuse_handshake(req, config)) return std::move(*refused);
     Decision d;
-    if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
-      d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
-                 RefusalKind::bad_handshake);
-    } else if (!origin_permitted(req, config)) {
-      d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
-    } else if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
+    if (query_param(target, "apikey").empty() && req["x-api-key"].empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an apikey is required", RefusalKind::no_token);
     } else if (!vsn.empty() && vsn != "1.0.0" && vsn != "2.0.0") {
       d = refuse(http::status::bad_request, "bad_request", "vsn must be 1.0.0 or 2.0.0", RefusalKind::no_route);
@@ -162,13 +176,9 @@ Decision decide(const HttpRequest& req, const Config& config, int64_t now) {
   }
 
   if (path == "/v1/ws" && boost::beast::websocket::is_upgrade(req)) {
+    if (auto refused = refuse_handshake(req, config)) return std::move(*refused);
     Decision d;
-    if (!valid_websocket_key(req[http::field::sec_websocket_key])) {
-      d = refuse(http::status::bad_request, "bad_request", "Sec-WebSocket-Key must be the base64 of 16 bytes",
-                 RefusalKind::bad_handshake);
-    } else if (!origin_permitted(req, config)) {
-      d = refuse(http::status::forbidden, "forbidden", "this Origin may not connect", RefusalKind::origin);
-    } else if (token.empty()) {
+    if (token.empty()) {
       d = refuse(http::status::unauthorized, "unauthorized", "an access token is required", RefusalKind::no_token);
     } else {
       auto v = verify_jwt(token, jwt_keys(config), now);

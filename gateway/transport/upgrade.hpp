@@ -7,6 +7,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,7 @@ struct Decision {
   RefusalKind kind = RefusalKind::none;
   bool close = false;          // refusals of an upgrade end the connection
   bool upgrade_header = false;  // 426 carries `Upgrade: websocket`
+  bool version_header = false;  // 426 carries `Sec-WebSocket-Version: 13` (an upgrade of another version)
   // websocket:
   Claims claims;
   bool echo_subprotocol = false;  // the client offered techpulse.v1 in Sec-WebSocket-Protocol
@@ -63,6 +65,11 @@ std::string query_param(std::string_view target, std::string_view name);
 // /realtime/v1/websocket (Supabase's endpoint: the same key check and Origin allow-list, an apikey, vsn 1.0.0 or
 // 2.0.0; its tokens come with each join, see gateway/dialect/phoenix/).
 Decision decide(const HttpRequest& req, const Config& config, int64_t now);
+
+// What both upgrade routes refuse first, in this order: a Sec-WebSocket-Key that is not the base64 of 16 bytes
+// (400), a Sec-WebSocket-Version other than 13 (426), an Origin not permitted (403); nothing when the handshake may
+// go on.
+std::optional<Decision> refuse_handshake(const HttpRequest& req, const Config& config);
 
 // Helpers decide uses, exposed for tests.
 std::string percent_decode(std::string_view s);

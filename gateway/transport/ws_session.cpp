@@ -2,103 +2,234 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/websocket.hpp>
+#include <array>
 
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/log.hpp"
 
 namespace techpulse::gateway {
 
-namespace websocket = beast::websocket;
-namespace http = beast::http;
+namespace {
+
+constexpr uint8_t kOpPing = 0x9, kOpPong = 0xA;
+// Beast's words for these ends, which the logs have always used.
+constexpr std::string_view kClosedText = "The WebSocket stream was gracefully closed at both endpoints";
+constexpr std::string_view kTimeoutText = "The socket was closed due to a timeout";
+
+// The loop's read buffer (one loop per thread): a plain connection reads into it only when the socket is readable,
+// so no connection holds a read buffer while it waits.
+std::array<char, 64 * 1024>& loop_read_buffer() {
+  thread_local std::array<char, 64 * 1024> buffer;
+  return buffer;
+}
+
+}  // namespace
 
 template <class Next>
 WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, MakeDialect make_dialect,
                            ConnectionSlot slot, bool binary_allowed)
     : svc_(svc),
       loop_(loop),
-      ws_(std::move(stream)),
+      out_(std::move(stream)),
+      decoder_(svc.config.max_frame_bytes),
       slot_(std::move(slot)),
       binary_allowed_(binary_allowed),
       dialect_(make_dialect(*this)) {
-  ws_.next_layer().set_backlog(&loop_.inbox_pending);
+  out_.set_backlog(&loop_.inbox_pending);
 }
 
 template <class Next>
 WsSession<Next>::~WsSession() { cleanup(); }
 
 template <class Next>
-void WsSession<Next>::start(http::request<http::string_body> req, bool echo_subprotocol) {
-  ws_.next_layer().set_owner(weak_from_this());
-  asio::co_spawn(loop_.ioc, run(std::move(req), echo_subprotocol), asio::detached);
+void WsSession<Next>::start(std::string_view websocket_key, bool echo_subprotocol) {
+  out_.set_owner(weak_from_this());
+  if constexpr (!kTls) {
+    boost::system::error_code ec;
+    out_.socket().non_blocking(true, ec);  // reads are attempted only once the socket is readable
+  }
+  out_.enqueue_control(ws::handshake_response(websocket_key,
+                                              echo_subprotocol ? dialect::techpulse_v1::kSubprotocol : ""));
+  opened_ = true;
+  metrics::connection_opened();
+  // A ping every heartbeat_ms of silence; a client silent for two intervals is closed (ticks of half an interval).
+  IdleSweep::of(loop_.ioc, std::chrono::milliseconds(std::max<int64_t>(1, svc_.config.heartbeat_ms / 2))).watch(*this);
+  dialect_->open();
+  read_more();
 }
 
 template <class Next>
-asio::awaitable<void> WsSession<Next>::run(http::request<http::string_body> req, bool echo_subprotocol) {
+void WsSession<Next>::read_more() {
+  if (ended_) return;
   auto self = shared_from_this();
-  const auto& cfg = svc_.config;
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket timeouts below take over
-  websocket::stream_base::timeout t{};
-  t.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
-  // A ping every heartbeat_ms; a client silent for two intervals is closed.
-  t.idle_timeout = std::chrono::milliseconds(2 * cfg.heartbeat_ms);
-  t.keep_alive_pings = true;
-  ws_.set_option(t);
-  ws_.set_option(websocket::stream_base::decorator([echo_subprotocol](websocket::response_type& res) {
-    res.set(http::field::server, "techpulse-gateway");
-    if (echo_subprotocol) res.set(http::field::sec_websocket_protocol, dialect::techpulse_v1::kSubprotocol);
-  }));
-  ws_.read_message_max(cfg.max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.text(true);
+  if constexpr (!kTls) {
+    out_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+                             [self](const boost::system::error_code& ec) { self->on_readable(ec); });
+  } else {
+    if (!tls_in_) tls_in_ = std::make_unique<char[]>(kTlsReadBytes);
+    out_.next_layer().async_read_some(asio::buffer(tls_in_.get(), kTlsReadBytes),
+                                      [self](const boost::system::error_code& ec, std::size_t n) {
+                                        self->on_read(ec, std::string_view(self->tls_in_.get(), ec ? 0 : n));
+                                      });
+  }
+}
 
+template <class Next>
+void WsSession<Next>::on_readable(const boost::system::error_code& wait_ec) {
+  if (wait_ec) return on_read(wait_ec, {});
+  auto& buffer = loop_read_buffer();
   boost::system::error_code ec;
-  co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) {
-    log(Level::debug, "ws_accept_failed", "error={}", quoted(ec.message()));
-    co_return;
-  }
-  {
-    // The upgrade request (headers, the token) stays in this coroutine's frame for the whole session: free it.
-    auto done = std::move(req);
-  }
-  opened_ = true;
-  metrics::connection_opened();
-  dialect_->open();
+  std::size_t n = out_.socket().read_some(asio::buffer(buffer), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return read_more();
+  on_read(ec, std::string_view(buffer.data(), ec ? 0 : n));
+}
 
-  for (;;) {
-    buffer_.clear();
-    co_await ws_.async_read(buffer_, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
-    auto data = buffer_.cdata();
-    std::string_view bytes(static_cast<const char*>(data.data()), data.size());
-    if (!ws_.got_text()) {
-      if (!binary_allowed_) {
-        count_close_as(metrics::CloseReason::error);
-        close_with(websocket::close_code::unknown_data, "binary frames are not supported");
-        break;
-      }
-      metrics::frame_in(bytes.size());
-      co_await dialect_->on_binary(bytes);
-    } else {
-      metrics::frame_in(bytes.size());
-      co_await dialect_->on_text(bytes);
-    }
-    if (closing_) break;
+template <class Next>
+void WsSession<Next>::on_read(const boost::system::error_code& ec, std::string_view bytes) {
+  if (ended_) return;
+  if (ec) {
+    if (ec != asio::error::operation_aborted) count_close_as(metrics::CloseReason::error);
+    return end(ec == asio::error::eof ? std::string_view("The client closed the connection") : ec.message());
   }
-  // Reads may still be needed to complete a close handshake the server started; the close timer ends it.
-  log(Level::info, "session_close", "session={} reason={}", dialect_->label(),
-      quoted(ec ? ec.message() : std::string("server closed")));
-  if (ec == websocket::error::closed) count_close_as(metrics::CloseReason::normal);
-  else if (ec == beast::error::timeout) count_close_as(metrics::CloseReason::idle);
-  else if (ec == websocket::error::message_too_big) count_close_as(metrics::CloseReason::too_large);
-  else count_close_as(metrics::CloseReason::error);
+  silent_ticks_ = 0;
+  in_.append(bytes);
+  asio::co_spawn(loop_.ioc, dispatch(shared_from_this()), asio::detached);
+}
+
+template <class Next>
+asio::awaitable<void> WsSession<Next>::dispatch(std::shared_ptr<WsSession> self) {
+  std::size_t pos = 0;
+  for (;;) {
+    if (ended_ || close_received_) co_return;
+    std::size_t used = 0;
+    ws::Event e = decoder_.next(std::span<char>(in_.data() + pos, in_.size() - pos), used);
+    pos += used;
+    using Kind = ws::Event::Kind;
+    if (e.kind == Kind::none) {
+      if (used == 0) break;  // no whole frame left: read more
+      continue;              // a fragment absorbed
+    }
+    if (e.kind == Kind::error) {
+      on_protocol_error(e);
+      co_return;
+    }
+    if (e.kind == Kind::close) {
+      on_peer_close(e.code);
+      co_return;
+    }
+    if (e.kind == Kind::ping) {
+      if (!closing_) out_.enqueue_control(ws::encode_frame(kOpPong, e.payload));
+      continue;
+    }
+    if (e.kind == Kind::pong) continue;
+    // A message. After our close frame only the client's close matters: what it sent before it is dropped.
+    if (closing_) continue;
+    if (!e.text && !binary_allowed_) {
+      count_close_as(metrics::CloseReason::error);
+      close_with(ws::close_code::unknown_data, "binary frames are not supported");
+      continue;
+    }
+    metrics::frame_in(e.payload.size());
+    // The payload is a view into in_ (or the decoder's fragments): neither changes until this call is over.
+    if (e.text) {
+      co_await dialect_->on_text(e.payload);
+    } else {
+      co_await dialect_->on_binary(e.payload);
+    }
+  }
+  in_.erase(0, pos);
+  if (in_.empty()) {
+    std::string().swap(in_);  // an idle connection keeps no buffer
+    decoder_.release();
+  }
+  read_more();
+}
+
+template <class Next>
+void WsSession<Next>::on_peer_close(uint16_t code) {
+  close_received_ = true;
+  count_close_as(metrics::CloseReason::normal);
+  if (closing_) {
+    // The answer to ours: the handshake is complete once ours is written.
+    if (close_sent_) end(server_closed_ ? std::string_view("server closed") : kClosedText);
+    return;
+  }
   cleanup();
-  // The read ended because the connection is over (closed or broken): the grace timer need not keep this session
-  // alive. (When the loop ended on closing_, a close handshake may still be under way: the timer bounds it.)
-  if (ec && close_timer_) close_timer_->cancel();
+  // Echo the client's code (RFC 6455 5.5.1); a close without one is answered without one.
+  closing_ = true;
+  if (stall_timer_) stall_timer_->cancel();
+  if (code == ws::close_code::no_status) {
+    send_close_frame(ws::encode_frame(0x8, ""));
+  } else {
+    send_close_frame(ws::encode_close(code, ""));
+  }
+}
+
+template <class Next>
+void WsSession<Next>::on_protocol_error(const ws::Event& e) {
+  close_received_ = true;  // nothing more is read: the connection ends once our close frame is written
+  count_close_as(e.code == ws::close_code::too_big ? metrics::CloseReason::too_large : metrics::CloseReason::error);
+  protocol_error_ = e.why;  // a literal of the codec
+  if (closing_) {
+    if (close_sent_) end(protocol_error_);
+    return;
+  }
+  closing_ = true;
+  if (stall_timer_) stall_timer_->cancel();
+  out_.drop_pending_frames();
+  cleanup();
+  send_close_frame(ws::encode_close(e.code, e.code == ws::close_code::too_big ? "message too big" : e.why));
+}
+
+template <class Next>
+void WsSession<Next>::send_close_frame(std::string frame) {
+  std::weak_ptr<WsSession<Next>> weak = shared_from_this();
+  out_.enqueue_control(std::move(frame), [weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self || self->ended_) return;
+    self->close_sent_ = true;
+    if (ec || self->close_received_) {
+      self->end(!self->protocol_error_.empty() ? std::string_view(self->protocol_error_)
+                : self->server_closed_          ? std::string_view("server closed")
+                                                : kClosedText);
+    }
+  });
+  // A client that does not read never lets the close frame out, or never answers it: drop the TCP connection after
+  // a grace period.
+  close_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::seconds(2));
+  close_timer_->async_wait([weak](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->end(!self->protocol_error_.empty() ? std::string_view(self->protocol_error_)
+              : self->server_closed_          ? std::string_view("server closed")
+                                              : kClosedText);
+  });
+}
+
+template <class Next>
+void WsSession<Next>::on_idle_tick() {
+  if (ended_ || closing_) return;  // a closing connection ends by its close timer
+  ++silent_ticks_;
+  if (silent_ticks_ >= 4) {
+    count_close_as(metrics::CloseReason::idle);
+    return end(kTimeoutText);
+  }
+  if (silent_ticks_ == 2) out_.enqueue_control(ws::encode_frame(kOpPing, ""));
+}
+
+template <class Next>
+void WsSession<Next>::end(std::string_view why) {
+  if (ended_) return;
+  ended_ = true;
+  stop_watching();
+  log(Level::info, "session_close", "session={} reason={}", dialect_->label(), quoted(why));
+  count_close_as(metrics::CloseReason::error);  // when nothing more precise was counted
+  cleanup();
+  if (stall_timer_) stall_timer_->cancel();
+  if (close_timer_) close_timer_->cancel();
+  boost::system::error_code ignore;
+  out_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+  out_.socket().close(ignore);
 }
 
 template <class Next>
@@ -112,8 +243,7 @@ void WsSession<Next>::cleanup() {
 template <class Next>
 bool WsSession<Next>::over_bounds(std::size_t extra_bytes) const {
   const auto& cfg = svc_.config;
-  const auto& out = ws_.next_layer();
-  return out.queued_frames() >= cfg.max_queue_frames || out.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
+  return out_.queued_frames() >= cfg.max_queue_frames || out_.queued_bytes() + extra_bytes > cfg.max_queue_bytes;
 }
 
 template <class Next>
@@ -128,37 +258,36 @@ void WsSession<Next>::send_binary(const Frame& frame) {
 
 template <class Next>
 void WsSession<Next>::queue(const Frame& frame, bool binary) {
-  if (closing_) return;
+  if (closing_ || ended_) return;
   const auto& cfg = svc_.config;
-  auto& out = ws_.next_layer();
   // The bounds protect memory from a client that does not read, and nothing else: a queue over them is only
   // judged after slow_consumer_ms without a completed write (a fast reader's burst or large reply passes), and
   // only a queue kHardQueueFactor times over them is closed at once.
   if (over_bounds(frame->size())) {
-    if (out.queued_frames() >= kHardQueueFactor * cfg.max_queue_frames ||
-        out.queued_bytes() + frame->size() > kHardQueueFactor * cfg.max_queue_bytes) {
+    if (out_.queued_frames() >= kHardQueueFactor * cfg.max_queue_frames ||
+        out_.queued_bytes() + frame->size() > kHardQueueFactor * cfg.max_queue_bytes) {
       close_slow("hard bound");
       return;
     }
     if (!stall_timer_) watch_stall();
   }
   // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
-  if (binary) out.enqueue_binary(frame);
-  else out.enqueue_text(frame);
+  if (binary) out_.enqueue_binary(frame);
+  else out_.enqueue_text(frame);
   metrics::frame_out(frame->size());
 }
 
 template <class Next>
 void WsSession<Next>::watch_stall() {
   stall_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::milliseconds(svc_.config.slow_consumer_ms));
-  writes_at_arm_ = ws_.next_layer().writes_done();
+  writes_at_arm_ = out_.writes_done();
   std::weak_ptr<WsSession<Next>> weak = shared_from_this();
   stall_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self || self->closing_) return;
     self->stall_timer_.reset();
     if (!self->over_bounds(0)) return;  // drained below the bounds
-    if (self->ws_.next_layer().writes_done() == self->writes_at_arm_) {
+    if (self->out_.writes_done() == self->writes_at_arm_) {
       self->close_slow("no write completed");
       return;
     }
@@ -168,52 +297,40 @@ void WsSession<Next>::watch_stall() {
 
 template <class Next>
 void WsSession<Next>::close_slow(const char* why) {
-  const auto& out = ws_.next_layer();
   log(Level::warn, "slow_consumer", "session={} why={} queued_frames={} queued_bytes={}",
-      dialect_->label(), quoted(why), out.queued_frames(), out.queued_bytes());
+      dialect_->label(), quoted(why), out_.queued_frames(), out_.queued_bytes());
   count_close_as(metrics::CloseReason::slow_consumer);
-  close_with(websocket::close_code::policy_error, "slow consumer");
+  close_with(ws::close_code::policy_error, "slow consumer");
 }
 
 template <class Next>
 bool WsSession<Next>::has_room() const {
   const auto& cfg = svc_.config;
-  const auto& out = ws_.next_layer();
-  return out.queued_frames() <= cfg.max_queue_frames / 2 && out.queued_bytes() <= cfg.max_queue_bytes / 2;
+  return out_.queued_frames() <= cfg.max_queue_frames / 2 && out_.queued_bytes() <= cfg.max_queue_bytes / 2;
 }
 
 template <class Next>
 void WsSession<Next>::notify_when_idle() {
   std::weak_ptr<WsSession<Next>> weak = shared_from_this();
-  ws_.next_layer().set_on_idle([weak] {
+  out_.set_on_idle([weak] {
     if (auto self = weak.lock()) self->dialect_->on_idle();
   });
 }
 
 template <class Next>
 void WsSession<Next>::close_with(uint16_t code, std::string_view reason) {
-  if (closing_) return;
+  if (closing_ || ended_) return;
   closing_ = true;
+  server_closed_ = true;
   if (stall_timer_) stall_timer_->cancel();
   // Free queued frames now, keeping those a write may still be reading from.
-  ws_.next_layer().drop_pending_frames();
+  out_.drop_pending_frames();
   cleanup();
-  auto self = shared_from_this();
-  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_->label(), code,
-      quoted(reason));
-  ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), std::string(reason)),
-                  [self](boost::system::error_code) {});
-  // A client that does not read never lets the close frame out: drop the TCP connection after a grace period.
-  close_timer_ = std::make_unique<asio::steady_timer>(loop_.ioc, std::chrono::seconds(2));
-  close_timer_->async_wait([self](boost::system::error_code ec) {
-    if (ec) return;
-    boost::system::error_code ignore;
-    beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
-    beast::get_lowest_layer(self->ws_).socket().close(ignore);
-  });
+  log(Level::debug, "session_closing", "session={} code={} reason={}", dialect_->label(), code, quoted(reason));
+  send_close_frame(ws::encode_close(code, reason));
 }
 
-template class WsSession<beast::tcp_stream>;
+template class WsSession<asio::ip::tcp::socket>;
 template class WsSession<TlsStream>;
 
 }  // namespace techpulse::gateway

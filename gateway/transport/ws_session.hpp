@@ -1,18 +1,21 @@
 #pragma once
 // transport: moves bytes and applies backpressure; decides nothing about topics or users.
-// One WebSocket connection: owns the Beast stream over a CorkedStream, reads frames and hands them to its
-// dialect's Endpoint (techpulse.v1, or Phoenix, which also takes binary frames), and writes what the dialect sends. Lives on one loop; every member is used only on that
-// loop's thread. Owns itself through shared_from_this while its read loop runs. Outbound frames wait in the
-// CorkedStream (one gather write per loop turn), bounded in frames and bytes: a client that does not read is closed
-// ("slow consumer") instead of growing memory.
-// `Next` is the byte stream: beast::tcp_stream (ws://) or TlsStream (wss://, after the TLS handshake). Both are
-// instantiated in ws_session.cpp only; the plain path is the same code it was before TLS existed.
+// One WebSocket connection, on the frame codec of our own (ws_codec.hpp): reads frames and hands whole messages to
+// its dialect's Endpoint (techpulse.v1, or Phoenix, which also takes binary frames), answers pings, runs the close
+// handshake, and writes what the dialect sends. Lives on one loop; every member is used only on that loop's thread.
+// Kept alive by its pending handlers (shared_from_this). Outbound frames wait in the CorkedStream (one gather write
+// per loop turn), bounded in frames and bytes: a client that does not read is closed ("slow consumer") instead of
+// growing memory.
+// An idle connection holds no buffer and no coroutine: on ws:// it waits for readability with no buffer and reads
+// into its loop's buffer (only a partial frame is kept, in `in_`), the keep-alive is its loop's IdleSweep, and a
+// coroutine exists only while read messages are being handed to the dialect. wss:// reads into a buffer of the
+// session's own (OpenSSL's state per connection dwarfs it anyway).
+// `Next` is the byte stream: a tcp::socket (ws://) or TlsStream (wss://, after the TLS handshake). Both are
+// instantiated in ws_session.cpp only.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +25,8 @@
 #include "gateway/realtime/services.hpp"
 #include "gateway/transport/conn_limits.hpp"
 #include "gateway/transport/corked_stream.hpp"
+#include "gateway/transport/idle_sweep.hpp"
+#include "gateway/transport/ws_codec.hpp"
 #include "metrics/metrics.hpp"
 
 namespace techpulse::gateway {
@@ -29,8 +34,14 @@ namespace techpulse::gateway {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
+// The byte stream a WsSession takes over from the HTTP session: the bare socket of a plain connection.
+inline asio::ip::tcp::socket ws_next_layer(beast::tcp_stream&& s) { return s.release_socket(); }
+inline TlsStream&& ws_next_layer(TlsStream&& s) { return std::move(s); }
+template <class Stream>
+using WsNext = std::decay_t<decltype(ws_next_layer(std::declval<Stream&&>()))>;
+
 template <class Next>
-class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public dialect::Wire {
+class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public dialect::Wire, public IdleWatch {
  public:
   // Builds the connection's dialect on its Wire (this session).
   using MakeDialect = std::function<std::unique_ptr<dialect::Endpoint>(dialect::Wire&)>;
@@ -38,30 +49,46 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
             bool binary_allowed = false);
   ~WsSession() override;
 
-  void start(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+  // Answers the upgrade (101, with the key's accept value; Sec-WebSocket-Protocol: techpulse.v1 when asked to echo
+  // it), opens the dialect and starts reading.
+  void start(std::string_view websocket_key, bool echo_subprotocol);
 
   // dialect::Wire
   void send(const Frame& frame) override;
   void send_binary(const Frame& frame) override;
   bool has_room() const override;
-  bool idle() const override { return ws_.next_layer().queued_frames() == 0; }
+  bool idle() const override { return out_.queued_frames() == 0; }
   void notify_when_idle() override;
   void close(uint16_t code, std::string_view reason, metrics::CloseReason counted_as) override {
     count_close_as(counted_as);
     close_with(code, reason);
   }
 
-  // Sends a close frame (best effort) and drops the connection within a short grace period.
-  void close_with(beast::websocket::close_code code, std::string_view reason) {
-    close_with(static_cast<uint16_t>(code), reason);
-  }
+  // Sends a close frame (best effort) and drops the connection once the client answers it, or within a short
+  // grace period.
   void close_with(uint16_t code, std::string_view reason);
+
+  // IdleWatch: a client silent for two ticks (one heartbeat) is pinged; silent for four, it is closed.
+  void on_idle_tick() override;
 
  private:
   using std::enable_shared_from_this<WsSession<Next>>::shared_from_this;
   using std::enable_shared_from_this<WsSession<Next>>::weak_from_this;
 
-  asio::awaitable<void> run(beast::http::request<beast::http::string_body> req, bool echo_subprotocol);
+  static constexpr bool kTls = CorkedStream<Next>::kTls;
+  // Waits for the next bytes (ws://: readability, then a read into the loop's buffer; wss://: a read).
+  void read_more();
+  void on_readable(const boost::system::error_code& ec);
+  void on_read(const boost::system::error_code& ec, std::string_view bytes);
+  // Decodes what `in_` holds and hands the messages to the dialect, one at a time; then reads more.
+  asio::awaitable<void> dispatch(std::shared_ptr<WsSession> self);
+  void on_peer_close(uint16_t code);
+  void on_protocol_error(const ws::Event& e);
+  // Queues a close frame (and arms the grace timer): the connection ends once it is written and the client's close
+  // has come (or reading ended on a protocol error), or when the timer fires.
+  void send_close_frame(std::string frame);
+  // The connection is over: logged, counted, the socket closed, the dialect told.
+  void end(std::string_view why);
   void cleanup();
   void queue(const Frame& frame, bool binary);
   // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
@@ -74,12 +101,21 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   bool over_bounds(std::size_t extra_bytes) const;
 
   static constexpr std::size_t kHardQueueFactor = 16;
+  static constexpr std::size_t kTlsReadBytes = 16 * 1024;  // one TLS record
 
   realtime::Services& svc_;
   realtime::Loop& loop_;
-  beast::websocket::stream<CorkedStream<Next>> ws_;
-  beast::flat_buffer buffer_;
-  bool closing_ = false;
+  CorkedStream<Next> out_;
+  ws::Decoder decoder_;
+  std::string in_;                     // read, not yet decoded: a partial frame at most, between reads
+  std::unique_ptr<char[]> tls_in_;     // wss:// only: the read buffer
+  uint8_t silent_ticks_ = 0;           // idle-sweep ticks since the last bytes came in
+  bool closing_ = false;               // a close frame is queued (ours or our answer to the client's)
+  bool close_sent_ = false;            // ... and written
+  bool close_received_ = false;        // the client's close frame came, or a protocol error ended reading
+  bool ended_ = false;
+  bool server_closed_ = false;         // the close was ours (the log's "server closed")
+  std::string_view protocol_error_;    // why reading ended on a protocol error (the log's reason; a literal)
   bool cleaned_ = false;
   bool opened_ = false;  // the upgrade completed: counted in techpulse_connections_opened_total
   std::optional<metrics::CloseReason> close_reason_;

@@ -7,6 +7,8 @@ jwt:     a mode byte (see jwt_fuzz.cpp) then real HS256 tokens (valid, expired, 
 phoenix: a mode byte (see phoenix_fuzz.cpp) then Phoenix frames of both vsns as realtime-js 2.119.1 sends them,
          kind-3 binary broadcasts, phx_join payloads, postgres_changes filters, presence pushes, REST broadcast bodies
          and httpSend room/event/body triples.
+ws:      two header bytes (split size, message limit; see ws_fuzz.cpp) then client byte streams: masked frames of every
+         opcode and length form, fragments with pings between them, close frames, and broken frames.
 upgrade: HTTP requests as a client sends them: upgrades with the token in the query or in Authorization, Origin,
          Sec-WebSocket-Protocol, pipelined requests, health routes, REST broadcasts and httpSend targets, and broken
          requests.
@@ -284,8 +286,42 @@ def phoenix() -> None:
         write("phoenix", name, bytes([mode]) + body)
 
 
+def ws_streams() -> None:
+    def frame(first: int, payload: bytes, mask: bytes = b"\x37\xfa\x21\x3d", masked: bool = True) -> bytes:
+        n = len(payload)
+        m = 0x80 if masked else 0
+        if n < 126:
+            head = bytes([first, m | n])
+        elif n < 65536:
+            head = bytes([first, m | 126]) + n.to_bytes(2, "big")
+        else:
+            head = bytes([first, m | 127]) + n.to_bytes(8, "big")
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if masked else payload
+        return head + (mask if masked else b"") + body
+
+    ping = b'{"type":"ping","ref":"p"}'
+    seeds = {
+        "text": frame(0x81, ping),
+        "binary": frame(0x82, b"\x00\x01\x02"),
+        "len16": frame(0x81, b" " * 300),
+        "len64": frame(0x82, b"z" * 70000),
+        "fragments": frame(0x01, b"Hel") + frame(0x89, b"mid") + frame(0x00, b"lo") + frame(0x80, b"!"),
+        "ping_pong": frame(0x89, b"x") + frame(0x8A, b""),
+        "close": frame(0x88, (1000).to_bytes(2, "big") + b"bye"),
+        "close_empty": frame(0x88, b""),
+        "close_bad_code": frame(0x88, (1005).to_bytes(2, "big")),
+        "unmasked": frame(0x81, ping, masked=False),
+        "rsv": frame(0xC1, ping),
+        "bad_utf8": frame(0x81, b"\xff\xfe"),
+        "utf8_split": frame(0x01, "é".encode()[:1]) + frame(0x80, "é".encode()[1:]),
+        "many": b"".join(frame(0x81, ping) for _ in range(20)),
+    }
+    for name, data in seeds.items():
+        write("ws", name, bytes([7, 255 if len(data) > 16000 else 200]) + data)
+
+
 def main() -> None:
-    for target in ("frame", "jwt", "upgrade", "phoenix"):
+    for target in ("frame", "jwt", "upgrade", "phoenix", "ws"):
         d = os.path.join(HERE, "corpus", target)
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -293,6 +329,7 @@ def main() -> None:
     jwts()
     http_requests()
     phoenix()
+    ws_streams()
 
 
 if __name__ == "__main__":

@@ -4,13 +4,13 @@
 # sanitizer report; the inputs that caused them are kept in a temporary directory and printed.
 #   TECHPULSE_FUZZ_SECONDS   seconds per target (default 60)
 #   TECHPULSE_FUZZ_BUILD_DIR build directory (default build-fuzz at the top of the repository)
-#   TECHPULSE_FUZZ_TARGETS   the targets to run (default "frame jwt upgrade phoenix")
+#   TECHPULSE_FUZZ_TARGETS   the targets to run (default "frame jwt upgrade phoenix ws")
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 seconds=${TECHPULSE_FUZZ_SECONDS:-60}
 build_dir=${TECHPULSE_FUZZ_BUILD_DIR:-$root/build-fuzz}
-targets=(${TECHPULSE_FUZZ_TARGETS:-frame jwt upgrade phoenix})
+targets=(${TECHPULSE_FUZZ_TARGETS:-frame jwt upgrade phoenix ws})
 cxx=${TECHPULSE_FUZZ_CXX:-clang++-14}
 
 command -v "$cxx" >/dev/null || { echo "fuzz: $cxx not found (deploy/deps.sh installs clang-14)" >&2; exit 1; }

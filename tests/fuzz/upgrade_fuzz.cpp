@@ -36,12 +36,14 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
       FUZZ_CHECK(path == "/v1/ws" && boost::beast::websocket::is_upgrade(req));
       FUZZ_CHECK(!token.empty());
       FUZZ_CHECK(valid_websocket_key(req[http::field::sec_websocket_key]));
+      FUZZ_CHECK(req[http::field::sec_websocket_version] == "13");
       FUZZ_CHECK(techpulse::protocol::is_uuid(d.claims.sub) && d.claims.exp > kNow);
       FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
       break;
     case Route::phoenix:
       // Supabase's endpoint: no token at the upgrade, but an apikey and a known vsn.
       FUZZ_CHECK(path == "/realtime/v1/websocket" && boost::beast::websocket::is_upgrade(req));
+      FUZZ_CHECK(valid_websocket_key(req[http::field::sec_websocket_key]) && req[http::field::sec_websocket_version] == "13");
       FUZZ_CHECK(req[http::field::origin].empty() || origin_allowed(cfg.allowed_origins, req[http::field::origin]));
       break;
     case Route::healthz: FUZZ_CHECK(path == "/healthz"); break;
@@ -59,7 +61,16 @@ void check(const HttpRequest& req, const Config& cfg, const Decision& d) {
           if (path == "/v1/ws")
             FUZZ_CHECK(d.kind == RefusalKind::bad_handshake && !valid_websocket_key(req[http::field::sec_websocket_key]));
           break;
-        case http::status::upgrade_required: FUZZ_CHECK(d.upgrade_header && path == "/v1/ws"); break;
+        case http::status::upgrade_required:
+          // /v1/ws without an upgrade, or an upgrade (either endpoint) of a version other than 13.
+          FUZZ_CHECK(d.upgrade_header);
+          if (d.version_header) {
+            FUZZ_CHECK(d.close && req[http::field::sec_websocket_version] != "13" &&
+                       (path == "/v1/ws" || path == "/realtime/v1/websocket"));
+          } else {
+            FUZZ_CHECK(path == "/v1/ws");
+          }
+          break;
         case http::status::not_found: FUZZ_CHECK(path != "/v1/ws" && path != "/healthz" && path != "/readyz"); break;
         default: FUZZ_CHECK(false && "unexpected status");
       }

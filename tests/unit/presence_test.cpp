@@ -81,6 +81,52 @@ TEST_CASE("a node only removes its own refs", "[presence]") {
   CHECK(t.present("thread:a", "u1"));
 }
 
+TEST_CASE("a ref claimed by another node moves to it: only its new node removes it, and size counts refs", "[presence]") {
+  PresenceTable t;
+  t.join("n1", entry("thread:a", "u1", "s1"));
+  t.join("n1", entry("thread:a", "u2", "s2"));
+  t.join("n1", entry("online", "u1", "s1"));
+  CHECK(t.size() == 3);
+  auto moved = t.join("n2", entry("thread:a", "u1", "s1", R"({"m":2})"));
+  REQUIRE(moved.size() == 2);  // a leave and a join of the ref, the key unchanged
+  CHECK(count_key_changes(moved, PresenceDiff::join) == 0);
+  CHECK(t.size() == 3);
+  CHECK(t.node_entries("n1").size() == 2);
+  REQUIRE(t.node_entries("n2").size() == 1);
+  CHECK(t.node_entries("n2")[0].meta_json == R"({"m":2})");
+  CHECK(t.state("thread:a")[0].metas[0].node == "n2");
+  CHECK(t.leave("n1", "thread:a", "u1", "s1").empty());
+  // Dropping the old node leaves the moved ref alone.
+  auto dropped = t.drop_node("n1");
+  CHECK(dropped.size() == 2);
+  CHECK(t.size() == 1);
+  CHECK(t.present("thread:a", "u1"));
+  CHECK_FALSE(t.present("thread:a", "u2"));
+  CHECK_FALSE(t.present("online", "u1"));
+  auto left = t.leave("n2", "thread:a", "u1", "s1");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].key_changed);
+  CHECK(t.size() == 0);
+  CHECK(t.node_entries("n2").empty());
+}
+
+TEST_CASE("a node's 20,000 refs join and leave one by one", "[presence]") {
+  PresenceTable t;
+  constexpr int kRefs = 20000;  // a node's sessions: leaving them all was quadratic in the old index
+  for (int i = 0; i < kRefs; ++i) t.join("n1", entry("online", "u" + std::to_string(i % 5000), "s" + std::to_string(i)));
+  CHECK(t.size() == kRefs);
+  CHECK(t.state("online").size() == 5000);
+  int keys_gone = 0;
+  for (int i = 0; i < kRefs; ++i) {
+    auto d = t.leave("n1", "online", "u" + std::to_string(i % 5000), "s" + std::to_string(i));
+    REQUIRE(d.size() == 1);
+    keys_gone += d[0].key_changed;
+  }
+  CHECK(keys_gone == 5000);
+  CHECK(t.size() == 0);
+  CHECK(t.node_entries("n1").empty());
+}
+
 TEST_CASE("replace_node turns a node's full state into the diffs that differ", "[presence]") {
   PresenceTable t;
   t.join("n1", entry("thread:a", "u1", "s1"));

@@ -257,3 +257,26 @@ TEST_CASE("a body of exactly the body limit parses, one byte more does not") {
   CHECK(parse(post(kHttpBodyLimit)));
   CHECK_FALSE(parse(post(kHttpBodyLimit + 1)));
 }
+
+TEST_CASE("an upgrade of a WebSocket version other than 13 is 426 with Sec-WebSocket-Version, on both endpoints") {
+  for (std::string target : {"/v1/ws?access_token=" + token(), std::string("/realtime/v1/websocket?apikey=k")}) {
+    for (std::string version : {"8", "14", ""}) {
+      INFO(target << " version '" << version << "'");
+      std::string raw = upgrade(target);
+      auto at = raw.find("Sec-WebSocket-Version: 13\r\n");
+      raw.replace(at, 27, version.empty() ? "" : "Sec-WebSocket-Version: " + version + "\r\n");
+      auto d = decide_raw(raw);
+      CHECK(d.route == Route::refuse);
+      CHECK(d.status == http::status::upgrade_required);
+      CHECK(d.code == "bad_request");
+      CHECK(d.message == "Sec-WebSocket-Version must be 13");
+      CHECK(d.version_header);
+      CHECK(d.upgrade_header);
+      CHECK(d.close);
+    }
+  }
+  // A bad key is still the first refusal.
+  auto d = decide_raw("GET /v1/ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: abc\r\nSec-WebSocket-Version: 8\r\n\r\n");
+  CHECK(d.status == http::status::bad_request);
+}
