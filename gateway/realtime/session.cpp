@@ -67,8 +67,9 @@ void Session::open() {
   arm_expiry();
   if (svc_.presence) {
     // Online while open, on every node (offline notifications, routing); close() untracks it with the topics.
-    tracked_.insert(Presence::kOnlineTopic);
-    svc_.presence->track_online(who_.user_id, session_id_, presence_meta(who_.user_id, who_.role));
+    // Only whether the user is online is ever asked of it: no meta (an idle connection's bytes, and NOTIFY's).
+    online_tracked_ = true;
+    svc_.presence->track_online(who_.user_id, session_id_, "{}");
   }
 }
 
@@ -78,6 +79,10 @@ void Session::close() {
   for (auto& [topic, sub] : subs_) loop_.hub.remove(sub);
   subs_.clear();
   for (auto tracked = tracked_; const auto& t : tracked) untrack(t);
+  if (online_tracked_) {
+    online_tracked_ = false;
+    if (svc_.presence) svc_.presence->untrack(Presence::kOnlineTopic, who_.user_id, session_id_);
+  }
   if (row_watches_ > 0) {
     row_watches_ = 1;
     unwatch_rows();

@@ -171,7 +171,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   uint64_t access_notices_ = 0;  // recheck_access calls so far (a subscription set-up compares them)
   size_t sends_in_flight_ = 0;
   std::map<std::string, std::shared_ptr<Subscription>> subs_;  // by topic
-  std::set<std::string> tracked_;  // topics this session is present on
+  std::set<std::string> tracked_;  // topics this session is present on (but `online`)
+  bool online_tracked_ = false;    // on the `online` pseudo-topic (from open to close)
   int row_watches_ = 0;
   std::optional<ExpiryQueue::Handle> expiry_;  // this session's entry in its loop's expiry queue
   std::shared_ptr<RateBucket> bucket_;

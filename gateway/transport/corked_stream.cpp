@@ -1,6 +1,7 @@
 #include "gateway/transport/corked_stream.hpp"
 
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 namespace techpulse::gateway {
 
@@ -8,8 +9,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-// asio writes at most 64 buffers per writev: a flush takes that many (32 frames) and the next flush the rest.
-constexpr std::size_t kMaxBuffers = 64;
+// A flush takes at most kMaxBuffers buffers (32 frames) and the next flush the rest.
 constexpr std::size_t kMaxFlushBytes = 256 * 1024;
 
 // A view of the gather list, so that asio's write operation does not copy the vector.
@@ -108,20 +108,21 @@ template <class Next>
 void CorkedStream<Next>::flush() {
   if (writing_ || head_ == items_.size() || failed_) return;
   // The headers are copied next to each other, so that the gather list stays valid while items_ grows.
-  std::size_t n = 0, bytes = 0;
-  gather_.clear();
-  headers_.clear();
-  headers_.reserve(std::min(items_.size() - head_, kMaxBuffers / 2) * sizeof(Item::header));
-  for (std::size_t i = head_; i < items_.size() && gather_.size() + 2 <= kMaxBuffers && bytes < kMaxFlushBytes; ++i) {
+  if (!write_) write_ = std::make_unique<WriteState>();
+  WriteState& w = *write_;
+  std::size_t n = 0, bytes = 0, header_bytes = 0;
+  w.buffers = 0;
+  for (std::size_t i = head_; i < items_.size() && w.buffers + 2 <= kMaxBuffers && bytes < kMaxFlushBytes; ++i) {
     const Item& it = items_[i];
     if (it.control) {
-      gather_.emplace_back(it.control->bytes.data(), it.control->bytes.size());
+      w.gather[w.buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
       bytes += it.control->bytes.size();
     } else {
-      const char* h = headers_.data() + headers_.size();
-      headers_.append(reinterpret_cast<const char*>(it.header), it.header_len);
-      gather_.emplace_back(h, it.header_len);
-      gather_.emplace_back(it.payload->data(), it.payload->size());
+      char* h = w.headers + header_bytes;
+      std::memcpy(h, it.header, it.header_len);
+      header_bytes += it.header_len;
+      w.gather[w.buffers++] = asio::const_buffer(h, it.header_len);
+      w.gather[w.buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
       bytes += it.header_len + it.payload->size();
     }
     ++n;
@@ -130,9 +131,9 @@ void CorkedStream<Next>::flush() {
   writing_ = true;
   auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
   if constexpr (kTls) {
-    asio::async_write(stream_, GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
+    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers}, std::move(done));
   } else {
-    asio::async_write(stream_, GatherView{gather_.data(), gather_.data() + gather_.size()}, std::move(done));
+    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers}, std::move(done));
   }
 }
 
@@ -174,18 +175,17 @@ void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
   for (auto& c : done) {
     if (c->handler) c->handler(failed_);
   }
-  if (idle && on_idle_) asio::post(stream_.get_executor(), on_idle_);
+  if (idle && on_idle_) asio::post(stream_.get_executor(), *on_idle_);
 }
 
 template <class Next>
 void CorkedStream<Next>::release_if_idle() {
   // An idle connection keeps no buffers: most of 19k connections are idle most of the time.
   std::vector<Item>().swap(items_);
-  std::vector<asio::const_buffer>().swap(gather_);
-  std::string().swap(headers_);
+  write_.reset();
 }
 
-template class CorkedStream<boost::asio::ip::tcp::socket>;
+template class CorkedStream<PlainSocket>;
 template class CorkedStream<TlsStream>;
 
 }  // namespace techpulse::gateway

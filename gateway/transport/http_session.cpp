@@ -215,7 +215,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
         auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
           return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
         };
-        auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream)), make,
+        auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream), loop.ioc), make,
                                                                    std::move(slot));
         session->start(req[http::field::sec_websocket_key], d.echo_subprotocol);
         co_return;
@@ -237,7 +237,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
       auto make = [&svc, &loop, vsn](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
         return std::make_unique<dialect::phoenix::Connection>(wire, svc, loop, vsn);
       };
-      auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream)), make,
+      auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream), loop.ioc), make,
                                                                  std::move(slot), true);
       session->start(req[http::field::sec_websocket_key], false);
       co_return;

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <array>
+#include <unistd.h>
 
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/log.hpp"
@@ -24,6 +25,19 @@ std::array<char, 64 * 1024>& loop_read_buffer() {
 }
 
 }  // namespace
+
+PlainSocket ws_next_layer(beast::tcp_stream&& s, asio::io_context& ioc) {
+  auto socket = s.release_socket();
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  PlainSocket out(ioc.get_executor());
+  if (ec) return out;
+  const auto fd = socket.release(ec);
+  if (ec) return out;
+  out.assign(protocol, fd, ec);
+  if (ec) ::close(fd);
+  return out;
+}
 
 template <class Next>
 WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next stream, MakeDialect make_dialect,
@@ -63,7 +77,7 @@ void WsSession<Next>::read_more() {
   if (ended_) return;
   auto self = shared_from_this();
   if constexpr (!kTls) {
-    out_.socket().async_wait(asio::ip::tcp::socket::wait_read,
+    out_.socket().async_wait(asio::socket_base::wait_read,
                              [self](const boost::system::error_code& ec) { self->on_readable(ec); });
   } else {
     if (!tls_in_) tls_in_ = std::make_unique<char[]>(kTlsReadBytes);
@@ -228,7 +242,7 @@ void WsSession<Next>::end(std::string_view why) {
   if (stall_timer_) stall_timer_->cancel();
   if (close_timer_) close_timer_->cancel();
   boost::system::error_code ignore;
-  out_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignore);
+  out_.socket().shutdown(asio::socket_base::shutdown_both, ignore);
   out_.socket().close(ignore);
 }
 
@@ -330,7 +344,7 @@ void WsSession<Next>::close_with(uint16_t code, std::string_view reason) {
   send_close_frame(ws::encode_close(code, reason));
 }
 
-template class WsSession<asio::ip::tcp::socket>;
+template class WsSession<PlainSocket>;
 template class WsSession<TlsStream>;
 
 }  // namespace techpulse::gateway

@@ -10,7 +10,7 @@
 // into its loop's buffer (only a partial frame is kept, in `in_`), the keep-alive is its loop's IdleSweep, and a
 // coroutine exists only while read messages are being handed to the dialect. wss:// reads into a buffer of the
 // session's own (OpenSSL's state per connection dwarfs it anyway).
-// `Next` is the byte stream: a tcp::socket (ws://) or TlsStream (wss://, after the TLS handshake). Both are
+// `Next` is the byte stream: a PlainSocket (ws://) or TlsStream (wss://, after the TLS handshake). Both are
 // instantiated in ws_session.cpp only.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -34,11 +34,12 @@ namespace techpulse::gateway {
 namespace beast = boost::beast;
 namespace asio = boost::asio;
 
-// The byte stream a WsSession takes over from the HTTP session: the bare socket of a plain connection.
-inline asio::ip::tcp::socket ws_next_layer(beast::tcp_stream&& s) { return s.release_socket(); }
-inline TlsStream&& ws_next_layer(TlsStream&& s) { return std::move(s); }
+// The byte stream a WsSession takes over from the HTTP session: a plain connection's descriptor moves to a
+// PlainSocket on `ioc` (a broken one becomes a closed socket, whose first read ends the session); TLS stays as it is.
+PlainSocket ws_next_layer(beast::tcp_stream&& s, asio::io_context& ioc);
+inline TlsStream&& ws_next_layer(TlsStream&& s, asio::io_context&) { return std::move(s); }
 template <class Stream>
-using WsNext = std::decay_t<decltype(ws_next_layer(std::declval<Stream&&>()))>;
+using WsNext = std::decay_t<decltype(ws_next_layer(std::declval<Stream&&>(), std::declval<asio::io_context&>()))>;
 
 template <class Next>
 class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public dialect::Wire, public IdleWatch {
