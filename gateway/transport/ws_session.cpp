@@ -168,10 +168,11 @@ void WsSession<Next>::on_peer_close(uint16_t code) {
     if (close_sent_) end(server_closed_ ? std::string_view("server closed") : kClosedText);
     return;
   }
-  cleanup();
-  // Echo the client's code (RFC 6455 5.5.1); a close without one is answered without one.
+  // Closing before the dialect is told (cleanup), so that a close it asks for in return sends no second frame.
   closing_ = true;
   if (stall_timer_) stall_timer_->cancel();
+  cleanup();
+  // Echo the client's code (RFC 6455 5.5.1); a close without one is answered without one.
   if (code == ws::close_code::no_status) {
     send_close_frame(ws::encode_frame(0x8, ""));
   } else {
