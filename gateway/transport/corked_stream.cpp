@@ -1,6 +1,8 @@
 #include "gateway/transport/corked_stream.hpp"
 
 #include <boost/asio/write.hpp>
+
+#include "gateway/transport/ws_codec.hpp"
 #include <cstring>
 
 namespace techpulse::gateway {
@@ -26,34 +28,21 @@ struct GatherView {
 
 template <class Next>
 void CorkedStream<Next>::enqueue_text(const Frame& payload) {
-  enqueue(payload, 0x81);
+  enqueue(payload, 0x1);
 }
 
 template <class Next>
 void CorkedStream<Next>::enqueue_binary(const Frame& payload) {
-  enqueue(payload, 0x82);
+  enqueue(payload, 0x2);
 }
 
 template <class Next>
-void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t first_byte) {
+void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   if (failed_) return;
   Item& it = items_.emplace_back();
   it.payload = payload;
   std::size_t n = payload->size();
-  it.header[0] = first_byte;  // FIN, text or binary
-  if (n < 126) {
-    it.header[1] = static_cast<uint8_t>(n);
-    it.header_len = 2;
-  } else if (n < 65536) {
-    it.header[1] = 126;
-    it.header[2] = static_cast<uint8_t>(n >> 8);
-    it.header[3] = static_cast<uint8_t>(n);
-    it.header_len = 4;
-  } else {
-    it.header[1] = 127;
-    for (int i = 0; i < 8; ++i) it.header[2 + i] = static_cast<uint8_t>(static_cast<uint64_t>(n) >> (8 * (7 - i)));
-    it.header_len = 10;
-  }
+  it.header_len = static_cast<uint8_t>(ws::write_header(it.header, opcode, n));
   queued_bytes_ += n;
   schedule_flush();
 }

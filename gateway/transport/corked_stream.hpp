@@ -90,11 +90,11 @@ class CorkedStream {
   struct Item {
     Frame payload;                     // an event frame's payload, or
     std::unique_ptr<Control> control;  // one of the session's own writes
-    uint8_t header[10];
+    uint8_t header[10];  // ws::write_header's, at most ws::kMaxHeader
     uint8_t header_len = 0;
   };
 
-  void enqueue(const Frame& payload, uint8_t first_byte);
+  void enqueue(const Frame& payload, uint8_t opcode);
   void schedule_flush();
   void flush();
   void on_written(const error_code& ec, std::size_t items);

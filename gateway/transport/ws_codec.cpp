@@ -174,21 +174,29 @@ Event Decoder::next(std::span<char> buffer, std::size_t& used) {
   return e;
 }
 
-std::string encode_frame(uint8_t opcode, std::string_view payload) {
-  std::string out;
-  const std::size_t n = payload.size();
-  out.reserve(n + 10);
-  out.push_back(static_cast<char>(0x80 | (opcode & 0x0f)));
+std::size_t write_header(uint8_t* out, uint8_t opcode, std::size_t n) {
+  out[0] = static_cast<uint8_t>(0x80 | (opcode & 0x0f));
   if (n < 126) {
-    out.push_back(static_cast<char>(n));
-  } else if (n < 65536) {
-    out.push_back(static_cast<char>(126));
-    out.push_back(static_cast<char>(n >> 8));
-    out.push_back(static_cast<char>(n & 0xff));
-  } else {
-    out.push_back(static_cast<char>(127));
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xff));
+    out[1] = static_cast<uint8_t>(n);
+    return 2;
   }
+  if (n < 65536) {
+    out[1] = 126;
+    out[2] = static_cast<uint8_t>(n >> 8);
+    out[3] = static_cast<uint8_t>(n & 0xff);
+    return 4;
+  }
+  out[1] = 127;
+  for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<uint8_t>((static_cast<uint64_t>(n) >> (8 * (7 - i))) & 0xff);
+  return 10;
+}
+
+std::string encode_frame(uint8_t opcode, std::string_view payload) {
+  uint8_t header[kMaxHeader];
+  const std::size_t h = write_header(header, opcode, payload.size());
+  std::string out;
+  out.reserve(h + payload.size());
+  out.append(reinterpret_cast<const char*>(header), h);
   out.append(payload);
   return out;
 }

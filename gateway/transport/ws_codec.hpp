@@ -75,6 +75,11 @@ class Decoder {
   bool delivered_ = false;  // message_ holds a message already returned: cleared on the next call
 };
 
+// The header of a whole server frame (FIN, never masked) of `opcode` with `payload_size` bytes: 2, 4 or 10 bytes
+// written to `out` (at least kMaxHeader long); returns how many.
+constexpr std::size_t kMaxHeader = 10;
+std::size_t write_header(uint8_t* out, uint8_t opcode, std::size_t payload_size);
+
 // A whole server frame (FIN, never masked) with `opcode` and `payload`: for control frames (ping 0x9, pong 0xA)
 // the payload must be at most 125 bytes.
 std::string encode_frame(uint8_t opcode, std::string_view payload);

@@ -165,7 +165,7 @@ void WsSession<Next>::on_peer_close(uint16_t code) {
   count_close_as(metrics::CloseReason::normal);
   if (closing_) {
     // The answer to ours: the handshake is complete once ours is written.
-    if (close_sent_) end(server_closed_ ? std::string_view("server closed") : kClosedText);
+    if (close_sent_) end(close_reason_text());
     return;
   }
   // Closing before the dialect is told (cleanup), so that a close it asks for in return sends no second frame.
@@ -186,7 +186,7 @@ void WsSession<Next>::on_protocol_error(const ws::Event& e) {
   count_close_as(e.code == ws::close_code::too_big ? metrics::CloseReason::too_large : metrics::CloseReason::error);
   protocol_error_ = e.why;  // a literal of the codec
   if (closing_) {
-    if (close_sent_) end(protocol_error_);
+    if (close_sent_) end(close_reason_text());
     return;
   }
   closing_ = true;
@@ -203,11 +203,7 @@ void WsSession<Next>::send_close_frame(std::string frame) {
     auto self = weak.lock();
     if (!self || self->ended_) return;
     self->close_sent_ = true;
-    if (ec || self->close_received_) {
-      self->end(!self->protocol_error_.empty() ? std::string_view(self->protocol_error_)
-                : self->server_closed_          ? std::string_view("server closed")
-                                                : kClosedText);
-    }
+    if (ec || self->close_received_) self->end(self->close_reason_text());
   });
   // A client that does not read never lets the close frame out, or never answers it: drop the TCP connection after
   // a grace period.
@@ -215,10 +211,14 @@ void WsSession<Next>::send_close_frame(std::string frame) {
   close_timer_->async_wait([weak](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self) return;
-    self->end(!self->protocol_error_.empty() ? std::string_view(self->protocol_error_)
-              : self->server_closed_          ? std::string_view("server closed")
-                                              : kClosedText);
+    self->end(self->close_reason_text());
   });
+}
+
+template <class Next>
+std::string_view WsSession<Next>::close_reason_text() const {
+  if (!protocol_error_.empty()) return protocol_error_;
+  return server_closed_ ? std::string_view("server closed") : kClosedText;
 }
 
 template <class Next>

@@ -88,6 +88,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   // Queues a close frame (and arms the grace timer): the connection ends once it is written and the client's close
   // has come (or reading ended on a protocol error), or when the timer fires.
   void send_close_frame(std::string frame);
+  // The log's reason for a close handshake that ended: the protocol error, "server closed", or the client's close.
+  std::string_view close_reason_text() const;
   // The connection is over: logged, counted, the socket closed, the dialect told.
   void end(std::string_view why);
   void cleanup();
