@@ -21,6 +21,32 @@ cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTECHPULSE_B
 cmake --build "$build_dir" -j2
 built=$(date +%s)
 
+# The sanitizer and fuzzing builds (below) start now, at the lowest CPU priority, while the release suites run: those
+# mostly wait on sockets, timers and PostgreSQL, and a niced compiler takes only the CPU they leave. The later steps
+# run the same builds again in the foreground (a no-op when this one finished; a failure is reported there).
+asan_dir=${TECHPULSE_ASAN_BUILD_DIR:-$root/build-asan}
+asan_targets=(techpulse-gateway unit_tests realtime_pg_tests ai_pg_tests)
+asan_configure() {
+  # -O1 -g1: the usual level for ASan, and a much quicker build than -O2 -g on two cores.
+  cmake -S "$root" -B "$asan_dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+    -DTECHPULSE_BUILD_TESTS=ON -DTECHPULSE_SANITIZE=ON >/dev/null
+}
+bg_build="" pg_dir="" port=""
+cleanup() {
+  [[ -z $bg_build ]] || kill -- "-$bg_build" 2>/dev/null || true
+  if [[ -n $pg_dir ]]; then
+    [[ -z $port ]] || "$root/deploy/pg.sh" stop "$pg_dir" "$port" || true
+    rm -rf "$pg_dir"
+  fi
+}
+trap cleanup EXIT
+if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]] && asan_configure; then
+  # Its own process group (setsid), so that the cleanup can stop the compilers too.
+  setsid nice -n 19 bash -c 'cmake --build "$1" -j2 --target "${@:3}"; TECHPULSE_FUZZ_BUILD_ONLY=1 "$2/tests/fuzz/run.sh"' \
+    _ "$asan_dir" "$root" "${asan_targets[@]}" >/dev/null 2>&1 &
+  bg_build=$!
+fi
+
 pg_dir=$(mktemp -d /tmp/techpulse-test-pg.XXXXXX)
 chmod 755 "$pg_dir"
 port=""
@@ -28,12 +54,6 @@ for p in $(seq 55400 55499); do
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
 done
 [[ -n $port ]] || { echo "run.sh: no free port for PostgreSQL" >&2; exit 1; }
-
-cleanup() {
-  "$root/deploy/pg.sh" stop "$pg_dir" "$port" || true
-  rm -rf "$pg_dir"
-}
-trap cleanup EXIT
 
 echo "run.sh: starting PostgreSQL in $pg_dir on port $port"
 "$root/deploy/pg.sh" start "$pg_dir" "$port"
@@ -56,13 +76,12 @@ echo "run.sh: build $((built - start)) s, tests $((end - built)) s, total $((end
 # run. TECHPULSE_SKIP_SANITIZERS=1 skips this block.
 if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
   san_start=$(date +%s)
-  asan_dir=${TECHPULSE_ASAN_BUILD_DIR:-$root/build-asan}
   san_dir=$(mktemp -d /tmp/techpulse-sanitizer.XXXXXX)
   san_status=0
-  # -O1 -g1: the usual level for ASan, and a much quicker build than -O2 -g on two cores.
-  cmake -S "$root" -B "$asan_dir" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
-    -DTECHPULSE_BUILD_TESTS=ON -DTECHPULSE_SANITIZE=ON >/dev/null
-  cmake --build "$asan_dir" -j2 --target techpulse-gateway unit_tests realtime_pg_tests ai_pg_tests || san_status=$?
+  wait "$bg_build" || true
+  bg_build=""
+  asan_configure || san_status=$?
+  cmake --build "$asan_dir" -j2 --target "${asan_targets[@]}" || san_status=$?
   san_built=$(date +%s)
   if ((san_status == 0)); then
     # A report aborts the process that has it; the gateways' logs (stderr) go to $san_dir and are scanned after.
@@ -87,7 +106,8 @@ if [[ ${TECHPULSE_SKIP_SANITIZERS:-0} != 1 ]]; then
   fi
   san_end=$(date +%s)
   fuzz_status=0
-  # 30 s per target here (five targets; the 30-minute budget of the whole run); tests/fuzz/run.sh alone runs 60.
+  # 30 s per target here, two targets at a time (five targets; the 30-minute budget of the whole run);
+  # tests/fuzz/run.sh alone runs 60.
   TECHPULSE_FUZZ_SECONDS=${TECHPULSE_FUZZ_SECONDS:-30} "$root/tests/fuzz/run.sh" || fuzz_status=$?
   fuzz_end=$(date +%s)
   echo "run.sh: sanitizers: build $((san_built - san_start)) s, tests $((san_end - san_built)) s, exit $san_status;" \
