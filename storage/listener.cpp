@@ -92,13 +92,21 @@ asio::awaitable<void> Listener::run() {
         continue;
       }
     }
+    // The chat messages of one read (one commit's NOTIFYs arrive together) are handed on together; anything else
+    // is handled after the messages before it were handed on.
     while (auto n = conn_.next_notification()) {
       last_activity = std::chrono::steady_clock::now();
+      if (n->channel == "tp_chat") {
+        sink_.hold_messages();
+      } else {
+        sink_.release_messages();
+      }
       if (!co_await handle(*n)) {
         conn_.close();  // could not complete a delivery: reconnect and catch up from the table
         break;
       }
     }
+    sink_.release_messages();
     if (!conn_.connected()) continue;
     auto err = co_await conn_.wait_input(keepalive);
     if (err) continue;
@@ -164,6 +172,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
       } else {
         // Over the NOTIFY size limit: the payload names the message, fetch it as it is now. A row deleted since
         // (its tombstone has a later cursor of its own) has nothing left to show.
+        sink_.release_messages();  // what waits does not wait for this fetch
         auto r = co_await store_.message_json(std::string(f[3]));
         if (!r.ok()) co_return r.error.sqlstate == "02000";
         ev.message_json = std::move(*r.value);
@@ -183,6 +192,7 @@ asio::awaitable<bool> Listener::handle(const PgConn::Notification& n) {
       ev.message_json.assign(f[3]);
     } else {
       // Over the NOTIFY size limit: the payload names the row, fetch it.
+      sink_.release_messages();  // what waits does not wait for this fetch
       auto r = co_await store_.message_json(std::string(f[3]));
       if (!r.ok()) co_return false;
       ev.message_json = std::move(*r.value);

@@ -51,6 +51,12 @@ class RealtimeSink {
  public:
   virtual ~RealtimeSink() = default;
   virtual void on_message(const ChatEvent& ev) = 0;
+  // Between hold_messages() and release_messages() the messages and message changes given to the sink may wait to
+  // be handed on, so that those of one read travel together; release_messages() hands on what waits. The listener
+  // releases after each read's notifications and before anything that could overtake them (another channel, a
+  // fetch).
+  virtual void hold_messages() {}
+  virtual void release_messages() {}
   virtual void on_typing(const TypingEvent& ev) = 0;
   // An edit or delete, in the thread's cursor order together with on_message (live and in the catch-up).
   virtual void on_message_change(const ChangeEvent& ev) {}

@@ -33,6 +33,8 @@ class Endpoint {
   virtual void open() = 0;
   virtual boost::asio::awaitable<void> on_text(std::string_view text) = 0;
   virtual boost::asio::awaitable<void> on_binary(std::string_view data) = 0;
+  // Every frame of one read has been handed over (on_text/on_binary): what they started may now travel together.
+  virtual void on_read_done() {}
   virtual void on_idle() = 0;
   virtual void on_closed() = 0;
   // For log lines: the session id, or "" before there is one.

@@ -46,21 +46,35 @@ void Fanout::to_inboxes(const storage::ChatEvent& ev, Event event, std::optional
       loop->inbox_pending.store(loop->inbox.size(), std::memory_order_relaxed);
     }
     if (!first) continue;
-    asio::post(loop->ioc, [l = loop.get()] {
-      std::vector<Loop::Delivery> batch;
-      {
-        std::lock_guard<std::mutex> g(l->inbox_mutex);
-        batch.swap(l->inbox);
-        l->inbox_pending.store(0, std::memory_order_relaxed);
-      }
-      for (const auto& d : batch) {
-        l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
-        // Every subscriber on this loop has the frame in its queue now.
-        metrics::observe(metrics::Hist::fanout_seconds,
-                         std::chrono::duration<double>(std::chrono::steady_clock::now() - d.received).count());
-      }
-    });
+    if (holding_) {
+      held_.push_back(loop.get());
+    } else {
+      post_drain(loop.get());
+    }
   }
+}
+
+void Fanout::release_messages() {
+  holding_ = false;
+  for (Loop* l : held_) post_drain(l);
+  held_.clear();
+}
+
+void Fanout::post_drain(Loop* loop) {
+  asio::post(loop->ioc, [l = loop] {
+    std::vector<Loop::Delivery> batch;
+    {
+      std::lock_guard<std::mutex> g(l->inbox_mutex);
+      batch.swap(l->inbox);
+      l->inbox_pending.store(0, std::memory_order_relaxed);
+    }
+    for (const auto& d : batch) {
+      l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
+      // Every subscriber on this loop has the frame in its queue now.
+      metrics::observe(metrics::Hist::fanout_seconds,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - d.received).count());
+    }
+  });
 }
 
 void Fanout::on_read(const storage::ReadEvent& ev) {

@@ -33,6 +33,9 @@ class Fanout : public storage::RealtimeSink {
   RowWatchers& row_watchers() { return rows_; }
 
   void on_message(const storage::ChatEvent& ev) override;
+  // While held, a loop's inbox that receives its first delivery is noted instead of woken; release wakes them.
+  void hold_messages() override { holding_ = true; }
+  void release_messages() override;
   void on_message_change(const storage::ChangeEvent& ev) override;
   void on_read(const storage::ReadEvent& ev) override;
   void on_presence(const std::string& payload) override;
@@ -55,6 +58,8 @@ class Fanout : public storage::RealtimeSink {
  private:
   // Hands a thread's event (a message or a change, at its cursor) to every loop's inbox, a copy per loop.
   void to_inboxes(const storage::ChatEvent& ev, Event event, std::optional<Event> ticket_event);
+  // Posts the drain of a loop's inbox to that loop.
+  static void post_drain(Loop* loop);
 
   std::vector<std::unique_ptr<Loop>>& loops_;
   Presence* presence_ = nullptr;
@@ -62,6 +67,8 @@ class Fanout : public storage::RealtimeSink {
   storage::RowChangeStore* row_store_ = nullptr;
   RowWatchers rows_;
   std::unordered_map<std::string, std::string> columns_;  // table -> its columns JSON (storage loop only)
+  bool holding_ = false;       // storage loop only, like everything the listener calls
+  std::vector<Loop*> held_;    // loops whose inbox's drain waits for release_messages()
 };
 
 }  // namespace techpulse::gateway::realtime

@@ -10,6 +10,7 @@
 
 #include "gateway/realtime/expiry_queue.hpp"
 #include "gateway/realtime/hub.hpp"
+#include "gateway/realtime/send_handoff.hpp"
 
 namespace techpulse::gateway::realtime {
 
@@ -21,6 +22,7 @@ struct Loop {
   asio::io_context ioc;
   Hub hub;
   ExpiryQueue expiries{ioc};  // the token expiries of the loop's sessions
+  SendHandoff sends{ioc};     // the sessions' sends on their way to the storage loop
   std::thread thread;
   // Chat messages handed over by the storage thread. The first one posts a drain; those that arrive before it runs
   // join it, so a busy loop delivers several messages in one turn and each socket writes their frames at once.

@@ -55,15 +55,14 @@ void Session::send(const calls::Send& c) {
                         c.message_type, c.metadata, c.client_msg_id};
   std::weak_ptr<Session> weak = shared_from_this();
   auto& ioc = loop_.ioc;
-  auto& store = svc_.store;
-  asio::post(store.executor(), [&store, &ioc, weak, started, m = std::move(m), ref = c.ref, thread = c.thread_id]() mutable {
-    store.submit(std::move(m), [&ioc, weak, ref, thread, started](storage::SendOutcome o) {
-      asio::post(ioc, [weak, ref, thread, started, o = std::move(o)] {
-        if (auto self = weak.lock()) self->on_send_outcome(ref, thread, o, started);
-      });
+  loop_.sends.add(svc_.store, std::move(m), [&ioc, weak, ref = c.ref, thread = c.thread_id, started](storage::SendOutcome o) {
+    asio::post(ioc, [weak, ref, thread, started, o = std::move(o)] {
+      if (auto self = weak.lock()) self->on_send_outcome(ref, thread, o, started);
     });
   });
 }
+
+void Session::read_done() { loop_.sends.flush(); }
 
 void Session::on_send_outcome(const std::string& ref, const std::string& thread, const storage::SendOutcome& o,
                               std::chrono::steady_clock::time_point started) {

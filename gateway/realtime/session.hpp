@@ -75,6 +75,8 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
   asio::awaitable<void> subscribe(const calls::Subscribe& c);
   void unsubscribe(const calls::Unsubscribe& c);
   void send(const calls::Send& c);
+  // The transport has handed over the frames of one read: their sends go to the storage loop together (SendHandoff).
+  void read_done();
   asio::awaitable<void> history(const calls::History& c);
   asio::awaitable<void> typing(const calls::Typing& c);
   asio::awaitable<void> thread_create(const calls::ThreadCreate& c);

@@ -151,6 +151,7 @@ asio::awaitable<void> WsSession<Next>::dispatch(std::shared_ptr<WsSession> self)
       co_await dialect_->on_binary(e.payload);
     }
   }
+  dialect_->on_read_done();
   in_.erase(0, pos);
   if (in_.empty()) {
     std::string().swap(in_);  // an idle connection keeps no buffer

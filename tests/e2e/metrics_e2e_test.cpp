@@ -431,3 +431,50 @@ TEST_CASE("a lost LISTEN connection is counted as one reconnect and its catch-up
   CHECK(s.at("techpulse_listener_reconnects_total") - before.at("techpulse_listener_reconnects_total") == 1);
   CHECK(s.at("techpulse_listener_catchup_rows_total") - before.at("techpulse_listener_catchup_rows_total") == 3);
 }
+
+TEST_CASE("sends that arrive in one read are stored by one statement, and a send alone waits for nothing", "[metrics]") {
+  // Issue 18: the sends of one read reach the writer together (gateway/realtime/send_handoff.*), so a burst is one
+  // INSERT and one commit, not a statement of one followed by one of the rest.
+  Db db(metrics_db());
+  auto user = make_profile(db);
+  auto thread = make_thread(db, user);
+  db.exec("UPDATE conversation_threads SET assistant_enabled = false WHERE id = $1", {thread});
+  GatewayProcess gw(metrics_db());
+  auto c = connect_client(gw, user);
+  c.send(subscribe_frame(thread, "s"));
+  REQUIRE(json_str(*c.reply("s"), "/type") == "subscribed");
+
+  // One send alone: its statement holds it alone, acked without waiting for company.
+  auto before = scrape(gw.port());
+  c.send(send_json(thread, "alone", "a0", "alone"));
+  auto ack = c.reply("a0");
+  REQUIRE(ack);
+  REQUIRE(json_str(*ack, "/type") == "ack");
+  auto after = scrape(gw.port());
+  CHECK(after.at("techpulse_db_writer_batch_size_count") - before.at("techpulse_db_writer_batch_size_count") == 1);
+  CHECK(after.at("techpulse_db_writer_batch_size_sum") - before.at("techpulse_db_writer_batch_size_sum") == 1);
+
+  // Eight sends in one write: one statement of eight, acked and delivered in the order sent.
+  before = after;
+  std::vector<std::string> burst;
+  for (int i = 1; i <= 8; ++i) {
+    burst.push_back(send_json(thread, "b" + std::to_string(i), "b" + std::to_string(i), "burst-" + std::to_string(i)));
+  }
+  c.ws->send_together(burst);
+  std::vector<std::string> acked, delivered;
+  for (int n = 0; n < 64 && (acked.size() < 8 || delivered.size() < 8); ++n) {
+    auto f = c.ws->recv(10s);
+    REQUIRE(f);
+    if (json_str(*f, "/type") == "ack") acked.push_back(json_str(*f, "/ref"));
+    if (json_str(*f, "/type") == "message" && json_str(*f, "/message/content") != "alone") {
+      delivered.push_back(json_str(*f, "/message/content"));
+    }
+  }
+  const std::vector<std::string> expected = {"b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8"};
+  CHECK(acked == expected);
+  CHECK(delivered == expected);
+  after = scrape(gw.port());
+  CHECK(after.at("techpulse_db_writer_batch_size_count") - before.at("techpulse_db_writer_batch_size_count") == 1);
+  CHECK(after.at("techpulse_db_writer_batch_size_sum") - before.at("techpulse_db_writer_batch_size_sum") == 8);
+  CHECK(after.at("techpulse_sends_total", "outcome=ok") == 9);
+}

@@ -2,9 +2,12 @@
 
 #include <simdjson.h>
 
+#include <stdexcept>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -101,6 +104,26 @@ void WsClient::send_binary(const std::string& data) {
   impl_->ws.async_write(asio::buffer(data), [&](boost::system::error_code, size_t) { done = true; });
   impl_->run_until([&] { return done; }, 10s);
   impl_->ws.text(true);
+}
+
+void WsClient::send_together(const std::vector<std::string>& texts) {
+  std::string wire;
+  for (const auto& t : texts) {
+    if (t.size() > 0xffff) throw std::invalid_argument("send_together: frames of up to 64 KiB");
+    wire.push_back(static_cast<char>(0x81));  // FIN, text
+    if (t.size() < 126) {
+      wire.push_back(static_cast<char>(0x80 | t.size()));
+    } else {
+      wire.push_back(static_cast<char>(0x80 | 126));
+      wire.push_back(static_cast<char>((t.size() >> 8) & 0xff));
+      wire.push_back(static_cast<char>(t.size() & 0xff));
+    }
+    const char mask[4] = {0x1b, 0x2c, 0x3d, 0x4e};
+    wire.append(mask, 4);
+    for (size_t i = 0; i < t.size(); ++i) wire.push_back(static_cast<char>(t[i] ^ mask[i % 4]));
+  }
+  boost::system::error_code ec;
+  asio::write(impl_->ws.next_layer(), asio::buffer(wire), ec);
 }
 
 std::optional<std::string> WsClient::recv(std::chrono::milliseconds timeout) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace techpulse::test {
 
@@ -23,6 +24,8 @@ class WsClient {
 
   void send(const std::string& text);
   void send_binary(const std::string& data);
+  // Several text frames in one write to the socket (masked, as a client's are), so the server reads them together.
+  void send_together(const std::vector<std::string>& texts);
   // The next frame, or nullopt on timeout or close.
   std::optional<std::string> recv(std::chrono::milliseconds timeout = 5s);
   // Reads frames until one satisfies pred (returned); others are dropped. nullopt on timeout or close.

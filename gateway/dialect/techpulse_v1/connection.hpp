@@ -30,6 +30,8 @@ class Connection final : public realtime::Sink, public Endpoint {
   boost::asio::awaitable<void> on_text(std::string_view text) override;
   // techpulse.v1 has no binary frames: 1003.
   boost::asio::awaitable<void> on_binary(std::string_view data) override;
+  // The sends of the read go to the storage loop in one hand-off.
+  void on_read_done() override { core_->read_done(); }
   // The transport's queue became empty (after Flow::notify_when_idle).
   void on_idle() override { core_->output_idle(); }
   // The connection is over: the session stops.
