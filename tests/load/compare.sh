@@ -12,7 +12,8 @@
 # Placement: every server under test runs on core 0 (taskset -c 0), the load generator on core 1 (taskset -c 1).
 # PostgreSQL is not pinned: it runs wherever the scheduler puts it (in practice mostly core 1, beside the load
 # generator, since core 0 is saturated by the server under test in the max-rate runs). The gateway runs one event
-# loop (--threads 1) because it has one core.
+# loop (--threads 1) because it has one core. TP_BENCH_GW_THREADS, TP_BENCH_SERVER_CPUS and TP_BENCH_LOAD_CPUS
+# (taskset lists, defaults 1, 0 and 1) change that, for example `--threads 2` with server and load on both cores.
 #
 # Every run is bounded: each techpulse-load run has a measured window (default 5 s), a drain of at most 3 s and a
 # setup deadline; the whole script stops every process it started on exit.
@@ -45,6 +46,9 @@ read -r -a styles <<<"${TP_BENCH_STYLES:-tp nchan ws uws}"
 pg_port=${TP_BENCH_PG_PORT:-54350}
 pg_dir=${TP_BENCH_PG_DIR:-/tmp/tp-bench-pg}
 gw_port=${TP_BENCH_GW_PORT:-18350}
+gw_threads=${TP_BENCH_GW_THREADS:-1}
+server_cpus=${TP_BENCH_SERVER_CPUS:-0}
+load_cpus=${TP_BENCH_LOAD_CPUS:-1}
 nchan_port=${TP_BENCH_NCHAN_PORT:-18351}
 ws_port=${TP_BENCH_WS_PORT:-18352}
 uws_port=${TP_BENCH_UWS_PORT:-18353}
@@ -128,8 +132,8 @@ start_gateway() {
   stop_gateway
   # A load generator is not a chat client: no per-connection rate limit and no per-address connection cap (the
   # connections scenario holds 19k connections from a few 127.0.0.x addresses).
-  TECHPULSE_DATABASE_URL=$db_url TECHPULSE_JWT_SECRET=$secret taskset -c 0 "$gateway" serve \
-    --listen 127.0.0.1:$gw_port --threads 1 --log-level warn --rate-limit 0 --max-connections-per-ip 0 \
+  TECHPULSE_DATABASE_URL=$db_url TECHPULSE_JWT_SECRET=$secret taskset -c "$server_cpus" "$gateway" serve \
+    --listen 127.0.0.1:$gw_port --threads "$gw_threads" --log-level warn --rate-limit 0 --max-connections-per-ip 0 \
     >>"$log" 2>&1 &
   gw_pid=$!
   pids+=("$gw_pid")
@@ -146,7 +150,7 @@ start_nchan() {
   local prefix=$work/nchan
   mkdir -p "$prefix"
   sed -e "s#@PREFIX@#$prefix#g" -e "s#@PORT@#$nchan_port#g" "$here/peers/nchan.conf.in" >"$prefix/nginx.conf"
-  taskset -c 0 nginx -p "$prefix" -c "$prefix/nginx.conf" >>"$log" 2>&1 &
+  taskset -c "$server_cpus" nginx -p "$prefix" -c "$prefix/nginx.conf" >>"$log" 2>&1 &
   nchan_master=$!
   pids+=("$nchan_master")
   wait_port "$nchan_port"
@@ -161,7 +165,7 @@ stop_nchan() {
 ws_pid=
 start_ws() {
   stop_ws
-  taskset -c 0 node "$here/peers/ws_broadcast.js" "$ws_port" >>"$log" 2>&1 &
+  taskset -c "$server_cpus" node "$here/peers/ws_broadcast.js" "$ws_port" >>"$log" 2>&1 &
   ws_pid=$!
   pids+=("$ws_pid")
   wait_port "$ws_port"
@@ -174,7 +178,7 @@ uws_pid=
 start_uws() {
   [[ -n $uws_bin ]] || return 0
   stop_uws
-  taskset -c 0 "$uws_bin" "$uws_port" >>"$log" 2>&1 &
+  taskset -c "$server_cpus" "$uws_bin" "$uws_port" >>"$log" 2>&1 &
   uws_pid=$!
   pids+=("$uws_pid")
   wait_port "$uws_port"
@@ -193,12 +197,12 @@ start_style() {  # style: a fresh server
   case $1 in tp) start_gateway ;; nchan) start_nchan ;; ws) start_ws ;; uws) start_uws ;; esac
 }
 
-# One techpulse-load run on core 1; its JSON line goes to $json.
+# One techpulse-load run on the load generator's cores (core 1 by default); its JSON line goes to $json.
 run_load() {  # label style args...
   local label=$1 style=$2
   shift 2
   echo "--- $label ($style)  loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
-  timeout 300 taskset -c 1 "$load" --style "$style" --port "$(port_of "$style")" --server-pid "$(server_pid "$style")" \
+  timeout 300 taskset -c "$load_cpus" "$load" --style "$style" --port "$(port_of "$style")" --server-pid "$(server_pid "$style")" \
     --jwt-secret "$secret" --sub "$admin" --thread "$fan_thread" --label "$label" --json-out "$json" "$@" \
     | grep -v '^{' | tee -a "$log" || echo "    (run failed: see $log)" | tee -a "$log"
 }
@@ -207,7 +211,7 @@ has() { [[ ,$only, == *,$1,* ]]; }
 
 for style in "${styles[@]}"; do start_style "$style"; done
 echo "==> servers: gateway pid $gw_pid, nginx worker pid $nchan_worker, node pid $ws_pid, uws pid ${uws_pid:-none};" \
-  "load generator on core 1"
+  "load generator on cores $load_cpus, servers on $server_cpus, gateway --threads $gw_threads"
 
 for r in $(seq 1 "$runs"); do
   echo "==> round $r of $runs"
@@ -281,6 +285,7 @@ PY
   fi
 done
 
-python3 "$here/table.py" "$json" >"$out"
+TP_BENCH_PLACEMENT="server on cores $server_cpus (gateway --threads $gw_threads), load generator on cores $load_cpus" \
+  python3 "$here/table.py" "$json" >"$out"
 echo "==> results: $out (raw JSON lines: $json, log: $log)"
 cat "$out"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns compare.sh's JSON lines into markdown tables; with several rounds, each cell is the median."""
 import json
+import os
 import statistics
 import sys
 
@@ -49,7 +50,7 @@ rounds = max([len(pick(l, s)) for l in labels for s, _ in STYLES] + [1])
 print(f"Medians of {rounds} round(s). Load average at the start of the first and last run: "
       f"{rows[0].get('loadavg', '?')} / {rows[-1].get('loadavg', '?')}.\n")
 
-print("### Fan-out and latency (server on core 0, load generator on core 1)\n")
+print("### Fan-out and latency (%s)\n" % os.environ.get("TP_BENCH_PLACEMENT", "server on core 0, load generator on core 1"))
 print("| run | server | deliveries/s | per server CPU-s | of max-rate figure | server CPU % | client CPU % | p50 ms | p99 ms | p99.9 ms | max ms | missing | errors |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
