@@ -118,12 +118,38 @@ void CorkedStream<Next>::flush() {
   }
   in_flight_ = n;
   writing_ = true;
-  auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
+  w.first = 0;
   if constexpr (kTls) {
-    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers}, std::move(done));
+    // Beast's SSL stream coalesces the gather list into one TLS write (flat_stream) whatever asio::async_write
+    // passes it at a time.
+    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers},
+                      [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); });
   } else {
-    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers}, std::move(done));
+    write_rest(n);
   }
+}
+
+template <class Next>
+void CorkedStream<Next>::write_rest(std::size_t n) {
+  WriteState& w = *write_;
+  stream_.async_write_some(GatherView{w.gather + w.first, w.gather + w.buffers},
+                           [this, keep = owner_.lock(), n](const error_code& ec, std::size_t written) {
+                             if (ec) return on_written(ec, n);
+                             if (written == 0) return on_written(asio::error::connection_aborted, n);
+                             WriteState& w = *write_;
+                             while (written > 0 && w.first < w.buffers) {
+                               asio::const_buffer& b = w.gather[w.first];
+                               if (written < b.size()) {
+                                 b += written;  // a partial write: the rest of this buffer goes first next time
+                                 written = 0;
+                               } else {
+                                 written -= b.size();
+                                 ++w.first;
+                               }
+                             }
+                             if (w.first == w.buffers) return on_written({}, n);
+                             write_rest(n);
+                           });
 }
 
 template <class Next>

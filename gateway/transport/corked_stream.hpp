@@ -97,6 +97,8 @@ class CorkedStream {
   void enqueue(const Frame& payload, uint8_t opcode);
   void schedule_flush();
   void flush();
+  // Writes gather[first, buffers) with the socket's write_some until all of it is written (plain sockets).
+  void write_rest(std::size_t items);
   void on_written(const error_code& ec, std::size_t items);
   void release_if_idle();
 
@@ -108,10 +110,13 @@ class CorkedStream {
   std::size_t queued_bytes_ = 0;
   // The gather list of the write in flight and the frame headers it points to: allocated when a write starts on an
   // idle connection, freed when it is idle again (an idle connection holds 8 bytes for it, not two containers).
-  static constexpr std::size_t kMaxBuffers = 64;  // asio writes at most 64 buffers per writev
+  // At most 64 buffers per writev (Asio's iovec limit for a socket's write_some). asio::async_write would pass only
+  // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself.
+  static constexpr std::size_t kMaxBuffers = 64;
   struct WriteState {
     boost::asio::const_buffer gather[kMaxBuffers];
     std::size_t buffers = 0;
+    std::size_t first = 0;  // gather[first, buffers) is still to be written (gather[first] perhaps in part)
     char headers[kMaxBuffers / 2 * 10];  // one header per frame, a frame being two buffers
   };
   std::unique_ptr<WriteState> write_;
