@@ -120,8 +120,8 @@ void CorkedStream<Next>::flush() {
   writing_ = true;
   w.first = 0;
   if constexpr (kTls) {
-    // Beast's SSL stream coalesces the gather list into one TLS write (flat_stream) whatever asio::async_write
-    // passes it at a time.
+    // Still asio::async_write: it hands Beast's SSL stream 16 buffers (8 frames) per call, which flat_stream
+    // coalesces into one TLS record each. write_rest would pass all of them; not measured on TLS yet, so not changed.
     asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers},
                       [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); });
   } else {

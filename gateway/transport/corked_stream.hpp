@@ -111,7 +111,8 @@ class CorkedStream {
   // The gather list of the write in flight and the frame headers it points to: allocated when a write starts on an
   // idle connection, freed when it is idle again (an idle connection holds 8 bytes for it, not two containers).
   // At most 64 buffers per writev (Asio's iovec limit for a socket's write_some). asio::async_write would pass only
-  // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself.
+  // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself
+  // (the TLS path still uses async_write: 8 frames per TLS record).
   static constexpr std::size_t kMaxBuffers = 64;
   struct WriteState {
     boost::asio::const_buffer gather[kMaxBuffers];
