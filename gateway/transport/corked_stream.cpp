@@ -94,24 +94,41 @@ void CorkedStream<Next>::schedule_flush() {
 }
 
 template <class Next>
+void CorkedStream<Next>::WriteStateFree::operator()(WriteState* w) const noexcept {
+  w->~WriteState();
+  ::operator delete(static_cast<void*>(w));
+}
+
+template <class Next>
+typename CorkedStream<Next>::WriteState& CorkedStream<Next>::write_state(std::size_t buffers) {
+  if (write_ && write_->capacity >= buffers) return *write_;
+  std::size_t capacity = 4;
+  while (capacity < buffers) capacity *= 2;
+  static_assert(alignof(WriteState) >= alignof(asio::const_buffer));
+  void* raw = ::operator new(sizeof(WriteState) + capacity * sizeof(asio::const_buffer) + capacity / 2 * ws::kMaxHeader);
+  write_.reset(new (raw) WriteState{capacity, 0, 0});
+  return *write_;
+}
+
+template <class Next>
 void CorkedStream<Next>::flush() {
   if (writing_ || head_ == items_.size() || failed_) return;
   // The headers are copied next to each other, so that the gather list stays valid while items_ grows.
-  if (!write_) write_ = std::make_unique<WriteState>();
-  WriteState& w = *write_;
+  WriteState& w = write_state(std::min(kMaxBuffers, 2 * (items_.size() - head_)));
+  asio::const_buffer* gather = w.gather();
   std::size_t n = 0, bytes = 0, header_bytes = 0;
   w.buffers = 0;
-  for (std::size_t i = head_; i < items_.size() && w.buffers + 2 <= kMaxBuffers && bytes < kMaxFlushBytes; ++i) {
+  for (std::size_t i = head_; i < items_.size() && w.buffers + 2 <= w.capacity && bytes < kMaxFlushBytes; ++i) {
     const Item& it = items_[i];
     if (it.control) {
-      w.gather[w.buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
+      gather[w.buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
       bytes += it.control->bytes.size();
     } else {
-      char* h = w.headers + header_bytes;
+      char* h = w.headers() + header_bytes;
       std::memcpy(h, it.header, it.header_len);
       header_bytes += it.header_len;
-      w.gather[w.buffers++] = asio::const_buffer(h, it.header_len);
-      w.gather[w.buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
+      gather[w.buffers++] = asio::const_buffer(h, it.header_len);
+      gather[w.buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
       bytes += it.header_len + it.payload->size();
     }
     ++n;
@@ -122,7 +139,7 @@ void CorkedStream<Next>::flush() {
   if constexpr (kTls) {
     // Still asio::async_write: it hands Beast's SSL stream 16 buffers (8 frames) per call, which flat_stream
     // coalesces into one TLS record each. write_rest would pass all of them; not measured on TLS yet, so not changed.
-    asio::async_write(stream_, GatherView{w.gather, w.gather + w.buffers},
+    asio::async_write(stream_, GatherView{gather, gather + w.buffers},
                       [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); });
   } else {
     write_rest(n);
@@ -132,13 +149,13 @@ void CorkedStream<Next>::flush() {
 template <class Next>
 void CorkedStream<Next>::write_rest(std::size_t n) {
   WriteState& w = *write_;
-  stream_.async_write_some(GatherView{w.gather + w.first, w.gather + w.buffers},
+  stream_.async_write_some(GatherView{w.gather() + w.first, w.gather() + w.buffers},
                            [this, keep = owner_.lock(), n](const error_code& ec, std::size_t written) {
                              if (ec) return on_written(ec, n);
                              if (written == 0) return on_written(asio::error::connection_aborted, n);
                              WriteState& w = *write_;
                              while (written > 0 && w.first < w.buffers) {
-                               asio::const_buffer& b = w.gather[w.first];
+                               asio::const_buffer& b = w.gather()[w.first];
                                if (written < b.size()) {
                                  b += written;  // a partial write: the rest of this buffer goes first next time
                                  written = 0;

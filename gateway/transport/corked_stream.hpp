@@ -110,17 +110,26 @@ class CorkedStream {
   std::size_t queued_bytes_ = 0;
   // The gather list of the write in flight and the frame headers it points to: allocated when a write starts on an
   // idle connection, freed when it is idle again (an idle connection holds 8 bytes for it, not two containers).
+  // Sized for the write that needs it (a power of two of buffers, at least 4), and grown when a later write needs
+  // more: the 101 response or one frame to an idle connection takes about 100 bytes, not the 1.3 KiB of a full
+  // list, which a burst of handshakes would leave behind as fragmented free heap.
   // At most 64 buffers per writev (Asio's iovec limit for a socket's write_some). asio::async_write would pass only
   // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself
   // (the TLS path still uses async_write: 8 frames per TLS record).
   static constexpr std::size_t kMaxBuffers = 64;
   struct WriteState {
-    boost::asio::const_buffer gather[kMaxBuffers];
+    std::size_t capacity = 0;  // buffers; the headers' room is capacity / 2 * 10 bytes
     std::size_t buffers = 0;
     std::size_t first = 0;  // gather[first, buffers) is still to be written (gather[first] perhaps in part)
-    char headers[kMaxBuffers / 2 * 10];  // one header per frame, a frame being two buffers
+    boost::asio::const_buffer* gather() { return reinterpret_cast<boost::asio::const_buffer*>(this + 1); }
+    char* headers() { return reinterpret_cast<char*>(gather() + capacity); }
   };
-  std::unique_ptr<WriteState> write_;
+  struct WriteStateFree {
+    void operator()(WriteState* w) const noexcept;
+  };
+  // A write state with room for at least `buffers` buffers (kept when it has).
+  WriteState& write_state(std::size_t buffers);
+  std::unique_ptr<WriteState, WriteStateFree> write_;
   const std::atomic<std::size_t>* backlog_ = nullptr;
   std::unique_ptr<std::function<void()>> on_idle_;  // set only by a SIGTERM drain
   std::uint64_t writes_done_ = 0;
