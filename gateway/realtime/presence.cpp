@@ -23,6 +23,15 @@ std::string presence_meta(const std::string& user_id, const std::string& role) {
   return fmt::format(R"({{"user_id":"{}","role":"{}","since":"{}.{:06d}Z"}})", user_id, role, when, us % 1000000);
 }
 
+std::string_view presence_since(std::string_view meta) {
+  static constexpr std::string_view kField = R"("since":")";
+  auto at = meta.find(kField);
+  if (at == std::string_view::npos) return {};
+  auto from = at + kField.size();
+  auto to = meta.find('"', from);
+  return to == std::string_view::npos ? std::string_view() : meta.substr(from, to - from);
+}
+
 Presence::Presence(asio::any_io_executor store_ex, std::vector<std::unique_ptr<Loop>>& loops, std::string conninfo,
                    std::chrono::milliseconds heartbeat, std::chrono::milliseconds db_timeout)
     : ex_(store_ex),
@@ -96,12 +105,14 @@ asio::awaitable<std::vector<std::vector<std::string>>> Presence::track(std::stri
 asio::awaitable<std::vector<std::vector<std::string>>> Presence::track_here(std::string topic, std::string user,
                                                                             std::string ref, std::string meta_json) {
   apply(cluster_.track(PresenceEntry{topic, user, ref, meta_json}, PresenceClock::now()));
+  // Each user once, with the meta of their earliest session (a readable since before none).
+  auto earlier = [](const std::string& a, const std::string& b) {
+    auto sa = presence_since(a), sb = presence_since(b);
+    if (sa.empty() != sb.empty()) return sb.empty();
+    return sa < sb;
+  };
   std::vector<std::vector<std::string>> out;
-  for (auto& k : cluster_.table().state(topic)) {
-    std::vector<std::string> metas;
-    for (auto& m : k.metas) metas.push_back(std::move(m.meta_json));
-    out.push_back(std::move(metas));
-  }
+  for (auto& meta : cluster_.table().first_metas(topic, earlier)) out.push_back({std::move(meta)});
   co_return out;
 }
 

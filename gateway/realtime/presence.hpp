@@ -31,7 +31,8 @@ class Presence {
   // On the storage loop: tells the other nodes this node's users are gone.
   void stop();
 
-  // From a session's loop: tracks ref on topic and returns the topic's users after it (one meta list per user).
+  // From a session's loop: tracks ref on topic and returns the topic's users after it, one meta list per user
+  // holding the meta of its earliest session only.
   asio::awaitable<std::vector<std::vector<std::string>>> track(std::string topic, std::string user, std::string ref,
                                                                std::string meta_json);
   // From any thread: the ref left the topic.
@@ -89,5 +90,7 @@ class Presence {
 
 // The meta of a session's presence: {"user_id","role","since"} with since = now (RFC 3339, UTC, microseconds).
 std::string presence_meta(const std::string& user_id, const std::string& role);
+// The since of such a meta; empty when it has none.
+std::string_view presence_since(std::string_view meta);
 
 }  // namespace techpulse::gateway::realtime

@@ -144,6 +144,24 @@ std::vector<PresenceTable::KeyState> PresenceTable::state(const std::string& top
   return out;
 }
 
+std::vector<std::string> PresenceTable::first_metas(const std::string& topic, const MetaBefore& before) const {
+  std::vector<std::string> out;
+  auto t = topics_.find(topic);
+  if (t == topics_.end()) return out;
+  out.reserve(t->second.size());
+  for (const auto& [key, refs] : t->second) {
+    const Ref* best = nullptr;
+    for (const auto& [ref, r] : refs) {
+      if (!best || before(r.meta_json, best->meta_json) ||
+          (!before(best->meta_json, r.meta_json) && r.order < best->order)) {
+        best = &r;
+      }
+    }
+    if (best) out.push_back(best->meta_json);
+  }
+  return out;
+}
+
 bool PresenceTable::present(const std::string& topic, const std::string& key) const {
   auto t = topics_.find(topic);
   return t != topics_.end() && t->second.count(key) != 0;

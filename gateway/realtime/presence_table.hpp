@@ -62,6 +62,12 @@ class PresenceTable {
   };
   // The keys present on a topic (in key order), each with its refs.
   std::vector<KeyState> state(const std::string& topic) const;
+  // The keys present on a topic (in key order), each once, with the meta of its first ref by `before` (a strict
+  // weak order on metas; among equals, the first joined). techpulse.v1's presence.state lists a user once however
+  // many sessions it has: this reads it without copying every session's meta (state() per subscriber to a topic
+  // with n sessions of one user was O(n) copies each, O(n^2) for the topic).
+  using MetaBefore = std::function<bool(const std::string& a, const std::string& b)>;
+  std::vector<std::string> first_metas(const std::string& topic, const MetaBefore& before) const;
   bool present(const std::string& topic, const std::string& key) const;
   std::vector<PresenceEntry> node_entries(const std::string& node) const;
   size_t size() const { return size_; }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 
+#include "gateway/realtime/presence.hpp"
 #include "gateway/realtime/presence_cluster.hpp"
 #include "gateway/realtime/presence_table.hpp"
 #include "storage/presence_channel.hpp"
@@ -72,6 +73,40 @@ TEST_CASE("a key with two refs is present once: join on the first, leave on the 
   CHECK_FALSE(t.present("thread:a", "u1"));
   CHECK(t.state("thread:a").empty());
   CHECK(t.leave("n2", "thread:a", "u1", "s2").empty());  // a second leave is nothing
+}
+
+TEST_CASE("first_metas lists each key once, with its first meta by the given order, ties by join order", "[presence]") {
+  PresenceTable t;
+  t.join("n1", entry("thread:a", "u2", "s1", R"({"user_id":"u2","since":"2026-01-01T00:00:05.000000Z"})"));
+  t.join("n1", entry("thread:a", "u1", "s9", R"({"user_id":"u1","since":"2026-01-01T00:00:03.000000Z"})"));
+  t.join("n2", entry("thread:a", "u1", "s2", R"({"user_id":"u1","since":"2026-01-01T00:00:01.000000Z"})"));
+  t.join("n1", entry("thread:a", "u1", "s3", R"({"user_id":"u1","since":"2026-01-01T00:00:02.000000Z"})"));
+  t.join("n1", entry("thread:a", "u3", "s5", R"({"user_id":"u3","tie":1})"));
+  t.join("n1", entry("thread:a", "u3", "s4", R"({"user_id":"u3","tie":2})"));
+  t.join("n1", entry("thread:b", "u1", "s6", "{}"));
+  auto earlier = [](const std::string& a, const std::string& b) {
+    auto sa = presence_since(a), sb = presence_since(b);
+    if (sa.empty() != sb.empty()) return sb.empty();
+    return sa < sb;
+  };
+  auto firsts = t.first_metas("thread:a", earlier);
+  REQUIRE(firsts.size() == 3);  // in key order: u1, u2, u3
+  CHECK(firsts[0] == R"({"user_id":"u1","since":"2026-01-01T00:00:01.000000Z"})");  // joined second, earliest since
+  CHECK(firsts[1] == R"({"user_id":"u2","since":"2026-01-01T00:00:05.000000Z"})");
+  CHECK(firsts[2] == R"({"user_id":"u3","tie":1})");  // no since on either: the first joined (s5), not the first ref
+  CHECK(t.first_metas("thread:none", earlier).empty());
+  t.leave("n2", "thread:a", "u1", "s2");
+  CHECK(t.first_metas("thread:a", earlier)[0] == R"({"user_id":"u1","since":"2026-01-01T00:00:02.000000Z"})");
+}
+
+TEST_CASE("presence_since reads the since of presence_meta's metas", "[presence]") {
+  auto meta = presence_meta("b0000000-0000-4000-8000-000000000001", "technician");
+  auto since = presence_since(meta);
+  CHECK(since.size() == std::string_view("2026-01-01T00:00:00.000000Z").size());
+  CHECK(since.back() == 'Z');
+  CHECK(meta.find(since) != std::string::npos);
+  CHECK(presence_since("{}").empty());
+  CHECK(presence_since(R"({"since":"unterminated)").empty());
 }
 
 TEST_CASE("a node only removes its own refs", "[presence]") {
