@@ -125,6 +125,12 @@ void CorkedStream<Next>::flush() {
   w.buffers = 0;
   for (std::size_t i = head_; i < items_.size() && w.buffers + 2 <= w.capacity && bytes < kMaxFlushBytes; ++i) {
     const Item& it = items_[i];
+    if constexpr (kTls) {
+      // One TLS record per flush: the next item waits for the next flush if it would not fit (a first item larger
+      // than a record goes alone, in several records).
+      const std::size_t size = it.control ? it.control->bytes.size() : it.header_len + it.payload->size();
+      if (n > 0 && bytes + size > kTlsRecord) break;
+    }
     if (it.control) {
       gather[w.buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
       bytes += it.control->bytes.size();
@@ -142,10 +148,17 @@ void CorkedStream<Next>::flush() {
   writing_ = true;
   w.first = 0;
   if constexpr (kTls) {
-    // Still asio::async_write: it hands Beast's SSL stream 16 buffers (8 frames) per call, which flat_stream
-    // coalesces into one TLS record each. write_rest would pass all of them; not measured on TLS yet, so not changed.
-    asio::async_write(stream_, GatherView{gather, gather + w.buffers},
-                      [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); });
+    // One buffer: Beast's flat_stream passes a single buffer to the SSL stream as it is (and frees its own copy
+    // buffer), and SSL_write makes it one record when it fits in one.
+    // A frame larger than a record (alone in its flush) is written from its own buffers, uncopied here.
+    auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
+    if (w.buffers > 1 && bytes <= kTlsRecord) {
+      w.flat.resize(bytes);
+      asio::buffer_copy(asio::buffer(w.flat), GatherView{gather, gather + w.buffers});
+      asio::async_write(stream_, asio::buffer(w.flat), std::move(done));
+    } else {
+      asio::async_write(stream_, GatherView{gather, gather + w.buffers}, std::move(done));
+    }
   } else {
     write_rest(n);
   }

@@ -7,7 +7,8 @@
 // a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Lives on its session's
 // loop; not thread-safe. While idle it holds no heap memory.
 // `Next` is the byte stream under it: a PlainSocket (ws://, whose writes go straight to the socket as one
-// writev) or TlsStream (wss://: Beast's SSL stream, whose flat_stream coalesces the gather list into one TLS write).
+// writev) or TlsStream (wss://: Beast's SSL stream; a flush of up to 16 KiB is copied into one buffer, one TLS
+// record).
 // Both are instantiated in corked_stream.cpp only.
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/buffer.hpp>
@@ -114,13 +115,16 @@ class CorkedStream {
   // more: the 101 response or one frame to an idle connection takes about 100 bytes, not the 1.3 KiB of a full
   // list, which a burst of handshakes would leave behind as fragmented free heap.
   // At most 64 buffers per writev (Asio's iovec limit for a socket's write_some). asio::async_write would pass only
-  // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself
-  // (the TLS path still uses async_write: 8 frames per TLS record).
+  // 16 of them per call (its prepared_buffers), 8 frames, so the plain path writes with write_some itself.
+  // The TLS path copies a flush of up to one TLS record's 16 KiB into `flat` and writes that one buffer (Beast's
+  // flat_stream would copy 16 buffers, 8 frames, per record, and keep its copy buffer for the connection's life).
   static constexpr std::size_t kMaxBuffers = 64;
+  static constexpr std::size_t kTlsRecord = 16 * 1024;
   struct WriteState {
     std::size_t capacity = 0;  // buffers; the headers' room is capacity / 2 * 10 bytes
     std::size_t buffers = 0;
     std::size_t first = 0;  // gather[first, buffers) is still to be written (gather[first] perhaps in part)
+    std::string flat;       // TLS: the flush's bytes, contiguous
     boost::asio::const_buffer* gather() { return reinterpret_cast<boost::asio::const_buffer*>(this + 1); }
     char* headers() { return reinterpret_cast<char*>(gather() + capacity); }
   };

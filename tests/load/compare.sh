@@ -47,6 +47,9 @@ pg_port=${TP_BENCH_PG_PORT:-54350}
 pg_dir=${TP_BENCH_PG_DIR:-/tmp/tp-bench-pg}
 gw_port=${TP_BENCH_GW_PORT:-18350}
 gw_threads=${TP_BENCH_GW_THREADS:-1}
+# TP_BENCH_TLS=1: the gateway serves wss:// (a self-signed certificate made in $work) and techpulse-load speaks it
+# (--tls); the peers stay on ws://, so run it with TP_BENCH_STYLES=tp.
+gw_tls=${TP_BENCH_TLS:-0}
 server_cpus=${TP_BENCH_SERVER_CPUS:-0}
 load_cpus=${TP_BENCH_LOAD_CPUS:-1}
 nchan_port=${TP_BENCH_NCHAN_PORT:-18351}
@@ -127,6 +130,15 @@ wait_port() {  # port
   return 1
 }
 
+gw_tls_args=()
+if [[ $gw_tls == 1 ]]; then
+  if [[ ! -f $work/tls/key.pem ]]; then
+    mkdir -p "$work/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$work/tls/key.pem" \
+      -out "$work/tls/cert.pem" -days 30 -subj /CN=127.0.0.1 2>/dev/null
+  fi
+  gw_tls_args=(--tls-cert "$work/tls/cert.pem" --tls-key "$work/tls/key.pem")
+fi
 gw_pid=
 start_gateway() {
   stop_gateway
@@ -134,7 +146,7 @@ start_gateway() {
   # connections scenario holds 19k connections from a few 127.0.0.x addresses).
   TECHPULSE_DATABASE_URL=$db_url TECHPULSE_JWT_SECRET=$secret taskset -c "$server_cpus" "$gateway" serve \
     --listen 127.0.0.1:$gw_port --threads "$gw_threads" --log-level warn --rate-limit 0 --max-connections-per-ip 0 \
-    >>"$log" 2>&1 &
+    "${gw_tls_args[@]}" >>"$log" 2>&1 &
   gw_pid=$!
   pids+=("$gw_pid")
   wait_port "$gw_port"
@@ -201,6 +213,7 @@ start_style() {  # style: a fresh server
 run_load() {  # label style args...
   local label=$1 style=$2
   shift 2
+  [[ $style == tp && $gw_tls == 1 ]] && set -- --tls "$@"
   echo "--- $label ($style)  loadavg $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$log"
   timeout 300 taskset -c "$load_cpus" "$load" --style "$style" --port "$(port_of "$style")" --server-pid "$(server_pid "$style")" \
     --jwt-secret "$secret" --sub "$admin" --thread "$fan_thread" --label "$label" --json-out "$json" "$@" \

@@ -32,6 +32,9 @@
 #include <string_view>
 #include <vector>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "gateway/jwt.hpp"
 
 namespace {
@@ -187,6 +190,7 @@ struct Options {
   int server_pid = 0;
   std::string json_out;
   std::string label;
+  bool tls = false;  // wss:// (the certificate is not verified: a benchmark's self-signed one)
 };
 
 void usage() {
@@ -196,7 +200,7 @@ void usage() {
                              /pub/<chan>; ws: a broadcast server that echoes every frame to every client;
                              uws: the same wire as ws, reported under its own name (the uWebSockets peer)
   --scenario fanout|latency|persisted|connections
-  --host H --port P
+  --host H --port P [--tls]  --tls: wss:// (TLS 1.2+, the server's certificate is not verified)
   --token JWT | --jwt-secret S --sub UUID [--role admin]     (tp)
   --thread UUID              tp fanout/latency: the thread
   --threads-file F           tp persisted: thread UUIDs, one a line (--threads N of them are used)
@@ -252,6 +256,7 @@ Options parse_args(int argc, char** argv) {
     else if (a == "--server-pid") o.server_pid = std::stoi(need());
     else if (a == "--json-out") o.json_out = need();
     else if (a == "--label") o.label = need();
+    else if (a == "--tls") o.tls = true;
     else die("unknown argument " + a + " (see --help)");
   }
   if (o.style != "tp" && o.style != "nchan" && o.style != "ws" && o.style != "uws")
@@ -274,10 +279,11 @@ Options parse_args(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------------------------
 // Connections.
 enum class Kind { ws_sub, ws_pub, http_pub, idle };
-enum class State { connecting, handshake, open, closed };
+enum class State { connecting, tls_handshake, handshake, open, closed };
 
 struct Conn {
   int fd = -1;
+  SSL* ssl = nullptr;  // --tls
   Kind kind = Kind::ws_sub;
   State state = State::connecting;
   bool ready = false;  // welcomed/subscribed (tp) or upgraded (nchan, ws)
@@ -303,6 +309,13 @@ class Load {
     if (inet_pton(AF_INET, o_.host.c_str(), &dst_.sin_addr) != 1) die("--host must be an IPv4 address");
     dst_.sin_family = AF_INET;
     dst_.sin_port = htons(uint16_t(o_.port));
+    if (o_.tls) {
+      tls_ = SSL_CTX_new(TLS_client_method());
+      if (!tls_) die("SSL_CTX_new failed");
+      SSL_CTX_set_min_proto_version(tls_, TLS1_2_VERSION);
+      SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);
+      SSL_CTX_set_mode(tls_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    }
   }
 
   int run();
@@ -316,6 +329,9 @@ class Load {
   void poll_once(int timeout_ms);
   void on_event(int id, uint32_t events);
   void on_connected(int id);
+  void tls_step(int id);           // drives a TLS handshake; then begin()
+  void begin(int id);              // the connection is up (TCP, and TLS with --tls): the upgrade request
+  void want_out(int id, bool want);  // EPOLLOUT interest
   void on_readable(int id);
   size_t parse(int id, const char* p, size_t n);
   size_t parse_http(int id, const char* p, size_t n);
@@ -336,6 +352,7 @@ class Load {
   Options o_;
   int ep_ = -1, tfd_ = -1;
   sockaddr_in dst_{};
+  SSL_CTX* tls_ = nullptr;
   std::vector<Conn> conns_;
   std::vector<char> scratch_;
   std::vector<std::string> threads_;
@@ -391,6 +408,8 @@ void Load::close_conn(int id) {
   c.state = State::closed;
   c.ready = false;
   epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
+  if (c.ssl) SSL_free(c.ssl);
+  c.ssl = nullptr;
   close(c.fd);
   c.fd = -1;
   std::string().swap(c.in);
@@ -427,6 +446,10 @@ void Load::on_event(int id, uint32_t events) {
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) on_connected(id);
     return;
   }
+  if (c.state == State::tls_handshake) {
+    tls_step(id);
+    return;
+  }
   if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(id);
   if (conns_[id].state != State::closed && (events & EPOLLOUT)) flush(id);
 }
@@ -442,10 +465,54 @@ void Load::on_connected(int id) {
     close_conn(id);
     return;
   }
+  c.want_out = true;
+  want_out(id, false);
+  if (tls_) {
+    c.ssl = SSL_new(tls_);
+    if (!c.ssl) die("SSL_new failed");
+    SSL_set_fd(c.ssl, c.fd);
+    SSL_set_connect_state(c.ssl);
+    c.state = State::tls_handshake;
+    tls_step(id);
+    return;
+  }
+  begin(id);
+}
+
+void Load::want_out(int id, bool want) {
+  Conn& c = conns_[id];
+  if (want == c.want_out) return;
+  c.want_out = want;
   epoll_event ev{};
-  ev.events = EPOLLIN;
+  ev.events = EPOLLIN | (want ? uint32_t(EPOLLOUT) : 0u);
   ev.data.u64 = uint64_t(id);
   epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
+}
+
+void Load::tls_step(int id) {
+  Conn& c = conns_[id];
+  int r = SSL_do_handshake(c.ssl);
+  if (r == 1) {
+    want_out(id, false);
+    begin(id);
+    return;
+  }
+  int e = SSL_get_error(c.ssl, r);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+    want_out(id, e == SSL_ERROR_WANT_WRITE);
+    return;
+  }
+  ++failed_;
+  if (first_error_.empty()) {
+    char buf[256];
+    ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+    first_error_ = std::string("TLS handshake: ") + buf;
+  }
+  close_conn(id);
+}
+
+void Load::begin(int id) {
+  Conn& c = conns_[id];
   if (c.kind == Kind::http_pub) {
     c.state = State::open;
     c.ready = true;
@@ -463,7 +530,18 @@ void Load::on_connected(int id) {
 void Load::flush(int id) {
   Conn& c = conns_[id];
   while (!c.out.empty()) {
-    ssize_t w = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    ssize_t w;
+    if (c.ssl) {
+      int n = SSL_write(c.ssl, c.out.data(), int(std::min<size_t>(c.out.size(), 1 << 30)));
+      w = n;
+      if (n <= 0) {
+        int e = SSL_get_error(c.ssl, n);
+        errno = (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) ? EAGAIN : EPIPE;
+        w = -1;
+      }
+    } else {
+      w = send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    }
     if (w < 0) {
       if (errno == EAGAIN) break;
       if (errno == EINTR) continue;
@@ -474,14 +552,7 @@ void Load::flush(int id) {
     }
     c.out.erase(0, size_t(w));
   }
-  bool want = !c.out.empty();
-  if (want != c.want_out) {
-    c.want_out = want;
-    epoll_event ev{};
-    ev.events = EPOLLIN | (want ? uint32_t(EPOLLOUT) : 0u);
-    ev.data.u64 = uint64_t(id);
-    epoll_ctl(ep_, EPOLL_CTL_MOD, c.fd, &ev);
-  }
+  want_out(id, !c.out.empty());
 }
 
 void Load::send_ws(int id, std::string_view payload, uint8_t opcode) {
@@ -507,10 +578,29 @@ void Load::send_ws(int id, std::string_view payload, uint8_t opcode) {
 }
 
 void Load::on_readable(int id) {
-  for (int rounds = 0; rounds < 8; ++rounds) {
+  // Over TLS, records already decrypted (SSL_pending) do not make the socket readable again: they are read now.
+  for (int rounds = 0; rounds < 8 || (conns_[id].ssl && SSL_pending(conns_[id].ssl) > 0); ++rounds) {
     Conn& c = conns_[id];
     if (c.state == State::closed) return;
-    ssize_t r = recv(c.fd, scratch_.data(), scratch_.size(), 0);
+    ssize_t r;
+    if (c.ssl) {
+      int n = SSL_read(c.ssl, scratch_.data(), int(scratch_.size()));
+      r = n;
+      if (n <= 0) {
+        int e = SSL_get_error(c.ssl, n);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+          errno = EAGAIN;
+          r = -1;
+        } else if (e == SSL_ERROR_ZERO_RETURN) {
+          r = 0;
+        } else {
+          errno = ECONNRESET;
+          r = -1;
+        }
+      }
+    } else {
+      r = recv(c.fd, scratch_.data(), scratch_.size(), 0);
+    }
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
       if (measuring_ || c.state == State::handshake) {
         ++errors_;
