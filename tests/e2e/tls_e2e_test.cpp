@@ -1,5 +1,6 @@
 // Native TLS through the real binary (--tls-cert, --tls-key), with self-signed certificates the test makes with the
-// openssl command: auth, subscribe, send and receive over wss://; /healthz, /readyz and the web app over https://;
+// openssl command: auth, subscribe, send and receive over wss:// (a large frame, a burst sharing TLS records);
+// /healthz, /readyz and the web app over https://;
 // plain ws:// and http:// to the TLS listener fail cleanly and the gateway keeps serving; a SIGHUP with a new
 // certificate gives new connections the new one while an open wss session keeps working, and a bad one on reload
 // keeps the old; bad certificate files fail the start and `check`, naming the setting.
@@ -127,23 +128,8 @@ TEST_CASE("wss: auth, subscribe, send and receive; https: /healthz, /readyz and 
   auto m2 = b->recv_type("message");
   REQUIRE(m2);
   CHECK(json_str(*m2, "/message/content") == big);
-}
-
-TEST_CASE("wss: a burst of frames, one larger than a TLS record among them, arrives whole and in order", "[tls]") {
-  // The gateway writes what queues for a wss connection in one TLS record of up to 16 KiB per write: frames that
-  // share a record, a frame split over records and the record after it must all come out as they went in.
-  auto url = migrated_database("tp_tls_e2e");
-  Db db(url);
-  auto user = make_profile(db);
-  auto thread = make_thread(db, user);
-  CertDir certs;
-  certs.make("a");
-  GatewayProcess gw(url, tls_env(certs.path("a.crt"), certs.path("a.key")));
-  const auto ca = certs.path("a.crt");
-  auto a = wss_as(gw, user, ca);
-  auto b = wss_as(gw, user, ca);
-  wss_subscribe(*a, thread, "sa");
-  wss_subscribe(*b, thread, "sb");
+  // A burst: the gateway writes what queues for a wss connection as one TLS record of up to 16 KiB per write, so
+  // frames that share a record, a frame split over records and the record after it must come out as they went in.
   std::vector<std::string> contents;
   for (int i = 0; i < 60; ++i) {
     contents.push_back(i == 30 ? std::string(40000, 'b') : "burst " + std::to_string(i) + std::string(300, '.'));
