@@ -68,11 +68,21 @@ void Fanout::post_drain(Loop* loop) {
       batch.swap(l->inbox);
       l->inbox_pending.store(0, std::memory_order_relaxed);
     }
-    for (const auto& d : batch) {
-      l->hub.deliver_message(d.thread_id, d.ticket_id, d.seq, d.event, d.ticket_event);
-      // Every subscriber on this loop has the frame in its queue now.
-      metrics::observe(metrics::Hist::fanout_seconds,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - d.received).count());
+    // Consecutive messages of one thread (and ticket) go out as one run: each subscriber takes them all at once.
+    // A message of another thread ends the run; within one, every subscriber gets the messages (and changes) in order.
+    for (size_t begin = 0; begin < batch.size();) {
+      size_t end = begin + 1;
+      while (end < batch.size() && batch[end].thread_id == batch[begin].thread_id &&
+             batch[end].ticket_id == batch[begin].ticket_id) {
+        ++end;
+      }
+      l->hub.deliver_messages(std::span<const Loop::Delivery>(batch.data() + begin, end - begin));
+      // Every subscriber on this loop has the run's frames in its queue now.
+      const auto now = std::chrono::steady_clock::now();
+      for (size_t i = begin; i < end; ++i) {
+        metrics::observe(metrics::Hist::fanout_seconds, std::chrono::duration<double>(now - batch[i].received).count());
+      }
+      begin = end;
     }
   });
 }

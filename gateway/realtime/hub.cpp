@@ -64,17 +64,24 @@ void Hub::remove(const std::shared_ptr<Subscription>& sub) {
   if (v.empty()) idx.erase(it);
 }
 
-void Hub::deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
-                          const SharedEvent& thread_event, const SharedEvent& ticket_event) {
+void Hub::deliver_messages(std::span<const Message> run) {
+  if (run.empty()) return;
+  const Message& first = run.front();
   // Copies: a push may close a session (slow consumer), which removes its subscriptions from these lists.
-  if (auto it = by_thread_.find(thread_id); it != by_thread_.end()) {
+  if (auto it = by_thread_.find(first.thread_id); it != by_thread_.end()) {
     auto subs = it->second;
-    for (const auto& sub : subs) sub->offer(thread_id, seq, thread_event);
+    for (const auto& sub : subs) {
+      for (const auto& m : run) sub->offer(m.thread_id, m.seq, m.event);
+    }
   }
-  if (!ticket_id.empty() && ticket_event) {
-    if (auto it = by_ticket_.find(ticket_id); it != by_ticket_.end()) {
+  if (!first.ticket_id.empty()) {
+    if (auto it = by_ticket_.find(first.ticket_id); it != by_ticket_.end()) {
       auto subs = it->second;
-      for (const auto& sub : subs) sub->offer(thread_id, seq, ticket_event);
+      for (const auto& sub : subs) {
+        for (const auto& m : run) {
+          if (m.ticket_event) sub->offer(m.thread_id, m.seq, m.ticket_event);
+        }
+      }
     }
   }
 }

@@ -2,9 +2,11 @@
 // One loop's slice of the subscription hub. Owned by that loop and used only on its thread, so the fan-out path
 // takes no lock. A fan-out is one typed event (broadcast.hpp), shared by every recipient on every loop; each
 // dialect's encoding of it is computed once and shared too.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -74,10 +76,19 @@ class Hub {
  public:
   void add(const std::shared_ptr<Subscription>& sub);
   void remove(const std::shared_ptr<Subscription>& sub);
-  // A message of a thread (and of its ticket, when it has one): thread_event goes to thread:<id> subscribers,
+  // A message of a thread (and of its ticket, when it has one): event goes to thread:<id> subscribers,
   // ticket_event to ticket:<id> subscribers.
-  void deliver_message(const std::string& thread_id, const std::string& ticket_id, int64_t seq,
-                       const SharedEvent& thread_event, const SharedEvent& ticket_event);
+  struct Message {
+    std::string thread_id, ticket_id;
+    int64_t seq;
+    SharedEvent event, ticket_event;
+    std::chrono::steady_clock::time_point received;  // by the listener (techpulse_fanout_latency_seconds)
+  };
+  // A run of messages of one thread (and one ticket), in cursor order. Each subscriber is given the whole run
+  // before the next one: its session, connection and queue are touched once per run while they are in cache,
+  // rather than once per message after every other subscriber of the thread. Each topic's order is kept; only
+  // the interleaving of a session's thread: and ticket: frames of one run differs (thread frames first).
+  void deliver_messages(std::span<const Message> run);
   // Events without a cursor (ticket.updated, thread.updated, ...) to the live subscribers of one topic.
   void deliver_event(protocol::TopicKind kind, const std::string& key, const SharedEvent& event);
   // An assistant.* event: to the live subscribers of the thread, and to those of its ticket that do not also

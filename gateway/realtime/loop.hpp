@@ -26,12 +26,7 @@ struct Loop {
   std::thread thread;
   // Chat messages handed over by the storage thread. The first one posts a drain; those that arrive before it runs
   // join it, so a busy loop delivers several messages in one turn and each socket writes their frames at once.
-  struct Delivery {
-    std::string thread_id, ticket_id;
-    int64_t seq;
-    SharedEvent event, ticket_event;
-    std::chrono::steady_clock::time_point received;  // by the listener (techpulse_fanout_latency_seconds)
-  };
+  using Delivery = Hub::Message;
   std::mutex inbox_mutex;
   std::vector<Delivery> inbox;
   // Messages waiting in the inbox: a socket's flush waits one turn while there are some (see CorkedStream).
