@@ -13,8 +13,11 @@ namespace {
 
 // A flush takes at most kMaxBuffers buffers (32 frames) and the next flush the rest.
 constexpr std::size_t kMaxFlushBytes = 256 * 1024;
-// The first allocation of an empty queue, in items (40 bytes each).
-constexpr std::size_t kFirstQueueRoom = 16;
+// The first allocation of an empty queue, in items (40 bytes each): room for a fan-out turn's frames (a flush
+// takes 32) when the first item is an event frame, for a few when it is the session's own (the 101 response of a
+// handshake, whose queue is given back once written: a burst of handshakes leaves small holes, not large ones).
+constexpr std::size_t kFirstQueueRoom = 32;
+constexpr std::size_t kFirstControlRoom = 4;
 
 // A view of the gather list, so that asio's write operation does not copy the vector.
 struct GatherView {
@@ -41,7 +44,7 @@ void CorkedStream<Next>::enqueue_binary(const Frame& payload) {
 template <class Next>
 void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   if (failed_) return;
-  // A queue starts with room for several frames: frames come in bursts (a fan-out turn brings every message the
+  // A queue starts with room for a turn's frames: frames come in bursts (a fan-out turn brings every message the
   // loop took at once), and growing 1, 2, 4, ... 32 was six allocations per socket per turn.
   if (items_.capacity() == 0) items_.reserve(kFirstQueueRoom);
   Item& it = items_.emplace_back();
@@ -58,6 +61,7 @@ void CorkedStream<Next>::enqueue_control(std::string bytes, Handler handler) {
     if (handler) asio::post(stream_.get_executor(), [h = std::move(handler), ec = failed_] { h(ec); });
     return;
   }
+  if (items_.capacity() == 0) items_.reserve(kFirstControlRoom);
   Item& it = items_.emplace_back();
   it.control = std::make_unique<Control>(Control{std::move(bytes), std::move(handler)});
   schedule_flush();
@@ -84,18 +88,13 @@ template <class Next>
 void CorkedStream<Next>::schedule_flush() {
   if (flush_posted_ || writing_) return;
   flush_posted_ = true;
-  asio::post(stream_.get_executor(), [this, keep = owner_.lock()]() mutable {
-    if (backlog_ && backlog_->load(std::memory_order_relaxed) > 0) {
-      // The inbox's drain is queued ahead of this second post: its frames join this write.
-      asio::post(stream_.get_executor(), [this, keep = std::move(keep)] {
-        flush_posted_ = false;
-        flush();
-      });
-      return;
-    }
-    flush_posted_ = false;
-    flush();
-  });
+  flushes_->add(*this, owner_.lock());
+}
+
+template <class Next>
+void CorkedStream<Next>::flush_now() {
+  flush_posted_ = false;
+  flush();
 }
 
 template <class Next>
@@ -118,6 +117,10 @@ typename CorkedStream<Next>::WriteState& CorkedStream<Next>::write_state(std::si
 template <class Next>
 void CorkedStream<Next>::flush() {
   if (writing_ || head_ == items_.size() || failed_) return;
+  if constexpr (!kTls) {
+    write_now();
+    return;
+  }
   // The headers are copied next to each other, so that the gather list stays valid while items_ grows.
   WriteState& w = write_state(std::min(kMaxBuffers, 2 * (items_.size() - head_)));
   asio::const_buffer* gather = w.gather();
@@ -147,21 +150,88 @@ void CorkedStream<Next>::flush() {
   in_flight_ = n;
   writing_ = true;
   w.first = 0;
-  if constexpr (kTls) {
-    // One buffer: Beast's flat_stream passes a single buffer to the SSL stream as it is (and frees its own copy
-    // buffer), and SSL_write makes it one record when it fits in one.
-    // A frame larger than a record (alone in its flush) is written from its own buffers, uncopied here.
-    auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
-    if (w.buffers > 1 && bytes <= kTlsRecord) {
-      w.flat.resize(bytes);
-      asio::buffer_copy(asio::buffer(w.flat), GatherView{gather, gather + w.buffers});
-      asio::async_write(stream_, asio::buffer(w.flat), std::move(done));
-    } else {
-      asio::async_write(stream_, GatherView{gather, gather + w.buffers}, std::move(done));
-    }
+  // One buffer: Beast's flat_stream passes a single buffer to the SSL stream as it is (and frees its own copy
+  // buffer), and SSL_write makes it one record when it fits in one.
+  // A frame larger than a record (alone in its flush) is written from its own buffers, uncopied here.
+  auto done = [this, keep = owner_.lock(), n](const error_code& ec, std::size_t) { on_written(ec, n); };
+  if (w.buffers > 1 && bytes <= kTlsRecord) {
+    w.flat.resize(bytes);
+    asio::buffer_copy(asio::buffer(w.flat), GatherView{gather, gather + w.buffers});
+    asio::async_write(stream_, asio::buffer(w.flat), std::move(done));
   } else {
-    write_rest(n);
+    asio::async_write(stream_, GatherView{gather, gather + w.buffers}, std::move(done));
   }
+}
+
+template <class Next>
+void CorkedStream<Next>::write_now() {
+  // Nothing is allocated while the socket takes every write whole (the common case): the gather list is on the
+  // stack and points at the items' own headers, which stay put until the write returns. Control writes' handlers
+  // run after the last write, as they run after the write that follows theirs on the async path.
+  std::vector<std::unique_ptr<Control>> done;
+  writing_ = true;  // a flush asked for meanwhile (by a handler) is this loop's
+  while (head_ < items_.size() && !failed_) {
+    asio::const_buffer gather[kMaxBuffers];
+    bool header[kMaxBuffers];  // gather[b] points into an item's header
+    std::size_t buffers = 0, n = 0, bytes = 0;
+    for (std::size_t i = head_; i < items_.size() && buffers + 2 <= kMaxBuffers && bytes < kMaxFlushBytes; ++i) {
+      const Item& it = items_[i];
+      if (it.control) {
+        header[buffers] = false;
+        gather[buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
+        bytes += it.control->bytes.size();
+      } else {
+        header[buffers] = true;
+        gather[buffers++] = asio::const_buffer(it.header, it.header_len);
+        header[buffers] = false;
+        gather[buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
+        bytes += it.header_len + it.payload->size();
+      }
+      ++n;
+    }
+    error_code ec;
+    std::size_t written = stream_.write_some(GatherView{gather, gather + buffers}, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      written = 0;
+    } else if (!ec && written == 0 && bytes > 0) {
+      ec = asio::error::connection_aborted;
+    }
+    if (!ec && written < bytes) {
+      // The socket's buffer is full: the rest of this write goes from a write state (its headers copied, since
+      // items_ may grow meanwhile), as an async write.
+      WriteState& w = write_state(buffers);
+      char* h = w.headers();
+      w.buffers = 0;
+      w.first = 0;
+      for (std::size_t b = 0; b < buffers; ++b) {
+        asio::const_buffer buf = gather[b];
+        if (written >= buf.size()) {
+          written -= buf.size();
+          continue;
+        }
+        buf += written;
+        written = 0;
+        if (header[b]) {
+          std::memcpy(h, buf.data(), buf.size());
+          w.gather()[w.buffers++] = asio::const_buffer(h, buf.size());
+          h += buf.size();
+        } else {
+          w.gather()[w.buffers++] = buf;
+        }
+      }
+      in_flight_ = n;
+      notify(done);
+      write_rest(n);  // writing_ stays set until on_written
+      return;
+    }
+    auto finished = complete(ec, n);
+    for (auto& c : finished) done.push_back(std::move(c));
+  }
+  writing_ = false;
+  bool idle = head_ == items_.size();
+  notify(done);
+  if (idle && on_idle_) asio::post(stream_.get_executor(), *on_idle_);
 }
 
 template <class Next>
@@ -188,11 +258,10 @@ void CorkedStream<Next>::write_rest(std::size_t n) {
 }
 
 template <class Next>
-void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
-  writing_ = false;
-  in_flight_ = 0;
+std::vector<std::unique_ptr<typename CorkedStream<Next>::Control>> CorkedStream<Next>::complete(const error_code& ec,
+                                                                                                std::size_t n) {
   if (!ec) ++writes_done_;
-  // The control writes' handlers run last: they may queue more.
+  // The control writes' handlers run last (notify): they may queue more.
   std::vector<std::unique_ptr<Control>> done;
   for (std::size_t i = head_; i < head_ + n; ++i) {
     Item& it = items_[i];
@@ -220,11 +289,26 @@ void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
     items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
   }
-  if (!failed_ && head_ < items_.size()) flush();
-  bool idle = head_ == items_.size();
+  return done;
+}
+
+template <class Next>
+void CorkedStream<Next>::notify(std::vector<std::unique_ptr<Control>>& done) {
   for (auto& c : done) {
     if (c->handler) c->handler(failed_);
   }
+  done.clear();
+}
+
+template <class Next>
+void CorkedStream<Next>::on_written(const error_code& ec, std::size_t n) {
+  writing_ = false;
+  in_flight_ = 0;
+  auto done = complete(ec, n);
+  // A flush of the rest reports its own idleness (write_now), or ends in another on_written.
+  const bool idle = head_ == items_.size();
+  if (!idle) flush();
+  notify(done);
   if (idle && on_idle_) asio::post(stream_.get_executor(), *on_idle_);
 }
 

@@ -4,11 +4,12 @@
 //     no copy and no allocation per delivery;
 //   - the session's own bytes (the 101 response, ping, pong, close), in order with the frames.
 // The queue is written with one gather write per socket per loop turn (as uWebSockets corks): frames pushed during
-// a fan-out wait for a posted flush, and everything queued by then leaves in one writev. Lives on its session's
-// loop; not thread-safe. While idle it holds no heap memory.
-// `Next` is the byte stream under it: a PlainSocket (ws://, whose writes go straight to the socket as one
-// writev) or TlsStream (wss://: Beast's SSL stream; a flush of up to 16 KiB is copied into one buffer, one TLS
-// record).
+// a fan-out wait for the loop's FlushQueue, which flushes every socket that has some after the turn, and everything
+// queued by then leaves in one writev. Lives on its session's loop; not thread-safe. While idle it holds no heap
+// memory.
+// `Next` is the byte stream under it: a PlainSocket (ws://: written at once with a non-blocking writev from a
+// gather list on the stack; only what the socket does not take is left to an async write, from a write state) or
+// TlsStream (wss://: Beast's SSL stream; a flush of up to 16 KiB is copied into one buffer, one TLS record).
 // Both are instantiated in corked_stream.cpp only.
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/buffer.hpp>
@@ -24,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/transport/flush_queue.hpp"
+
 namespace techpulse::gateway {
 
 using Frame = std::shared_ptr<const std::string>;
@@ -34,7 +37,7 @@ using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 using PlainSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 template <class Next>
-class CorkedStream {
+class CorkedStream final : private FlushTarget {
  public:
   static constexpr bool kTls = !std::is_same_v<Next, PlainSocket>;
   using executor_type = typename Next::executor_type;
@@ -60,9 +63,8 @@ class CorkedStream {
 
   // Keeps the owner (the session) alive while a flush or a write is pending.
   void set_owner(std::weak_ptr<void> owner) { owner_ = std::move(owner); }
-  // Messages about to be delivered on this loop: while it is non-zero, a flush waits one more turn so that their
-  // frames leave in the same write (at most one turn, so the wait is bounded).
-  void set_backlog(const std::atomic<std::size_t>* backlog) { backlog_ = backlog; }
+  // The loop's flush queue (which also makes a flush wait one turn while the loop's inbox has messages).
+  void set_flush_queue(FlushQueue* q) { flushes_ = q; }
   // Called (posted, on the stream's executor) each time the queue becomes empty after a write: the SIGTERM drain
   // waits for this before it sends the close frame.
   void set_on_idle(std::function<void()> f) { on_idle_ = std::make_unique<std::function<void()>>(std::move(f)); }
@@ -97,7 +99,14 @@ class CorkedStream {
 
   void enqueue(const Frame& payload, uint8_t opcode);
   void schedule_flush();
+  void flush_now() override;
   void flush();
+  // Plain sockets: writes the queue now, while the socket takes all of it; the first write it does not take whole
+  // goes on as an async write of the rest (write_rest).
+  void write_now();
+  // Bookkeeping of n written (or failed) items; returns the handlers of the control writes among them.
+  std::vector<std::unique_ptr<Control>> complete(const error_code& ec, std::size_t n);
+  void notify(std::vector<std::unique_ptr<Control>>& done);
   // Writes gather[first, buffers) with the socket's write_some until all of it is written (plain sockets).
   void write_rest(std::size_t items);
   void on_written(const error_code& ec, std::size_t items);
@@ -134,7 +143,7 @@ class CorkedStream {
   // A write state with room for at least `buffers` buffers (kept when it has).
   WriteState& write_state(std::size_t buffers);
   std::unique_ptr<WriteState, WriteStateFree> write_;
-  const std::atomic<std::size_t>* backlog_ = nullptr;
+  FlushQueue* flushes_ = nullptr;
   std::unique_ptr<std::function<void()>> on_idle_;  // set only by a SIGTERM drain
   std::uint64_t writes_done_ = 0;
   bool flush_posted_ = false;

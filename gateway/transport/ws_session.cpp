@@ -49,7 +49,7 @@ WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next s
       slot_(std::move(slot)),
       binary_allowed_(binary_allowed),
       dialect_(make_dialect(*this)) {
-  out_.set_backlog(&loop_.inbox_pending);
+  out_.set_flush_queue(&FlushQueue::of(loop_.ioc, &loop_.inbox_pending));
 }
 
 template <class Next>

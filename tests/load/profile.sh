@@ -6,7 +6,8 @@
 # callgrind's count, so it also runs the gateway natively under `perf stat` the same two ways and prints the
 # gateway's send syscalls (sendmsg + writev + write) per delivery.
 #
-#   tests/load/profile.sh [S] [N1] [N2]      (defaults 100 40 120; TP_PROFILE_GATEWAY=binary to profile another build)
+#   tests/load/profile.sh [S] [N1] [N2]      (defaults 100 40 120; TP_PROFILE_GATEWAY=binary to profile another build,
+#                                            TP_PROFILE_WINDOW=publisher window, default 8)
 # Needs the bench database of compare.sh (run it once, or TP_BENCH_PG_* as there).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -42,7 +43,7 @@ one() {  # mode messages -> prints total Ir (callgrind) or send syscalls (perf)
   for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   timeout 300 "$build/tests/load/techpulse-load" --style tp --scenario fanout --port $port --jwt-secret $secret \
     --sub b0000000-0000-4000-8000-000000000001 --thread c0000000-0000-4000-8000-000000000000 --subs "$S" \
-    --rate 0 --window 8 --messages "$n" --duration 120 --drain 60 --setup-timeout 120 >"$work/load.$n.log"
+    --rate 0 --window "${TP_PROFILE_WINDOW:-8}" --messages "$n" --duration 120 --drain 60 --setup-timeout 120 >"$work/load.$n.log"
   if [[ -n $perf_pid ]]; then kill -INT $perf_pid; wait $perf_pid || true; fi
   kill -INT $pid
   wait $pid || true
