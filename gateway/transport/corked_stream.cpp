@@ -47,8 +47,11 @@ void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   // A queue starts with room for a turn's frames: frames come in bursts (a fan-out turn brings every message the
   // loop took at once), and growing 1, 2, 4, ... 32 was six allocations per socket per turn.
   if (items_.capacity() == 0) items_.reserve(kFirstQueueRoom);
+  // The reference count's atomic increment waits for every earlier store to reach the cache: made before the new
+  // item's stores (its line is often not in the cache yet), it does not wait for them.
+  Frame ref = payload;
   Item& it = items_.emplace_back();
-  it.payload = payload;
+  it.payload = std::move(ref);
   std::size_t n = payload->size();
   it.header_len = static_cast<uint8_t>(ws::write_header(it.header, opcode, n));
   queued_bytes_ += n;
