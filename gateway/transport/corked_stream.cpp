@@ -90,8 +90,12 @@ void CorkedStream<Next>::drop_pending_frames() {
 template <class Next>
 void CorkedStream<Next>::schedule_flush() {
   if (flush_posted_ || writing_) return;
+  // The flush queue keeps the owner (the session) alive until the flush; without one (it is being destroyed)
+  // there is nothing to flush for.
+  auto keep = owner_.lock();
+  if (!keep) return;
   flush_posted_ = true;
-  flushes_->add(*this, owner_.lock());
+  flushes_->add(*this, std::move(keep));
 }
 
 template <class Next>
