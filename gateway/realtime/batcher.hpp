@@ -5,9 +5,12 @@
 // `max_batch`): the longer the gate makes them wait, the more share one statement. A request never joins a
 // statement that has already started, so a statement always starts after each of its requests was made (what the
 // subscription set-up relies on: subscribe.cpp). Owned by one executor (the storage loop), used only there.
+// A request waits as a coroutine (call) or as a callback (call_then: no coroutine frame, for what waits in numbers,
+// such as a storm's admissions, where each waiting frame was kilobytes of heap).
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -26,11 +29,14 @@ namespace techpulse::gateway::realtime {
 template <class Req, class Res>
 class Batcher {
  public:
+  using Done = std::function<void(Res)>;
   struct Waiter {
-    Waiter(boost::asio::any_io_executor ex, Req r) : req(std::move(r)), timer(std::move(ex)) {}
+    Waiter(boost::asio::any_io_executor ex, Req r) : req(std::move(r)) { timer.emplace(std::move(ex)); }
+    Waiter(Req r, Done d) : req(std::move(r)), done(std::move(d)) {}
     Req req;
     std::optional<Res> res;
-    boost::asio::steady_timer timer;
+    std::optional<boost::asio::steady_timer> timer;  // call(): cancelled when `res` is set
+    Done done;                                       // call_then(): called with it instead
   };
   using Batch = std::vector<std::shared_ptr<Waiter>>;
   // One statement for the batch: it sets `res` of every waiter it answers; one left without is queued again, first.
@@ -41,19 +47,19 @@ class Batcher {
 
   boost::asio::awaitable<Res> call(std::string key, Req req) {
     auto w = std::make_shared<Waiter>(ex_, std::move(req));
-    w->timer.expires_at(boost::asio::steady_timer::time_point::max());
-    auto& k = keys_[key];
-    k.queue.push_back(w);
-    ++queued_;
-    if (k.running < per_key_) {
-      ++k.running;
-      boost::asio::co_spawn(ex_, drain(key), boost::asio::detached);
-    }
+    w->timer->expires_at(boost::asio::steady_timer::time_point::max());
+    enqueue(std::move(key), w);
     while (!w->res) {
       boost::system::error_code ec;
-      co_await w->timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      co_await w->timer->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
     co_return std::move(*w->res);
+  }
+
+  // The same request, answered by calling `done` with the result (on this executor, posted by the statement's drain,
+  // in the order the requests came, as call()'s coroutines are resumed).
+  void call_then(std::string key, Req req, Done done) {
+    enqueue(std::move(key), std::make_shared<Waiter>(std::move(req), std::move(done)));
   }
 
   // Requests whose statement has not started yet.
@@ -64,6 +70,16 @@ class Batcher {
     std::deque<std::shared_ptr<Waiter>> queue;
     size_t running = 0;  // drains of this key
   };
+
+  void enqueue(std::string key, std::shared_ptr<Waiter> w) {
+    auto& k = keys_[key];
+    k.queue.push_back(std::move(w));
+    ++queued_;
+    if (k.running < per_key_) {
+      ++k.running;
+      boost::asio::co_spawn(ex_, drain(std::move(key)), boost::asio::detached);
+    }
+  }
 
   boost::asio::awaitable<void> drain(std::string key) {
     for (;;) {
@@ -89,8 +105,13 @@ class Batcher {
           ++queued_;
         }
       }
-      for (auto& w : batch) {
-        if (w->res) w->timer.cancel();  // woken in the order they came
+      for (auto& w : batch) {  // woken in the order they came
+        if (!w->res) continue;
+        if (w->timer) {
+          w->timer->cancel();  // its coroutine resumes from the executor's queue...
+        } else {
+          boost::asio::post(ex_, [w] { w->done(std::move(*w->res)); });  // ... and so does a callback, in turn
+        }
       }
     }
   }

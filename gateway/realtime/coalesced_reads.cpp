@@ -37,21 +37,36 @@ CoalescedReads::CoalescedReads(storage::ChatStore& store, size_t concurrency, si
       turns_(store.executor(), gate_, kUnbounded, 1,
              [this](const std::string& t, TurnBatcher::Batch& b) { return read_turn(t, b); }) {}
 
-boost::asio::awaitable<ProfileRead> CoalescedReads::profile(std::string user_id) {
+std::optional<ProfileRead> CoalescedReads::refuse_profile(const std::string& user_id) const {
   ProfileRead out;
   if (!protocol::is_uuid(user_id)) {
     out.profile = storage::ok<std::optional<storage::Profile>>(std::nullopt);
-    co_return out;
+    return out;
   }
   if (profiles_.queued() >= admission_queue_) {
     metrics::admission_refused();
     out.queue_full = true;
-    co_return out;
+    return out;
   }
   metrics::coalesced_request(metrics::CoalescedRead::profile);
   metrics::admission_queue(+1);
+  return std::nullopt;
+}
+
+boost::asio::awaitable<ProfileRead> CoalescedReads::profile(std::string user_id) {
+  if (auto refused = refuse_profile(user_id)) co_return std::move(*refused);
+  ProfileRead out;
   out.profile = co_await profiles_.call({}, std::move(user_id));
   co_return out;
+}
+
+void CoalescedReads::profile_then(std::string user_id, std::function<void(ProfileRead)> done) {
+  if (auto refused = refuse_profile(user_id)) return done(std::move(*refused));
+  profiles_.call_then({}, std::move(user_id), [done = std::move(done)](auto profile) {
+    ProfileRead out;
+    out.profile = std::move(profile);
+    done(std::move(out));
+  });
 }
 
 boost::asio::awaitable<void> CoalescedReads::read_profiles(ProfileBatcher::Batch& batch) {

@@ -12,6 +12,7 @@
 // On the storage loop only: call through on_store.
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -37,6 +38,9 @@ class CoalescedReads {
   CoalescedReads(storage::ChatStore& store, size_t concurrency, size_t admission_queue);
 
   boost::asio::awaitable<ProfileRead> profile(std::string user_id);
+  // The same read, answered by calling `done` on the storage loop (no coroutine waits: an admission storm's
+  // waiting connections hold only the callback).
+  void profile_then(std::string user_id, std::function<void(ProfileRead)> done);
   boost::asio::awaitable<storage::PgOutcome<storage::ThreadAccess>> thread_access(std::string user_id,
                                                                                   std::string thread_id);
   // The thread's events after `after` (at most kReplayPage; ThreadEvents::more when a page may follow) and its
@@ -50,6 +54,8 @@ class CoalescedReads {
   using EventsBatcher = Batcher<int64_t, storage::PgOutcome<storage::ThreadEvents>>;
   using TurnBatcher = Batcher<bool, storage::PgOutcome<storage::TurnSnapshot>>;
 
+  // The checks before a profile is queued: an answer when it is not (not a uuid, the admission queue full).
+  std::optional<ProfileRead> refuse_profile(const std::string& user_id) const;
   boost::asio::awaitable<void> read_profiles(ProfileBatcher::Batch& batch);
   boost::asio::awaitable<void> read_access(const std::string& thread, AccessBatcher::Batch& batch);
   boost::asio::awaitable<void> read_events(const std::string& thread, EventsBatcher::Batch& batch);

@@ -6,6 +6,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 
 #include "gateway/log.hpp"
@@ -18,9 +19,10 @@
 
 namespace techpulse::gateway::realtime {
 
-asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp) {
-  auto lookup = svc.reads->profile(user_id);
-  auto read = co_await on_store(svc.store, std::move(lookup));
+namespace {
+
+// What a profile read means for the connection that asked (the one rule of both admit and admit_then).
+Admission admission_of(const Services& svc, const ProfileRead& read, std::string user_id, int64_t exp) {
   const auto& prof = read.profile;
   Admission a;
   if (read.queue_full) {
@@ -38,7 +40,28 @@ asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp
     a.status = Admission::ok;
     a.identity = Identity{std::move(user_id), (*prof.value)->role, exp};
   }
-  co_return a;
+  return a;
+}
+
+}  // namespace
+
+asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp) {
+  auto lookup = svc.reads->profile(user_id);
+  auto read = co_await on_store(svc.store, std::move(lookup));
+  co_return admission_of(svc, read, std::move(user_id), exp);
+}
+
+void admit_then(Services& svc, asio::io_context& home, std::string user_id, int64_t exp,
+                std::shared_ptr<AdmissionWaiter> waiter) {
+  asio::post(svc.store.executor(), [&svc, &home, user_id = std::move(user_id), exp, waiter = std::move(waiter)]() mutable {
+    std::string lookup = user_id;
+    svc.reads->profile_then(std::move(lookup), [&svc, &home, user_id = std::move(user_id), exp,
+                                                 waiter = std::move(waiter)](ProfileRead read) mutable {
+      asio::post(home, [waiter = std::move(waiter), a = admission_of(svc, read, std::move(user_id), exp)]() mutable {
+        waiter->admitted(std::move(a));
+      });
+    });
+  });
 }
 
 Session::Session(Services& svc, Loop& loop, Identity who, Sink& sink, Flow& flow, std::shared_ptr<RateBucket> bucket)

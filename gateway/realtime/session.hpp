@@ -37,6 +37,15 @@ struct Admission {
 };
 // Looks up the token's profile (on the storage loop) and resumes on the caller's executor.
 asio::awaitable<Admission> admit(Services& svc, std::string user_id, int64_t exp);
+// The same admission for a caller that waits without a coroutine (a WebSocket upgrade: a storm has thousands
+// waiting at once, and every frame they held was left behind as fragmented heap): `waiter->admitted` is called on
+// `home` with the outcome. Until then only the waiter and a callback exist, nothing on the caller's stack.
+struct AdmissionWaiter {
+  virtual ~AdmissionWaiter() = default;
+  virtual void admitted(Admission a) = 0;
+};
+void admit_then(Services& svc, asio::io_context& home, std::string user_id, int64_t exp,
+                std::shared_ptr<AdmissionWaiter> waiter);
 
 // The token bucket of the rate limit (Session::admit_frame). A session owns its own, unless its dialect gives it one
 // to share: the HTTP API makes a session per request and gives each the connection's bucket, so the limit is per

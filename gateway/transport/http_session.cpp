@@ -5,6 +5,7 @@
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -55,16 +56,28 @@ http::response<http::string_body> make_response(const http::request<http::string
   return res;
 }
 
+// The TCP socket under a connection's stream: a Beast stream's (plain or under TLS), or the bare socket an upgrade
+// waiting for its admission holds (PlainSocket).
+template <class Stream>
+auto& tcp_socket(Stream& stream) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  if constexpr (std::is_same_v<std::decay_t<decltype(lowest)>, beast::tcp_stream>) {
+    return lowest.socket();
+  } else {
+    return lowest;
+  }
+}
+
 // The end of a connection that did not become a WebSocket: FIN after the last response; over TLS a close_notify
 // first (bounded: a peer that never answers it does not hold the connection).
 template <class Stream>
 asio::awaitable<void> end_stream(Stream& stream) {
   boost::system::error_code ec;
-  if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(1000));
     co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
   }
-  beast::get_lowest_layer(stream).socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  tcp_socket(stream).shutdown(asio::ip::tcp::socket::shutdown_send, ec);
 }
 
 // The TLS handshake of a new connection, bounded by the handshake deadline. A failure (a plain http:// or ws://
@@ -216,7 +229,7 @@ asio::awaitable<bool> answer_other(realtime::Services& svc, Stream& stream, http
       log(Level::warn, "origin_refused", "origin={}", quoted(req[http::field::origin]));
     } else if (d.kind == RefusalKind::bad_token) {
       log(Level::warn, "auth_refused", "remote={} reason={}",
-          quoted(beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string()), quoted(d.message));
+          quoted(tcp_socket(stream).remote_endpoint(ec).address().to_string()), quoted(d.message));
     }
     if (refuses_upgrade(d.kind)) metrics::upgrade_refused(static_cast<int>(d.status));
     res = make_response(req, d.status, json_body({{"error", d.code}, {"message", d.message}}));
@@ -228,11 +241,70 @@ asio::awaitable<bool> answer_other(realtime::Services& svc, Stream& stream, http
   co_return co_await write_response(stream, res);
 }
 
+// The refusal of an upgrade whose admission failed (401 without a profile, 503 when the database is unreachable or
+// the admission queue is full), then the connection's end.
+template <class Next>
+asio::awaitable<void> refuse_upgrade(realtime::Services& svc, Next next, unsigned version, realtime::Admission a) {
+  http::request<http::string_body> req;
+  req.version(version);
+  const bool unavailable = a.status == realtime::Admission::unavailable;
+  Decision d;
+  d.status = unavailable ? http::status::service_unavailable : http::status::unauthorized;
+  d.code = unavailable ? "unavailable" : "unauthorized";
+  d.message = std::move(a.message);
+  d.kind = RefusalKind::admission;
+  d.close = true;
+  co_await answer_other(svc, next, req, d, a.queue_full);
+  co_await end_stream(next);
+}
+
+// A WebSocket upgrade waiting for its admission (realtime::admit_then): the connection (already the stream its
+// session will use) and what the 101 needs, and no coroutine. A reconnect storm holds thousands of these at once;
+// each was a chain of coroutine frames (serve_on's, the admission's, the storage hop's: 5.6 KB), which the burst
+// left behind as fragmented free heap between the sessions made meanwhile.
+template <class Next>
+class PendingUpgrade final : public realtime::AdmissionWaiter {
+ public:
+  PendingUpgrade(realtime::Services& svc, realtime::Loop& loop, Next next, std::string key, unsigned version,
+                 bool echo_subprotocol, ConnectionSlot slot)
+      : svc_(svc),
+        loop_(loop),
+        next_(std::move(next)),
+        key_(std::move(key)),
+        slot_(std::move(slot)),
+        version_(version),
+        echo_subprotocol_(echo_subprotocol) {}
+
+  void admitted(realtime::Admission a) override {
+    if (a.status != realtime::Admission::ok) {
+      asio::co_spawn(loop_.ioc, refuse_upgrade(svc_, std::move(next_), version_, std::move(a)), asio::detached);
+      return;
+    }
+    if constexpr (std::is_same_v<Next, TlsStream>) beast::get_lowest_layer(next_).expires_never();
+    auto who = std::make_shared<realtime::Identity>(std::move(a.identity));
+    auto& svc = svc_;
+    auto& loop = loop_;
+    auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
+      return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
+    };
+    auto session = std::make_shared<WsSession<Next>>(svc_, loop_, std::move(next_), make, std::move(slot_));
+    session->start(key_, echo_subprotocol_);
+  }
+
+ private:
+  realtime::Services& svc_;
+  realtime::Loop& loop_;
+  Next next_;
+  std::string key_;
+  ConnectionSlot slot_;
+  unsigned version_;
+  bool echo_subprotocol_;
+};
+
 // The HTTP request loop over a plain or TLS stream (after its handshake); an upgrade moves `stream` into its
-// WebSocket session. What is answered here without an upgrade is answered by the answer_* coroutines above, so that
-// this coroutine's frame, which every connection holds until it is upgraded (while its admission waits for the
-// database, say), holds only what an upgrade needs: 3.8 KiB with every route's locals in it, which a burst of
-// handshakes left behind as fragmented free heap between the connections made meanwhile.
+// WebSocket session (a techpulse.v1 upgrade through a PendingUpgrade while its admission waits). What is answered
+// here without an upgrade is answered by the answer_* coroutines above, so that this frame stays small: every
+// connection holds it until its request is read.
 template <class Stream>
 asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, Stream& stream, ConnectionSlot slot) {
   beast::flat_buffer buffer;
@@ -292,37 +364,17 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     Decision d = decide(req, svc.config, now);
-    bool retry_after = false;  // the admission queue was full: the client may retry in a moment
 
     if (d.route == Route::websocket) {
-      // While the admission waits (for the database, say), the connection keeps only what the upgrade needs: not
-      // the request's fields nor the read buffer (a client sends nothing more before the 101, RFC 6455 4.1).
-      const std::string key(req[http::field::sec_websocket_key]);
-      const unsigned version = req.version();
-      req = {};
-      req.version(version);
-      if (buffer.size() == 0) buffer.shrink_to_fit();
-      // Who the token names is the core's to decide (its profile must exist).
-      auto admission = co_await realtime::admit(svc, d.claims.sub, d.claims.exp);
-      if (admission.status == realtime::Admission::ok) {
-        beast::get_lowest_layer(stream).expires_never();
-        auto who = std::make_shared<realtime::Identity>(std::move(admission.identity));
-        auto make = [&svc, &loop, who](dialect::Wire& wire) -> std::unique_ptr<dialect::Endpoint> {
-          return std::make_unique<dialect::techpulse_v1::Connection>(wire, svc, loop, std::move(*who));
-        };
-        auto session = std::make_shared<WsSession<WsNext<Stream>>>(svc, loop, ws_next_layer(std::move(stream), loop.ioc), make,
-                                                                   std::move(slot));
-        session->start(key, d.echo_subprotocol);
-        co_return;
-      }
-      const bool unavailable = admission.status == realtime::Admission::unavailable;
-      d = Decision{};
-      d.status = unavailable ? http::status::service_unavailable : http::status::unauthorized;
-      d.code = unavailable ? "unavailable" : "unauthorized";
-      d.message = std::move(admission.message);
-      d.kind = RefusalKind::admission;
-      d.close = true;
-      retry_after = admission.queue_full;
+      // Who the token names is the core's to decide (its profile must exist). While the admission waits (for the
+      // database, say), the connection is only a PendingUpgrade: this coroutine ends here, with its frame, the
+      // request and the read buffer (a client sends nothing more before the 101, RFC 6455 4.1).
+      realtime::admit_then(svc, loop.ioc, std::move(d.claims.sub), d.claims.exp,
+                           std::make_shared<PendingUpgrade<WsNext<Stream>>>(
+                               svc, loop, ws_next_layer(std::move(stream), loop.ioc),
+                               std::string(req[http::field::sec_websocket_key]), req.version(), d.echo_subprotocol,
+                               std::move(slot)));
+      co_return;
     }
 
     if (d.route == Route::phoenix) {
@@ -348,7 +400,7 @@ asio::awaitable<void> serve_on(realtime::Services& svc, realtime::Loop& loop, St
         continue;
       }
     }
-    if (!co_await answer_other(svc, stream, req, d, retry_after)) break;
+    if (!co_await answer_other(svc, stream, req, d, false)) break;
   }
   co_await end_stream(stream);
 }

@@ -111,6 +111,11 @@ TEST_CASE("wss: auth, subscribe, send and receive; https: /healthz, /readyz and 
   CHECK(page.status == 200);
   CHECK(contains(page.body, "<html"));
 
+  // An upgrade whose admission fails is refused over TLS as over plain: 401 for a token whose sub has no profile.
+  std::string refused;
+  CHECK_FALSE(WssClient::connect(gw.port(), gw.token(random_uuid()), ca, &refused));
+  CHECK(contains(refused, "HTTP 401"));
+
   auto a = wss_as(gw, user, ca);
   auto b = wss_as(gw, user, ca);
   CHECK((a->tls_version() == "TLSv1.3" || a->tls_version() == "TLSv1.2"));

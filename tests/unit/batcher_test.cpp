@@ -141,3 +141,38 @@ TEST_CASE("max_batch caps the requests one statement takes", "[batcher]") {
   CHECK(got.size() == 5);
   for (const auto& s : fake.statements) CHECK(s.size() <= 2);
 }
+
+TEST_CASE("call_then waits as a callback: it shares statements with call() and is answered in order", "[batcher]") {
+  asio::io_context ioc;
+  Gate gate(ioc.get_executor(), 1);
+  Fake fake{ioc};
+  fake.answer_above = 2;  // the second statement leaves 2 unanswered: it is queued again, first
+  Batcher<int, int> b(ioc.get_executor(), gate, 100, 1,
+                      [&](const std::string&, Batcher<int, int>::Batch& batch) { return fake.run(batch); });
+  std::vector<int> got;
+  b.call_then("t", 9, [&](int r) { got.push_back(r); });
+  pump(ioc);
+  REQUIRE(fake.statements.size() == 1);
+  CHECK(got.empty());  // nothing is answered before its statement ends
+  b.call_then("t", 2, [&](int r) { got.push_back(r); });
+  ask(ioc, b, "t", 3, got);
+  pump(ioc);  // the coroutine's call() is made when it first runs
+  b.call_then("t", 4, [&](int r) { got.push_back(r); });
+  pump(ioc);
+  CHECK(b.queued() == 3);
+  fake.release_all();
+  pump(ioc);
+  CHECK(got == std::vector<int>{90});
+  REQUIRE(fake.statements.size() == 2);
+  CHECK(fake.statements[1] == std::vector<int>{2, 3, 4});
+  fake.release_all();
+  pump(ioc);
+  CHECK(got == std::vector<int>{90, 30, 40});  // the callback and the coroutine, in the order they came
+  REQUIRE(fake.statements.size() == 3);
+  CHECK(fake.statements[2] == std::vector<int>{2});
+  fake.answer_above = -1;
+  fake.release_all();
+  pump(ioc);
+  CHECK(got == std::vector<int>{90, 30, 40, 20});
+  CHECK(b.queued() == 0);
+}
