@@ -5,10 +5,18 @@
 namespace techpulse::gateway {
 
 FlushQueue& FlushQueue::of(boost::asio::io_context& ioc, const std::atomic<std::size_t>* backlog) {
-  // Destroyed when the loop's thread ends, after its io_context stopped (a posted run() then never runs).
-  thread_local std::unique_ptr<FlushQueue> queue;
-  if (!queue) queue = std::make_unique<FlushQueue>(ioc, backlog);
-  return *queue;
+  auto& queue = boost::asio::use_service<FlushQueue>(ioc);
+  if (!queue.backlog_) queue.backlog_ = backlog;
+  return queue;
+}
+
+FlushQueue::FlushQueue(boost::asio::execution_context& ctx)
+    : boost::asio::execution_context::service(ctx), ioc_(static_cast<boost::asio::io_context&>(ctx)) {}
+
+void FlushQueue::shutdown() {
+  // Moved out first: an owner's destructor may not add itself to a queue being cleared.
+  auto pending = std::move(pending_);
+  auto running = std::move(running_);
 }
 
 void FlushQueue::add(FlushTarget& t, std::shared_ptr<void> keep) {

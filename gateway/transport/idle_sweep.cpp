@@ -1,19 +1,21 @@
 #include "gateway/transport/idle_sweep.hpp"
 
-#include <memory>
-
 namespace techpulse::gateway {
 
 IdleSweep& IdleSweep::of(boost::asio::io_context& ioc, std::chrono::milliseconds interval) {
-  // Destroyed when the loop's thread ends (after its io_context stopped): the list's destructor unlinks the
-  // sessions still in it, whose pending handlers the io_context destroys later.
-  thread_local std::unique_ptr<IdleSweep> sweep;
-  if (!sweep) sweep = std::make_unique<IdleSweep>(ioc, interval);
-  return *sweep;
+  auto& sweep = boost::asio::use_service<IdleSweep>(ioc);
+  if (sweep.interval_.count() == 0) sweep.interval_ = interval;
+  return sweep;
 }
 
-IdleSweep::IdleSweep(boost::asio::io_context& ioc, std::chrono::milliseconds interval)
-    : timer_(ioc), interval_(interval) {}
+IdleSweep::IdleSweep(boost::asio::execution_context& ctx)
+    : boost::asio::execution_context::service(ctx), timer_(static_cast<boost::asio::io_context&>(ctx)) {}
+
+void IdleSweep::shutdown() {
+  // The timer's wait is destroyed with the io_context's other handlers; sessions destroyed after this find
+  // themselves unlinked.
+  list_.clear();
+}
 
 void IdleSweep::watch(IdleWatch& w) {
   if (w.is_linked()) return;

@@ -1,8 +1,10 @@
 #pragma once
 // transport: one timer per loop for the keep-alive of every WebSocket session on it, instead of a timer per
 // session. Every `interval` it calls each watched session's on_idle_tick(); the session counts the ticks it has
-// been silent and pings or closes (ws_session.cpp). Lives on its loop's thread (one per thread, made on first use);
-// a session unlinks itself when it is destroyed (auto-unlink hook), so the sweep never sees a dead one.
+// been silent and pings or closes (ws_session.cpp). One per io_context (an Asio service of it, made on first use and
+// destroyed with it), used on its loop's thread only; a session unlinks itself when it is destroyed (auto-unlink
+// hook), so the sweep never sees a dead one.
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
@@ -19,21 +21,26 @@ class IdleWatch : public boost::intrusive::list_base_hook<boost::intrusive::link
   void stop_watching() { unlink(); }
 };
 
-class IdleSweep {
+class IdleSweep final : public boost::asio::execution_context::service {
  public:
-  // The sweep of the calling thread's loop, ticking every `interval` (the first call on a thread fixes both).
+  using key_type = IdleSweep;
+  static inline boost::asio::execution_context::id id;
+
+  // The sweep of `ioc`, ticking every `interval` (the first call fixes it).
   static IdleSweep& of(boost::asio::io_context& ioc, std::chrono::milliseconds interval);
 
-  IdleSweep(boost::asio::io_context& ioc, std::chrono::milliseconds interval);
+  explicit IdleSweep(boost::asio::execution_context& ctx);
   void watch(IdleWatch& w);
   std::size_t watched() const { return list_.size(); }
 
  private:
+  // The io_context is going away: no more ticks; the sessions still watched are unlinked.
+  void shutdown() override;
   void arm();
   void tick();
 
   boost::asio::steady_timer timer_;
-  std::chrono::milliseconds interval_;
+  std::chrono::milliseconds interval_{0};
   bool armed_ = false;
   boost::intrusive::list<IdleWatch, boost::intrusive::constant_time_size<false>> list_;
 };
