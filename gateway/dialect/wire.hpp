@@ -19,6 +19,9 @@ class Wire : public realtime::Flow {
  public:
   // One text frame. Shared bytes: the transport keeps the pointer and copies nothing.
   virtual void send(const Frame& text) = 0;
+  // One text frame: a broadcast event in this dialect's encoding. The same as send(event->encoded(enc)), but the
+  // transport may keep its own framing of the shared bytes on the event (every recipient's write is then one buffer).
+  virtual void send_event(const realtime::Broadcast& event, const realtime::Encoder& enc) { send(event.encoded(enc)); }
   // One binary frame (only on a connection whose dialect has them: Phoenix vsn 2.0.0).
   virtual void send_binary(const Frame& data) = 0;
   // Sends a close frame and ends the connection; `counted_as`: the reason techpulse_connections_closed_total counts.

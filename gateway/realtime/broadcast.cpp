@@ -22,6 +22,17 @@ const Frame& Broadcast::encode_slow(const Encoder& enc) const {
   return frames_[s];
 }
 
+const Frame& Broadcast::frame_slow(const Encoder& enc, Framer frame) const {
+  const Frame& payload = encoded(enc);  // before the lock: encode_slow takes it too
+  const unsigned s = enc.slot();
+  std::lock_guard<std::mutex> g(mutex_);
+  if (!framed_ready_[s].load(std::memory_order_relaxed)) {
+    framed_[s] = payload ? frame(payload) : nullptr;
+    framed_ready_[s].store(true, std::memory_order_release);
+  }
+  return framed_[s];
+}
+
 std::vector<SharedEvent> make_events(Event e, size_t loops) {
   std::vector<SharedEvent> out;
   out.reserve(loops);

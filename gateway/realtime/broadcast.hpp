@@ -128,16 +128,28 @@ class Broadcast {
     if (ready_[s].load(std::memory_order_acquire)) return frames_[s];
     return encode_slow(enc);
   }
+  // The transport's form of that frame: its payload behind the transport's own header (a WebSocket frame's), made by
+  // `frame` from encoded(enc) on first use and then shared like it, so a fan-out writes each delivery as one buffer.
+  // Every call for one encoder passes the same framer (the WebSocket session's). Null where encoded(enc) is.
+  using Framer = Frame (*)(const Frame& payload);
+  const Frame& framed(const Encoder& enc, Framer frame) const {
+    const unsigned s = enc.slot();
+    if (framed_ready_[s].load(std::memory_order_acquire)) return framed_[s];
+    return frame_slow(enc, frame);
+  }
   // About how many bytes the event takes (for the set-up buffer's bound).
   size_t size_hint() const;
 
  private:
   const Frame& encode_slow(const Encoder& enc) const;
+  const Frame& frame_slow(const Encoder& enc, Framer frame) const;
 
   Event event_;
   mutable std::mutex mutex_;
   mutable std::array<std::atomic<bool>, Encoder::kMaxEncoders> ready_{};
   mutable std::array<Frame, Encoder::kMaxEncoders> frames_;
+  mutable std::array<std::atomic<bool>, Encoder::kMaxEncoders> framed_ready_{};
+  mutable std::array<Frame, Encoder::kMaxEncoders> framed_;
 };
 
 using SharedEvent = std::shared_ptr<const Broadcast>;

@@ -11,7 +11,8 @@ namespace asio = boost::asio;
 
 namespace {
 
-// A flush takes at most kMaxBuffers buffers (32 frames) and the next flush the rest.
+// A flush takes at most kMaxBuffers buffers (32 frames with their headers apart, up to 63 whole frames) and the
+// next flush the rest.
 constexpr std::size_t kMaxFlushBytes = 256 * 1024;
 // The first allocation of an empty queue, in items (40 bytes each): room for a fan-out turn's frames (a flush
 // takes 32) when the first item is an event frame, for a few when it is the session's own (the 101 response of a
@@ -42,6 +43,11 @@ void CorkedStream<Next>::enqueue_binary(const Frame& payload) {
 }
 
 template <class Next>
+void CorkedStream<Next>::enqueue_framed(const Frame& frame) {
+  enqueue(frame, 0);
+}
+
+template <class Next>
 void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   if (failed_) return;
   // A queue starts with room for a turn's frames: frames come in bursts (a fan-out turn brings every message the
@@ -53,7 +59,7 @@ void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   Item& it = items_.emplace_back();
   it.payload = std::move(ref);
   std::size_t n = payload->size();
-  it.header_len = static_cast<uint8_t>(ws::write_header(it.header, opcode, n));
+  it.header_len = opcode == 0 ? 0 : static_cast<uint8_t>(ws::write_header(it.header, opcode, n));
   queued_bytes_ += n;
   schedule_flush();
 }
@@ -145,10 +151,12 @@ void CorkedStream<Next>::flush() {
       gather[w.buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
       bytes += it.control->bytes.size();
     } else {
-      char* h = w.headers() + header_bytes;
-      std::memcpy(h, it.header, it.header_len);
-      header_bytes += it.header_len;
-      gather[w.buffers++] = asio::const_buffer(h, it.header_len);
+      if (it.header_len > 0) {
+        char* h = w.headers() + header_bytes;
+        std::memcpy(h, it.header, it.header_len);
+        header_bytes += it.header_len;
+        gather[w.buffers++] = asio::const_buffer(h, it.header_len);
+      }
       gather[w.buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
       bytes += it.header_len + it.payload->size();
     }
@@ -188,8 +196,10 @@ void CorkedStream<Next>::write_now() {
         gather[buffers++] = asio::const_buffer(it.control->bytes.data(), it.control->bytes.size());
         bytes += it.control->bytes.size();
       } else {
-        header[buffers] = true;
-        gather[buffers++] = asio::const_buffer(it.header, it.header_len);
+        if (it.header_len > 0) {
+          header[buffers] = true;
+          gather[buffers++] = asio::const_buffer(it.header, it.header_len);
+        }
         header[buffers] = false;
         gather[buffers++] = asio::const_buffer(it.payload->data(), it.payload->size());
         bytes += it.header_len + it.payload->size();

@@ -1,7 +1,8 @@
 #pragma once
 // The write side of a WebSocket connection. Every byte the session sends goes through its one queue:
 //   - event frames: a small unmasked header (server frames are never masked) plus the event's shared payload,
-//     no copy and no allocation per delivery;
+//     no copy and no allocation per delivery; or a whole frame shared as it is (a broadcast's, ws::text_frame:
+//     one buffer per delivery in the gather write, not two);
 //   - the session's own bytes (the 101 response, ping, pong, close), in order with the frames.
 // The queue is written with one gather write per socket per loop turn (as uWebSockets corks): frames pushed during
 // a fan-out wait for the loop's FlushQueue, which flushes every socket that has some after the turn, and everything
@@ -73,10 +74,12 @@ class CorkedStream final : private FlushTarget {
   void enqueue_text(const Frame& payload);
   // Queues one binary message (Phoenix vsn 2.0.0 user broadcasts).
   void enqueue_binary(const Frame& payload);
+  // Queues one whole frame, header included (ws::text_frame's), written as it is.
+  void enqueue_framed(const Frame& frame);
   // Queues bytes of the session's own (a whole control frame, the 101 response); `done`, if any, runs once they
   // are written. After a write error it is called with that error (posted) and nothing is queued.
   void enqueue_control(std::string bytes, Handler done = {});
-  // Frames and payload bytes queued (including those being written).
+  // Frames and their bytes queued (including those being written): payloads, and whole frames' headers.
   std::size_t queued_frames() const { return items_.size() - head_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
   // Writes completed so far: the slow-consumer rule judges a reader by whether this moves.
@@ -91,12 +94,13 @@ class CorkedStream final : private FlushTarget {
     Handler handler;
   };
   struct Item {
-    Frame payload;                     // an event frame's payload, or
+    Frame payload;                     // an event frame's payload (or whole frame, header_len 0), or
     std::unique_ptr<Control> control;  // one of the session's own writes
     uint8_t header[10];  // ws::write_header's, at most ws::kMaxHeader
     uint8_t header_len = 0;
   };
 
+  // opcode 0: `payload` is a whole frame.
   void enqueue(const Frame& payload, uint8_t opcode);
   void schedule_flush();
   void flush_now() override;

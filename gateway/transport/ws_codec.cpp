@@ -201,6 +201,10 @@ std::string encode_frame(uint8_t opcode, std::string_view payload) {
   return out;
 }
 
+std::shared_ptr<const std::string> text_frame(const std::shared_ptr<const std::string>& payload) {
+  return std::make_shared<const std::string>(encode_frame(0x1, *payload));
+}
+
 std::string encode_close(uint16_t code, std::string_view reason) {
   if (reason.size() > 123) {
     std::size_t cut = 123;

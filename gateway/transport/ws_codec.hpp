@@ -5,6 +5,7 @@
 // No extension is negotiated (no permessage-deflate), so every reserved bit must be 0.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,6 +84,8 @@ std::size_t write_header(uint8_t* out, uint8_t opcode, std::size_t payload_size)
 // A whole server frame (FIN, never masked) with `opcode` and `payload`: for control frames (ping 0x9, pong 0xA)
 // the payload must be at most 125 bytes.
 std::string encode_frame(uint8_t opcode, std::string_view payload);
+// A whole text frame (FIN, unmasked) of `payload`, shared: what a fan-out queues on every recipient's socket.
+std::shared_ptr<const std::string> text_frame(const std::shared_ptr<const std::string>& payload);
 // A close frame: the code and the reason, cut to the 123 bytes a control frame leaves for it (at a UTF-8 boundary).
 std::string encode_close(uint16_t code, std::string_view reason);
 

@@ -264,16 +264,23 @@ bool WsSession<Next>::over_bounds(std::size_t extra_bytes) const {
 
 template <class Next>
 void WsSession<Next>::send(const Frame& frame) {
-  queue(frame, false);
+  queue(frame, 0x1, frame->size());
+}
+
+template <class Next>
+void WsSession<Next>::send_event(const realtime::Broadcast& event, const realtime::Encoder& enc) {
+  const Frame& payload = event.encoded(enc);
+  if (!payload) return;  // no form in this dialect (the hub does not hand it such events)
+  queue(event.framed(enc, &ws::text_frame), 0, payload->size());
 }
 
 template <class Next>
 void WsSession<Next>::send_binary(const Frame& frame) {
-  queue(frame, true);
+  queue(frame, 0x2, frame->size());
 }
 
 template <class Next>
-void WsSession<Next>::queue(const Frame& frame, bool binary) {
+void WsSession<Next>::queue(const Frame& frame, uint8_t opcode, std::size_t payload_size) {
   if (closing_ || ended_) return;
   const auto& cfg = svc_.config;
   // The bounds protect memory from a client that does not read, and nothing else: a queue over them is only
@@ -287,10 +294,12 @@ void WsSession<Next>::queue(const Frame& frame, bool binary) {
     }
     if (!stall_timer_) watch_stall();
   }
-  // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header.
-  if (binary) out_.enqueue_binary(frame);
-  else out_.enqueue_text(frame);
-  metrics::frame_out(frame->size());
+  // No copy: the frame's payload is shared by every recipient, and the CorkedStream writes it with its header (or
+  // as it is, a whole frame).
+  if (opcode == 0x2) out_.enqueue_binary(frame);
+  else if (opcode == 0x1) out_.enqueue_text(frame);
+  else out_.enqueue_framed(frame);
+  metrics::frame_out(payload_size);
 }
 
 template <class Next>

@@ -56,6 +56,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
 
   // dialect::Wire
   void send(const Frame& frame) override;
+  // The event's WebSocket text frame, made once per event and shared by its recipients on this loop.
+  void send_event(const realtime::Broadcast& event, const realtime::Encoder& enc) override;
   void send_binary(const Frame& frame) override;
   bool has_room() const override;
   bool idle() const override { return out_.queued_frames() == 0; }
@@ -93,7 +95,9 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   // The connection is over: logged, counted, the socket closed, the dialect told.
   void end(std::string_view why);
   void cleanup();
-  void queue(const Frame& frame, bool binary);
+  // One frame: a payload (`opcode` text or binary; the queue writes its header), or a whole frame made by
+  // ws::text_frame (opcode 0). `payload_size` is the payload's (the metric counts payload bytes).
+  void queue(const Frame& frame, uint8_t opcode, std::size_t payload_size);
   // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
   void count_close_as(metrics::CloseReason r) {
     if (!close_reason_) close_reason_ = r;

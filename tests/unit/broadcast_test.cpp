@@ -63,3 +63,34 @@ TEST_CASE("techpulse.v1 encodes each fan-out event as protocol/events.hpp does",
   auto assistant = realtime::make_event(realtime::AssistantEvent{json, {}, 0});
   CHECK(assistant->encoded(v1).get() == json.get());
 }
+
+TEST_CASE("a broadcast's framed form is made once from its encoding and shared", "[unit][broadcast]") {
+  static const CountingEncoder counting;
+  static std::atomic<int> framings{0};
+  const realtime::Broadcast::Framer frame = [](const Frame& payload) -> Frame {
+    ++framings;
+    return std::make_shared<const std::string>("[" + *payload + "]");
+  };
+  framings = 0;
+  auto ev = realtime::make_event(realtime::MessageEvent{"thread:t", 9, R"({"id":"m"})"});
+  std::vector<std::thread> loops;
+  std::vector<const std::string*> seen(4);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    loops.emplace_back([&, i] {
+      for (int k = 0; k < 500; ++k) seen[i] = ev->framed(counting, frame).get();
+    });
+  }
+  for (auto& t : loops) t.join();
+  CHECK(framings == 1);
+  CHECK(counting.calls == 1);  // framing asked for the encoding once; the encoding itself is still served as it was
+  for (auto* p : seen) CHECK(p == seen[0]);
+  CHECK(*seen[0] == "[thread:t#9]");
+  CHECK(*ev->encoded(counting) == "thread:t#9");
+
+  // No framing where the dialect has no form for the event.
+  const auto& v1 = dialect::techpulse_v1::encoder();
+  auto row = realtime::make_event(realtime::RowEvent{});
+  CHECK(ev->framed(v1, frame) != nullptr);
+  CHECK(row->framed(v1, frame) == nullptr);
+  CHECK(framings == 2);
+}

@@ -222,3 +222,15 @@ TEST_CASE("ws codec: UTF-8 validation", "[ws]") {
   CHECK_FALSE(ws::valid_utf8("\x80"));
   CHECK_FALSE(ws::valid_utf8("abcdefgh\xc3"));
 }
+
+TEST_CASE("ws codec: a shared text frame is the payload behind its header", "[ws]") {
+  for (std::size_t n : {0u, 5u, 125u, 126u, 532u, 65535u, 65536u}) {
+    auto payload = std::make_shared<const std::string>(std::string(n, 'x'));
+    auto framed = ws::text_frame(payload);
+    CHECK(*framed == ws::encode_frame(0x1, *payload));
+    const std::size_t header = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    REQUIRE(framed->size() == header + n);
+    CHECK(static_cast<uint8_t>((*framed)[0]) == 0x81);
+    CHECK(framed->compare(header, n, *payload) == 0);
+  }
+}

@@ -72,7 +72,7 @@ class Connection final : public realtime::Sink, public Endpoint {
   void ticket(std::string_view ref, std::string_view ticket_json, bool duplicate) override;
   void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override;
   void analytics(std::string_view ref, std::string_view summary_json) override;
-  void deliver(const realtime::SharedEvent& event) override { wire_.send(event->encoded(encoder_)); }
+  void deliver(const realtime::SharedEvent& event) override { wire_.send_event(*event, encoder_); }
   void close(realtime::CloseReason reason, std::string_view why) override;
 
  private:
