@@ -104,9 +104,9 @@ inline void frame_in(size_t bytes) {
   s.add(slot::frames_in);
   s.add(slot::bytes_in, static_cast<int64_t>(bytes));
 }
-inline void frame_out(size_t bytes) {
+inline void frame_out(size_t bytes, size_t frames = 1) {
   auto& s = local();
-  s.add(slot::frames_out);
+  s.add(slot::frames_out, static_cast<int64_t>(frames));
   s.add(slot::bytes_out, static_cast<int64_t>(bytes));
 }
 inline void send(SendOutcome o) { local().add(slot::sends + static_cast<size_t>(o)); }

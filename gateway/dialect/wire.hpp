@@ -22,6 +22,11 @@ class Wire : public realtime::Flow {
   // One text frame: a broadcast event in this dialect's encoding. The same as send(event->encoded(enc)), but the
   // transport may keep its own framing of the shared bytes on the event (every recipient's write is then one buffer).
   virtual void send_event(const realtime::Broadcast& event, const realtime::Encoder& enc) { send(event.encoded(enc)); }
+  // One text frame per event of a run, in order: the same as send_event for each, but the transport may keep its
+  // own joining of the run's frames (one buffer for the whole run, shared by its recipients on the loop).
+  virtual void send_run(const realtime::EventRun& run, const realtime::Encoder& enc) {
+    for (const auto& e : run.events()) send_event(*e, enc);
+  }
   // One binary frame (only on a connection whose dialect has them: Phoenix vsn 2.0.0).
   virtual void send_binary(const Frame& data) = 0;
   // Sends a close frame and ends the connection; `counted_as`: the reason techpulse_connections_closed_total counts.

@@ -13,6 +13,13 @@ namespace techpulse::gateway::realtime {
 
 using protocol::TopicKind;
 
+namespace {
+// The most one run holds: a subscriber's queue takes a run's frames as one buffer (EventRun), which stays small
+// (a fraction of the queue's bounds, and under malloc's mmap threshold) however large the backlog a drain finds.
+constexpr size_t kMaxRun = 64;
+constexpr size_t kMaxRunBytes = 64 * 1024;
+}  // namespace
+
 void Fanout::on_message(const storage::ChatEvent& ev) {
   // One event per topic and loop; each dialect encodes it once per loop, and the same bytes go to every subscriber
   // of that loop.
@@ -68,12 +75,16 @@ void Fanout::post_drain(Loop* loop) {
       batch.swap(l->inbox);
       l->inbox_pending.store(0, std::memory_order_relaxed);
     }
-    // Consecutive messages of one thread (and ticket) go out as one run: each subscriber takes them all at once.
-    // A message of another thread ends the run; within one, every subscriber gets the messages (and changes) in order.
+    // Consecutive messages of one thread (and ticket) go out as one run (of at most kMaxRun messages, and
+    // kMaxRunBytes once a message would pass them): each subscriber takes them all at once. A message of another
+    // thread ends the run; within one, every subscriber gets the messages (and changes) in order.
     for (size_t begin = 0; begin < batch.size();) {
       size_t end = begin + 1;
-      while (end < batch.size() && batch[end].thread_id == batch[begin].thread_id &&
+      size_t bytes = batch[begin].event->size_hint();
+      while (end < batch.size() && end - begin < kMaxRun && batch[end].thread_id == batch[begin].thread_id &&
              batch[end].ticket_id == batch[begin].ticket_id) {
+        bytes += batch[end].event->size_hint();
+        if (bytes > kMaxRunBytes) break;
         ++end;
       }
       l->hub.deliver_messages(std::span<const Loop::Delivery>(batch.data() + begin, end - begin));

@@ -27,6 +27,20 @@ void Subscription::offer(const std::string& thread_id, int64_t seq, const Shared
   owner->push(event);
 }
 
+void Subscription::offer_run(const std::string& thread_id, const EventRun& run) {
+  if (live && run.whole()) {
+    int64_t& last = kind == TopicKind::thread ? last_seq : thread_seq[thread_id];
+    if (run.first_seq() > last) {
+      last = run.last_seq();
+      owner->push_run(run);
+      return;
+    }
+  }
+  // Being set up, or some of the run already had (or not a whole run): event by event, as offer decides.
+  const auto events = run.events();
+  for (std::size_t i = 0; i < events.size(); ++i) offer(thread_id, run.seq(i), events[i]);
+}
+
 std::unordered_map<std::string, Hub::SubList>& Hub::index(TopicKind kind) {
   return kind == TopicKind::thread   ? by_thread_
          : kind == TopicKind::ticket ? by_ticket_
@@ -70,17 +84,30 @@ void Hub::deliver_messages(std::span<const Message> run) {
   // Copies: a push may close a session (slow consumer), which removes its subscriptions from these lists.
   if (auto it = by_thread_.find(first.thread_id); it != by_thread_.end()) {
     auto subs = it->second;
-    for (const auto& sub : subs) {
-      for (const auto& m : run) sub->offer(m.thread_id, m.seq, m.event);
+    std::vector<SharedEvent> events;
+    std::vector<int64_t> seqs;
+    events.reserve(run.size());
+    seqs.reserve(run.size());
+    for (const auto& m : run) {
+      events.push_back(m.event);
+      seqs.push_back(m.seq);
     }
+    const EventRun events_run(std::move(events), std::move(seqs));
+    for (const auto& sub : subs) sub->offer_run(first.thread_id, events_run);
   }
   if (!first.ticket_id.empty()) {
     if (auto it = by_ticket_.find(first.ticket_id); it != by_ticket_.end()) {
       auto subs = it->second;
-      for (const auto& sub : subs) {
-        for (const auto& m : run) {
-          if (m.ticket_event) sub->offer(m.thread_id, m.seq, m.ticket_event);
-        }
+      std::vector<SharedEvent> events;
+      std::vector<int64_t> seqs;
+      for (const auto& m : run) {
+        if (!m.ticket_event) continue;
+        events.push_back(m.ticket_event);
+        seqs.push_back(m.seq);
+      }
+      if (!events.empty()) {
+        const EventRun ticket_run(std::move(events), std::move(seqs));
+        for (const auto& sub : subs) sub->offer_run(first.thread_id, ticket_run);
       }
     }
   }

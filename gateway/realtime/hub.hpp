@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "gateway/realtime/broadcast.hpp"
+#include "gateway/realtime/event_run.hpp"
 #include "protocol/frames.hpp"
 #include "storage/listener.hpp"
 #include "storage/xid_snapshot.hpp"
@@ -23,6 +24,10 @@ class Subscriber {
  public:
   virtual ~Subscriber() = default;
   virtual void push(const SharedEvent& event) = 0;
+  // A whole run (EventRun::whole()) at once; the same as pushing its events one by one.
+  virtual void push_run(const EventRun& run) {
+    for (const auto& e : run.events()) push(e);
+  }
   virtual const std::string& session_id() const = 0;
   virtual const std::string& user_id() const = 0;
   // Server shutdown: take no new work, let the sends in flight be acked, then close with 1001 "going away".
@@ -61,6 +66,9 @@ struct Subscription {
 
   // Delivers if this subscriber has not had this message yet (each message once, in cursor order).
   void offer(const std::string& thread_id, int64_t seq, const SharedEvent& event);
+  // The same for each event of a run of `thread_id`, in order; a live subscriber that has had none of them takes
+  // the run in one piece (Subscriber::push_run).
+  void offer_run(const std::string& thread_id, const EventRun& run);
 
   // thread topics: the snapshot the set-up read the running assistant turn under, kept after going live until the
   // first assistant event it does not include. The listener's NOTIFY can arrive after the read saw its commit, so

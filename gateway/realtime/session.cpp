@@ -199,6 +199,11 @@ void Session::push(const SharedEvent& event) {
   if (auto* s = sink()) s->deliver(event);
 }
 
+void Session::push_run(const EventRun& run) {
+  // A whole run holds only messages and their changes, which push() hands on unfiltered.
+  if (auto* s = sink()) s->deliver_run(run);
+}
+
 asio::awaitable<bool> Session::watch_rows() {
   if (closing_ || !svc_.rows) co_return false;
   if (row_watches_++ == 0) {

@@ -120,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session>, public Subscriber 
 
   // Subscriber (the hub).
   void push(const SharedEvent& event) override;
+  void push_run(const EventRun& run) override;
   const std::string& session_id() const override { return session_id_; }
   const std::string& user_id() const override { return who_.user_id; }
   void drain() override;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gateway/realtime/broadcast.hpp"
+#include "gateway/realtime/event_run.hpp"
 #include "protocol/frames.hpp"  // ErrorCode: the protocol's error codes, a plain enum
 
 namespace techpulse::gateway::realtime {
@@ -102,6 +103,11 @@ class Sink {
                                   int64_t index, std::string_view text) = 0;
   // A fan-out event shared by every recipient: the dialect writes its cached encoding (Broadcast::encoded).
   virtual void deliver(const SharedEvent& event) = 0;
+  // A whole run of them (EventRun::whole()), in order: the same as delivering each, which a dialect without a
+  // joined form does.
+  virtual void deliver_run(const EventRun& run) {
+    for (const auto& e : run.events()) deliver(e);
+  }
   virtual void close(CloseReason reason, std::string_view why) = 0;
 };
 

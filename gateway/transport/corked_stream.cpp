@@ -43,12 +43,12 @@ void CorkedStream<Next>::enqueue_binary(const Frame& payload) {
 }
 
 template <class Next>
-void CorkedStream<Next>::enqueue_framed(const Frame& frame) {
-  enqueue(frame, 0);
+void CorkedStream<Next>::enqueue_framed(const Frame& frames_bytes, std::uint16_t frames) {
+  enqueue(frames_bytes, 0, frames);
 }
 
 template <class Next>
-void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
+void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode, std::uint16_t frames) {
   if (failed_) return;
   // A queue starts with room for a turn's frames: frames come in bursts (a fan-out turn brings every message the
   // loop took at once), and growing 1, 2, 4, ... 32 was six allocations per socket per turn.
@@ -60,7 +60,9 @@ void CorkedStream<Next>::enqueue(const Frame& payload, uint8_t opcode) {
   it.payload = std::move(ref);
   std::size_t n = payload->size();
   it.header_len = opcode == 0 ? 0 : static_cast<uint8_t>(ws::write_header(it.header, opcode, n));
+  it.frames = frames;
   queued_bytes_ += n;
+  queued_frames_ += frames;
   schedule_flush();
 }
 
@@ -73,6 +75,7 @@ void CorkedStream<Next>::enqueue_control(std::string bytes, Handler handler) {
   if (items_.capacity() == 0) items_.reserve(kFirstControlRoom);
   Item& it = items_.emplace_back();
   it.control = std::make_unique<Control>(Control{std::move(bytes), std::move(handler)});
+  ++queued_frames_;
   schedule_flush();
 }
 
@@ -88,6 +91,7 @@ void CorkedStream<Next>::drop_pending_frames() {
       ++out;
     } else {
       queued_bytes_ -= items_[i].payload->size();
+      queued_frames_ -= items_[i].frames;
     }
   }
   items_.resize(out);
@@ -282,6 +286,7 @@ std::vector<std::unique_ptr<typename CorkedStream<Next>::Control>> CorkedStream<
   std::vector<std::unique_ptr<Control>> done;
   for (std::size_t i = head_; i < head_ + n; ++i) {
     Item& it = items_[i];
+    queued_frames_ -= it.frames;
     if (it.control) {
       done.push_back(std::move(it.control));
     } else {
@@ -297,6 +302,7 @@ std::vector<std::unique_ptr<typename CorkedStream<Next>::Control>> CorkedStream<
     }
     head_ = items_.size();
     queued_bytes_ = 0;
+    queued_frames_ = 0;
   }
   if (head_ == items_.size()) {
     items_.clear();

@@ -74,13 +74,14 @@ class CorkedStream final : private FlushTarget {
   void enqueue_text(const Frame& payload);
   // Queues one binary message (Phoenix vsn 2.0.0 user broadcasts).
   void enqueue_binary(const Frame& payload);
-  // Queues one whole frame, header included (ws::text_frame's), written as it is.
-  void enqueue_framed(const Frame& frame);
+  // Queues whole frames, headers included (ws::text_frame's, or a run's `frames` of them joined in one buffer),
+  // written as they are.
+  void enqueue_framed(const Frame& frames_bytes, std::uint16_t frames = 1);
   // Queues bytes of the session's own (a whole control frame, the 101 response); `done`, if any, runs once they
   // are written. After a write error it is called with that error (posted) and nothing is queued.
   void enqueue_control(std::string bytes, Handler done = {});
   // Frames and their bytes queued (including those being written): payloads, and whole frames' headers.
-  std::size_t queued_frames() const { return items_.size() - head_; }
+  std::size_t queued_frames() const { return queued_frames_; }
   std::size_t queued_bytes() const { return queued_bytes_; }
   // Writes completed so far: the slow-consumer rule judges a reader by whether this moves.
   std::uint64_t writes_done() const { return writes_done_; }
@@ -98,10 +99,11 @@ class CorkedStream final : private FlushTarget {
     std::unique_ptr<Control> control;  // one of the session's own writes
     uint8_t header[10];  // ws::write_header's, at most ws::kMaxHeader
     uint8_t header_len = 0;
+    uint16_t frames = 1;  // a run's joined frames are one item
   };
 
-  // opcode 0: `payload` is a whole frame.
-  void enqueue(const Frame& payload, uint8_t opcode);
+  // opcode 0: `payload` is `frames` whole frames.
+  void enqueue(const Frame& payload, uint8_t opcode, std::uint16_t frames = 1);
   void schedule_flush();
   void flush_now() override;
   void flush();
@@ -122,6 +124,7 @@ class CorkedStream final : private FlushTarget {
   std::size_t head_ = 0;
   std::size_t in_flight_ = 0;
   std::size_t queued_bytes_ = 0;
+  std::size_t queued_frames_ = 0;  // the items' frames in [head_, end)
   // The gather list of the write in flight and the frame headers it points to: allocated when a write starts on an
   // idle connection, freed when it is idle again (an idle connection holds 8 bytes for it, not two containers).
   // Sized for the write that needs it (a power of two of buffers, at least 4), and grown when a later write needs

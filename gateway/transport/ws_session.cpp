@@ -7,6 +7,7 @@
 
 #include "gateway/dialect/techpulse_v1/connection.hpp"
 #include "gateway/log.hpp"
+#include "gateway/transport/heap_trim.hpp"
 
 namespace techpulse::gateway {
 
@@ -22,6 +23,27 @@ constexpr std::string_view kTimeoutText = "The socket was closed due to a timeou
 std::array<char, 64 * 1024>& loop_read_buffer() {
   thread_local std::array<char, 64 * 1024> buffer;
   return buffer;
+}
+
+// EventRun's joiner for WebSocket sessions: the events' text frames back to back.
+Frame join_text_frames(std::span<const realtime::SharedEvent> events, const realtime::Encoder& enc,
+                       std::size_t& payload_bytes) {
+  std::size_t total = 0;
+  for (const auto& e : events) {
+    if (const Frame& p = e->encoded(enc)) total += ws::kMaxHeader + p->size();
+  }
+  std::string out;
+  out.reserve(total);
+  payload_bytes = 0;
+  for (const auto& e : events) {
+    const Frame& p = e->encoded(enc);
+    if (!p) continue;
+    uint8_t header[ws::kMaxHeader];
+    out.append(reinterpret_cast<const char*>(header), ws::write_header(header, 0x1, p->size()));
+    out.append(*p);
+    payload_bytes += p->size();
+  }
+  return std::make_shared<const std::string>(std::move(out));
 }
 
 }  // namespace
@@ -53,7 +75,11 @@ WsSession<Next>::WsSession(realtime::Services& svc, realtime::Loop& loop, Next s
 }
 
 template <class Next>
-WsSession<Next>::~WsSession() { cleanup(); }
+WsSession<Next>::~WsSession() {
+  cleanup();
+  // Its queue (bounded, but megabytes when a burst met a reader that stopped) is freed with the members.
+  if (close_reason_ == metrics::CloseReason::slow_consumer) trim_heap_soon(loop_.ioc);
+}
 
 template <class Next>
 void WsSession<Next>::start(std::string_view websocket_key, bool echo_subprotocol) {
@@ -275,12 +301,20 @@ void WsSession<Next>::send_event(const realtime::Broadcast& event, const realtim
 }
 
 template <class Next>
+void WsSession<Next>::send_run(const realtime::EventRun& run, const realtime::Encoder& enc) {
+  std::size_t payload = 0;
+  const Frame& joined = run.joined(enc, &join_text_frames, payload);
+  if (joined->empty()) return;  // no form in this dialect
+  queue(joined, 0, payload, static_cast<std::uint16_t>(run.size()));
+}
+
+template <class Next>
 void WsSession<Next>::send_binary(const Frame& frame) {
   queue(frame, 0x2, frame->size());
 }
 
 template <class Next>
-void WsSession<Next>::queue(const Frame& frame, uint8_t opcode, std::size_t payload_size) {
+void WsSession<Next>::queue(const Frame& frame, uint8_t opcode, std::size_t payload_size, std::uint16_t frames) {
   if (closing_ || ended_) return;
   const auto& cfg = svc_.config;
   // The bounds protect memory from a client that does not read, and nothing else: a queue over them is only
@@ -298,8 +332,8 @@ void WsSession<Next>::queue(const Frame& frame, uint8_t opcode, std::size_t payl
   // as it is, a whole frame).
   if (opcode == 0x2) out_.enqueue_binary(frame);
   else if (opcode == 0x1) out_.enqueue_text(frame);
-  else out_.enqueue_framed(frame);
-  metrics::frame_out(payload_size);
+  else out_.enqueue_framed(frame, frames);
+  metrics::frame_out(payload_size, frames);
 }
 
 template <class Next>

@@ -58,6 +58,8 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   void send(const Frame& frame) override;
   // The event's WebSocket text frame, made once per event and shared by its recipients on this loop.
   void send_event(const realtime::Broadcast& event, const realtime::Encoder& enc) override;
+  // The run's text frames joined in one buffer, made once per run and shared by its recipients on this loop.
+  void send_run(const realtime::EventRun& run, const realtime::Encoder& enc) override;
   void send_binary(const Frame& frame) override;
   bool has_room() const override;
   bool idle() const override { return out_.queued_frames() == 0; }
@@ -95,9 +97,10 @@ class WsSession : public std::enable_shared_from_this<WsSession<Next>>, public d
   // The connection is over: logged, counted, the socket closed, the dialect told.
   void end(std::string_view why);
   void cleanup();
-  // One frame: a payload (`opcode` text or binary; the queue writes its header), or a whole frame made by
-  // ws::text_frame (opcode 0). `payload_size` is the payload's (the metric counts payload bytes).
-  void queue(const Frame& frame, uint8_t opcode, std::size_t payload_size);
+  // One frame: a payload (`opcode` text or binary; the queue writes its header), or `frames` whole frames in one
+  // buffer (opcode 0: ws::text_frame's, or a run's joined). `payload_size` is the payloads' (the metric counts
+  // payload bytes).
+  void queue(const Frame& frame, uint8_t opcode, std::size_t payload_size, std::uint16_t frames = 1);
   // The first reason given is the one techpulse_connections_closed_total counts (at cleanup).
   void count_close_as(metrics::CloseReason r) {
     if (!close_reason_) close_reason_ = r;

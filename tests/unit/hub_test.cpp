@@ -85,3 +85,78 @@ TEST_CASE("a subscription being set up keeps a run for after its snapshot", "[un
   CHECK(sub->pending[0].seq == 4);
   CHECK(sub->pending[1].seq == 5);
 }
+
+namespace {
+
+// Records whole runs apart from single pushes.
+class RunRecorder final : public Subscriber {
+ public:
+  void push(const SharedEvent& event) override {
+    const auto& m = std::get<MessageEvent>(event->event());
+    got.push_back(m.topic + "#" + std::to_string(m.seq));
+  }
+  void push_run(const EventRun& run) override {
+    std::string r = "run";
+    for (const auto& e : run.events()) r += " " + std::to_string(std::get<MessageEvent>(e->event()).seq);
+    got.push_back(r);
+  }
+  const std::string& session_id() const override { return id_; }
+  const std::string& user_id() const override { return id_; }
+  void drain() override {}
+  void recheck_access() override {}
+  std::vector<std::string> got;
+
+ private:
+  std::string id_ = "r";
+};
+
+}  // namespace
+
+TEST_CASE("a live subscriber that had none of a run takes it in one piece; others event by event", "[unit][hub]") {
+  Hub hub;
+  RunRecorder fresh, partway, ticket, setting_up;
+  auto f = std::make_shared<Subscription>();
+  f->owner = &fresh, f->key = "T", f->live = true;
+  auto p = std::make_shared<Subscription>();
+  p->owner = &partway, p->key = "T", p->live = true, p->last_seq = 2;
+  auto t = std::make_shared<Subscription>();
+  t->owner = &ticket, t->kind = protocol::TopicKind::ticket, t->key = "K", t->live = true;
+  auto s = std::make_shared<Subscription>();
+  s->owner = &setting_up, s->key = "T";
+  for (auto& sub : {f, p, t, s}) hub.add(sub);
+
+  std::vector<Hub::Message> run{message("T", "K", 1), message("T", "K", 2), message("T", "K", 3)};
+  hub.deliver_messages(run);
+  CHECK(fresh.got == std::vector<std::string>{"run 1 2 3"});
+  CHECK(partway.got == std::vector<std::string>{"thread:T#3"});
+  CHECK(ticket.got == std::vector<std::string>{"run 1 2 3"});
+  CHECK(setting_up.got.empty());
+  CHECK(s->pending.size() == 3);
+  CHECK(f->last_seq == 3);
+  CHECK(t->thread_seq["T"] == 3);
+
+  // Heard again: nothing twice, whole or not.
+  hub.deliver_messages(run);
+  CHECK(fresh.got.size() == 1);
+  CHECK(partway.got.size() == 1);
+  CHECK(ticket.got.size() == 1);
+
+  // A run whose cursors do not increase is offered event by event (each once, the older one dropped).
+  std::vector<Hub::Message> odd{message("T", "", 5), message("T", "", 4)};
+  hub.deliver_messages(odd);
+  CHECK(fresh.got == std::vector<std::string>{"run 1 2 3", "thread:T#5"});
+
+  // A single message is a push, not a run.
+  std::vector<Hub::Message> one{message("T", "", 6)};
+  hub.deliver_messages(one);
+  CHECK(fresh.got.back() == "thread:T#6");
+}
+
+TEST_CASE("a run holds messages and message changes only, with increasing cursors", "[unit][hub]") {
+  auto msg = [](int64_t seq) { return make_event(MessageEvent{"thread:T", seq, "{}"}); };
+  CHECK(EventRun({msg(1), msg(2)}, {1, 2}).whole());
+  CHECK(EventRun({msg(1), make_event(ChangeEvent{"thread:T", 2, false, "{}"})}, {1, 2}).whole());
+  CHECK_FALSE(EventRun({msg(1)}, {1}).whole());
+  CHECK_FALSE(EventRun({msg(2), msg(2)}, {2, 2}).whole());
+  CHECK_FALSE(EventRun({msg(1), make_event(TypingEvent{"T", "u"})}, {1, 2}).whole());
+}

@@ -73,6 +73,7 @@ class Connection final : public realtime::Sink, public Endpoint {
   void queue_subscribed(std::string_view ref, std::string_view topic, std::string_view tickets_json) override;
   void analytics(std::string_view ref, std::string_view summary_json) override;
   void deliver(const realtime::SharedEvent& event) override { wire_.send_event(*event, encoder_); }
+  void deliver_run(const realtime::EventRun& run) override { wire_.send_run(run, encoder_); }
   void close(realtime::CloseReason reason, std::string_view why) override;
 
  private:
