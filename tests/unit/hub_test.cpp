@@ -19,11 +19,19 @@ class Recorder final : public Subscriber {
     const auto& m = std::get<MessageEvent>(event->event());
     got.push_back(m.topic + "#" + std::to_string(m.seq));
   }
+  // With record_runs, a whole run is recorded as one entry ("run 1 2 3"); otherwise pushed event by event.
+  void push_run(const EventRun& run) override {
+    if (!record_runs) return Subscriber::push_run(run);
+    std::string r = "run";
+    for (const auto& e : run.events()) r += " " + std::to_string(std::get<MessageEvent>(e->event()).seq);
+    got.push_back(r);
+  }
   const std::string& session_id() const override { return id_; }
   const std::string& user_id() const override { return id_; }
   void drain() override {}
   void recheck_access() override {}
   std::vector<std::string> got;
+  bool record_runs = false;
 
  private:
   std::string id_;
@@ -86,35 +94,10 @@ TEST_CASE("a subscription being set up keeps a run for after its snapshot", "[un
   CHECK(sub->pending[1].seq == 5);
 }
 
-namespace {
-
-// Records whole runs apart from single pushes.
-class RunRecorder final : public Subscriber {
- public:
-  void push(const SharedEvent& event) override {
-    const auto& m = std::get<MessageEvent>(event->event());
-    got.push_back(m.topic + "#" + std::to_string(m.seq));
-  }
-  void push_run(const EventRun& run) override {
-    std::string r = "run";
-    for (const auto& e : run.events()) r += " " + std::to_string(std::get<MessageEvent>(e->event()).seq);
-    got.push_back(r);
-  }
-  const std::string& session_id() const override { return id_; }
-  const std::string& user_id() const override { return id_; }
-  void drain() override {}
-  void recheck_access() override {}
-  std::vector<std::string> got;
-
- private:
-  std::string id_ = "r";
-};
-
-}  // namespace
-
 TEST_CASE("a live subscriber that had none of a run takes it in one piece; others event by event", "[unit][hub]") {
   Hub hub;
-  RunRecorder fresh, partway, ticket, setting_up;
+  Recorder fresh("f"), partway("p"), ticket("t"), setting_up("s");
+  for (Recorder* r : {&fresh, &partway, &ticket, &setting_up}) r->record_runs = true;
   auto f = std::make_shared<Subscription>();
   f->owner = &fresh, f->key = "T", f->live = true;
   auto p = std::make_shared<Subscription>();
