@@ -14,9 +14,10 @@ namespace {
 // A flush takes at most kMaxBuffers buffers (32 frames with their headers apart, up to 63 whole frames) and the
 // next flush the rest.
 constexpr std::size_t kMaxFlushBytes = 256 * 1024;
-// The first allocation of an empty queue, in items (40 bytes each): room for a fan-out turn's frames (a flush
-// takes 32) when the first item is an event frame, for a few when it is the session's own (the 101 response of a
-// handshake, whose queue is given back once written: a burst of handshakes leaves small holes, not large ones).
+// The first allocation of an empty queue, in items (40 bytes each): room for a fan-out turn's items (a flush takes
+// 32 frames with separate headers; a run of messages is one item) when the first item is an event frame, for a few
+// when it is the session's own (the 101 response of a handshake, whose queue is given back once written: a burst
+// of handshakes leaves small holes, not large ones).
 constexpr std::size_t kFirstQueueRoom = 32;
 constexpr std::size_t kFirstControlRoom = 4;
 
