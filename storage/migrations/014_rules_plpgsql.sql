@@ -7,7 +7,7 @@
 -- (storage/chat_store.cpp) asked tp_can_access (→ tp_thread_rule → tp_link_holds → tp_ticket_customer), and its
 -- notify and outbox triggers asked tp_thread_ticket (→ tp_link_holds → tp_ticket_customer). A plpgsql function
 -- plans its statements once per connection and reuses the plans. EXPLAIN ANALYZE of one 256-row batch on the
--- benchmark's database went from 136 ms to 67 ms (docs/benchmarks.md, "The writer's statement").
+-- benchmark's database went from 136 ms to 65 ms (docs/benchmarks.md, issue 18 step 18).
 --
 -- Each of these functions is STABLE, as before: it sees the calling statement's snapshot. tp_can_see_ticket,
 -- tp_row_visible and the others without a subquery of their own stay SQL (they are inlined into their callers).
