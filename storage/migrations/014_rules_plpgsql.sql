@@ -9,9 +9,10 @@
 -- plans its statements once per connection and reuses the plans. EXPLAIN ANALYZE of one 256-row batch on the
 -- benchmark's database went from 136 ms to 65 ms (docs/benchmarks.md, issue 18 step 18).
 --
--- Each of these functions is STABLE, as before: it sees the calling statement's snapshot. tp_can_see_ticket,
--- tp_row_visible and the others without a subquery of their own stay SQL (they are inlined into their callers).
--- Names resolve through search_path, as in every other plpgsql function of the schema.
+-- Each of these functions is STABLE, as before: it sees the calling statement's snapshot. The other SQL functions
+-- stay as they are: those without a subquery of their own (tp_can_see_ticket, tp_row_visible) are inlined into
+-- their callers, and those with one are not on the per-message write path. Names resolve through search_path, as
+-- in every other plpgsql function of the schema.
 
 CREATE OR REPLACE FUNCTION tp_ticket_customer(p_ticket uuid) RETURNS uuid
     LANGUAGE plpgsql STABLE AS $$
