@@ -1,5 +1,7 @@
--- The access rules that every persisted message passes through are plpgsql from here on; the rules themselves
--- are unchanged (the bodies below are 006's and 008's, word for word).
+-- The access rules that every persisted message passes through are plpgsql from here on. The rules themselves are
+-- not restated: each function below keeps its own body as 006 and 008 defined it (read back with
+-- pg_get_function_sqlbody, `RETURN <expression>`, which is a plpgsql statement as it is), and only its language
+-- changes.
 --
 -- Why: a SQL function whose body has a subquery cannot be inlined, and PostgreSQL 15 keeps no plan for it across
 -- calls. Each call from a new executor (every row of a trigger, every call from inside another such function)
@@ -14,70 +16,19 @@
 -- their callers, and those with one are not on the per-message write path. Names resolve through search_path, as
 -- in every other plpgsql function of the schema.
 
-CREATE OR REPLACE FUNCTION tp_ticket_customer(p_ticket uuid) RETURNS uuid
-    LANGUAGE plpgsql STABLE AS $$
+DO $$
+DECLARE
+    f regprocedure;
 BEGIN
-    RETURN coalesce((SELECT customer_id FROM tickets WHERE id = p_ticket),
-                    (SELECT customer_id FROM support_tickets WHERE id = p_ticket));
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_link_holds(p_owner uuid, p_ticket uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN p_ticket IS NOT NULL AND (
-        p_owner IS NULL
-        OR EXISTS (SELECT 1 FROM profiles p WHERE p.id = p_owner AND p.role IN ('technician', 'admin'))
-        OR tp_ticket_customer(p_ticket) = p_owner);
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_thread_ticket(p_thread uuid) RETURNS uuid
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN (SELECT t.ticket_id FROM conversation_threads t
-             WHERE t.id = p_thread AND tp_link_holds(t.user_id, t.ticket_id));
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_thread_rule(p_user uuid, t_user uuid, t_ticket uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN EXISTS (
-        SELECT 1 FROM profiles p
-         WHERE p.id = p_user
-           AND (p.role = 'admin'
-                OR t_user = p_user
-                OR (p.role = 'technician' AND t_ticket IS NOT NULL AND tp_link_holds(t_user, t_ticket) AND (
-                        EXISTS (SELECT 1 FROM support_tickets s
-                                 WHERE s.id = t_ticket AND s.assigned_technician = p_user)
-                     OR EXISTS (SELECT 1 FROM tickets k
-                                 WHERE k.id = t_ticket AND k.assigned_technician_id = p_user)))));
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_can_access(p_user uuid, p_thread uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN EXISTS (SELECT 1 FROM conversation_threads t
-                    WHERE t.id = p_thread AND tp_thread_rule(p_user, t.user_id, t.ticket_id));
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_ticket_staff_rule(p_user uuid, p_assigned uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN EXISTS (SELECT 1 FROM profiles p
-                    WHERE p.id = p_user AND (p.role = 'admin' OR (p.role = 'technician' AND p_assigned = p_user)));
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_ticket_customer_rule(p_user uuid, p_customer uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN EXISTS (SELECT 1 FROM profiles p WHERE p.id = p_user AND p.role = 'customer' AND p_customer = p_user);
-END $$;
-
-CREATE OR REPLACE FUNCTION tp_can_access_ticket(p_user uuid, p_ticket uuid) RETURNS boolean
-    LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN tp_ticket_staff_rule(p_user, NULL)
-        OR EXISTS (SELECT 1 FROM support_tickets s
-                    WHERE s.id = p_ticket AND tp_ticket_staff_rule(p_user, s.assigned_technician))
-        OR EXISTS (SELECT 1 FROM tickets k
-                    WHERE k.id = p_ticket AND tp_ticket_staff_rule(p_user, k.assigned_technician_id));
+    FOREACH f IN ARRAY ARRAY[
+        'tp_ticket_customer(uuid)', 'tp_link_holds(uuid, uuid)', 'tp_thread_ticket(uuid)',
+        'tp_thread_rule(uuid, uuid, uuid)', 'tp_can_access(uuid, uuid)', 'tp_ticket_staff_rule(uuid, uuid)',
+        'tp_ticket_customer_rule(uuid, uuid)', 'tp_can_access_ticket(uuid, uuid)']::regprocedure[] LOOP
+        IF pg_get_function_sqlbody(f) IS NULL THEN
+            RAISE EXCEPTION '% has no SQL-standard body to convert', f;
+        END IF;
+        EXECUTE format('CREATE OR REPLACE FUNCTION %s(%s) RETURNS %s LANGUAGE plpgsql STABLE AS %L',
+                       f::oid::regproc, pg_get_function_arguments(f), pg_get_function_result(f),
+                       E'BEGIN\n    ' || pg_get_function_sqlbody(f) || E';\nEND');
+    END LOOP;
 END $$;
