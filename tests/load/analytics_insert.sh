@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the analytics triggers (012; per statement since 015) cost each chat_messages insert (docs/benchmarks.md,
-# "Analytics"): pgbench with the persisted-send row (pgbench_insert.sql: one row per transaction, 500 threads) on a fresh migrated database, with
-# the triggers and without them (dropped), alternating, SECONDS each run, CLIENTS connections.
+# "Analytics"): pgbench with the persisted-send row (pgbench_insert.sql: one row per transaction, 500 threads) on a
+# fresh migrated database, with the triggers and without them (dropped), alternating, SECONDS each run, CLIENTS
+# connections.
 #   tests/load/analytics_insert.sh ADMIN_DATABASE_URL GATEWAY_BINARY [ROUNDS] [SECONDS] [CLIENTS]
 set -euo pipefail
 admin=$1
