@@ -33,12 +33,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string access_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_access");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
+  return migrated_database("tp_test_access");
 }
 
 int64_t now_s() {

@@ -29,13 +29,9 @@ using namespace techpulse::test::assistant;
 namespace {
 
 std::string ai_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_ai_e2e");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+  return migrated_database("tp_test_ai_e2e", [](const std::string& u) {
     exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
-    return u;
-  }();
-  return url;
+  });
 }
 
 std::string read_file(const std::string& path) {

@@ -20,13 +20,9 @@ using namespace techpulse::test::assistant;
 namespace {
 
 std::string snapshot_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_ai_snapshot_e2e");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+  return migrated_database("tp_test_ai_snapshot_e2e", [](const std::string& u) {
     exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
-    return u;
-  }();
-  return url;
+  });
 }
 
 // Where the fake server stops streaming until the test lets it go on.

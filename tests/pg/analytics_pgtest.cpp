@@ -14,12 +14,7 @@ using namespace techpulse::test;
 namespace {
 
 std::string migrated_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_analytics");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
+  return migrated_database("tp_test_analytics");
 }
 
 // Whether backend `pid` is waiting for a lock (bounded: false after about 10 s).

@@ -22,14 +22,10 @@ using storage::Millis;
 namespace {
 
 std::string kb_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_assistant");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+  return migrated_database("tp_test_assistant", [](const std::string& u) {
     exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/knowledge_base.sql");
     exec_sql_file(u, std::string(TECHPULSE_SOURCE_DIR) + "/deploy/demo/demo_data.sql");
-    return u;
-  }();
-  return url;
+  });
 }
 
 template <class T>

@@ -21,12 +21,7 @@ using storage::ThreadEvent;
 namespace {
 
 std::string migrated_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_conversation");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
+  return migrated_database("tp_test_conversation");
 }
 
 template <class T>

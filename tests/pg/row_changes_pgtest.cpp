@@ -23,15 +23,11 @@ namespace asio = boost::asio;
 namespace {
 
 std::string migrated_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_row_changes");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
+  return migrated_database("tp_test_row_changes", [](const std::string& u) {
     // The feed is on while a node serves postgres_changes (tp_row_feed): this suite is such a node.
     Db db(u);
     db.exec("INSERT INTO tp_row_feed (node, alive_until) VALUES ('row-changes-suite', now() + interval '1 day')");
-    return u;
-  }();
-  return url;
+  });
 }
 
 template <class T>

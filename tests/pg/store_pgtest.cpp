@@ -17,12 +17,7 @@ namespace asio = boost::asio;
 namespace {
 
 std::string migrated_db() {
-  static std::string url = [] {
-    auto u = fresh_database("tp_test_store");
-    if (run_migrate(u) != 0) throw std::runtime_error("migrate failed");
-    return u;
-  }();
-  return url;
+  return migrated_database("tp_test_store");
 }
 
 template <class T>

@@ -3,8 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -12,17 +10,6 @@
 #include "support/pg_support.hpp"
 
 namespace techpulse::test {
-
-std::string migrated_database(const std::string& name) {
-  static std::mutex mu;
-  static std::map<std::string, std::string> made;
-  std::lock_guard lock(mu);
-  if (auto it = made.find(name); it != made.end()) return it->second;
-  auto url = fresh_database(name);
-  if (run_migrate(url) != 0) throw std::runtime_error("migrate failed for " + name);
-  made[name] = url;
-  return url;
-}
 
 std::string subscribe_frame(const std::string& thread, const std::string& ref, const std::string& since) {
   std::string f = R"({"type":"subscribe","ref":")" + ref + R"(","topic":"thread:)" + thread + "\"";

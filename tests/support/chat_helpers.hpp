@@ -1,15 +1,14 @@
 #pragma once
-// Helpers the end-to-end suites share: frames, connecting, subscribing, a migrated database per suite.
+// Helpers the end-to-end suites share: frames, connecting, subscribing; a migrated database per suite is
+// pg_support's migrated_database.
 #include <memory>
 #include <string>
 
 #include "support/gateway_process.hpp"
+#include "support/pg_support.hpp"
 #include "support/ws_client.hpp"
 
 namespace techpulse::test {
-
-// A fresh, migrated database `name` on the test server, made once per process.
-std::string migrated_database(const std::string& name);
 
 std::string subscribe_frame(const std::string& thread, const std::string& ref, const std::string& since = {});
 std::string send_frame(const std::string& thread, const std::string& content, const std::string& ref,

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -42,6 +44,18 @@ int run_migrate(const std::string& url, std::string* output) {
   int status = pclose(p);
   if (output) *output = out;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string migrated_database(const std::string& name, const std::function<void(const std::string&)>& prepare) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> urls;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = urls.find(name);
+  if (it != urls.end()) return it->second;
+  auto url = fresh_database(name);
+  if (run_migrate(url) != 0) throw std::runtime_error("migrate failed for " + name);
+  if (prepare) prepare(url);
+  return urls.emplace(name, url).first->second;
 }
 
 void restart_server() {

@@ -2,6 +2,7 @@
 // Test helpers for a real PostgreSQL started by tests/run.sh. Blocking libpq is fine here: tests are not loops.
 #include <libpq-fe.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ std::string database_url(const std::string& name);
 std::string fresh_database(const std::string& name);
 // Runs `techpulse-gateway migrate` against url; returns its exit code.
 int run_migrate(const std::string& url, std::string* output = nullptr);
+// A suite's database: the first call in a process creates database `name` afresh, migrates it and runs `prepare` on
+// its URL (seed data, say); every call returns its URL. Throws when the migration fails.
+std::string migrated_database(const std::string& name,
+                              const std::function<void(const std::string& url)>& prepare = {});
 // Restarts the test PostgreSQL server (deploy/pg.sh restart).
 void restart_server();
 // Runs the statements of an .sql file (the demo knowledge base, say) against url; throws on failure.
