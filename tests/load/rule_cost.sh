@@ -41,7 +41,8 @@ INSERT INTO conversation_threads (id, user_id, ticket_id, title, assistant_enabl
     VALUES ('$thread', '$customer', '$ticket', 'rule cost', false), ('$plain', '$customer', NULL, 'rule cost', false);
 $set_mode
 SELECT 'answers', tp_can_access('$admin', '$thread') AND tp_can_access('$customer', '$thread')
-                  AND tp_can_access('$tech', '$thread') AND tp_can_access('$admin', '$plain') AND tp_thread_ticket('$thread') = '$ticket';
+                  AND tp_can_access('$tech', '$thread') AND tp_can_access('$admin', '$plain')
+                  AND tp_thread_ticket('$thread') = '$ticket';
 $(loop customer "tp_can_access('$customer', '$thread')::text")
 $(loop technician "tp_can_access('$tech', '$thread')::text")
 $(loop admin "tp_can_access('$admin', '$thread')::text")
